@@ -1,0 +1,53 @@
+# Two commands for a newcomer: `make run` (the whole stack with demo data) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test migrate seed messages check clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py load_seeds
+
+## make run: install, migrate, load the demo pledges, create the demo login, start web + worker + beat.
+run: seed
+	$(PY) manage.py ensure_demo_user
+	@echo
+	@echo "  Open  http://127.0.0.1:8000/admin/   log in as  demo / demo-pledges-2026"
+	@echo
+	$(PY) manage.py runstack
+
+## make test: install the test dependencies and run the whole suite (SQLite unless DATABASE_URL is set).
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make messages: refresh and compile the translation catalogues (needs GNU gettext).
+messages: install
+	$(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --no-obsolete
+	$(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,111 @@
+"""Every write that changes a pledge's status goes through here: the admin, commands and jobs share these.
+
+Each action is one transaction; callers that already hold one (the admin's change view) compose into it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import status as engine
+from .models import Pledge, ProgressUpdate, StatusChange, rules_from_settings
+
+# The Pledge columns that mirror an Assessment.
+ASSESSED_FIELDS = [
+    "target_status",
+    "reporting_status",
+    "expected_now",
+    "progress_ratio",
+    "latest_value",
+    "latest_as_of",
+    "next_report_due",
+    "status_reason",
+    "status_changed_at",
+    "status_assessed_on",
+]
+
+
+def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) -> engine.Assessment:
+    """Run the status engine on a pledge and its updates (pass `updates` to reuse rows already loaded)."""
+    if updates is None:
+        updates = pledge.updates.all()
+    readings = [update.reading() for update in updates]
+    return engine.assess(pledge.terms(), readings, today or timezone.localdate(), rules_from_settings())
+
+
+def apply_assessment(pledge: Pledge, assessment: engine.Assessment, *, today: date, trigger: str) -> StatusChange | None:
+    """Copy an assessment onto the pledge (unsaved) and return the StatusChange to record, if the status moved."""
+    change = None
+    if pledge.target_status != assessment.target_status or pledge.status_assessed_on is None:
+        change = StatusChange(
+            pledge=pledge,
+            from_status=pledge.target_status if pledge.status_assessed_on else "",
+            to_status=assessment.target_status,
+            assessed_on=today,
+            reason=assessment.reason.as_json(),
+            trigger=trigger[:100],
+        )
+        pledge.status_changed_at = timezone.now()
+    pledge.target_status = assessment.target_status
+    pledge.reporting_status = assessment.reporting_status
+    pledge.expected_now = assessment.expected_now
+    pledge.progress_ratio = assessment.progress_ratio
+    pledge.latest_value = assessment.latest_value
+    pledge.latest_as_of = assessment.latest_as_of
+    pledge.next_report_due = assessment.next_report_due
+    pledge.status_reason = assessment.reason.as_json()
+    pledge.status_assessed_on = today
+    return change
+
+
+@transaction.atomic
+def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: str = "") -> StatusChange | None:
+    """Re-assess one pledge and store the result; write a StatusChange when its status changes.
+
+    The pledge row is locked first so that two concurrent updates cannot both read the old status
+    and both record the same change.
+    """
+    today = today or timezone.localdate()
+    locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    change = apply_assessment(locked, assess_pledge(locked, today=today), today=today, trigger=trigger)
+    locked.save(update_fields=ASSESSED_FIELDS)
+    if change is not None:
+        change.save()
+    for field in ASSESSED_FIELDS:
+        setattr(pledge, field, getattr(locked, field))
+    return change
+
+
+@transaction.atomic
+def do_record_progress(
+    pledge: Pledge,
+    *,
+    acting_user,
+    as_of: date,
+    value=None,
+    done: bool | None = None,
+    note: str = "",
+    evidence_url: str = "",
+    evidence_file=None,
+    supersedes: ProgressUpdate | None = None,
+) -> ProgressUpdate:
+    """Append a progress update (validated) and recompute the pledge's status in the same transaction."""
+    update = ProgressUpdate(
+        pledge=pledge,
+        value=value,
+        done=done,
+        as_of=as_of,
+        note=note,
+        evidence_url=evidence_url,
+        supersedes=supersedes,
+        reporter=acting_user,
+    )
+    if evidence_file is not None:
+        update.evidence_file = evidence_file
+    update.full_clean()
+    update.save()
+    do_recompute_status(pledge, trigger=f"update:{update.pk}")
+    return update

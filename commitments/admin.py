@@ -1,0 +1,319 @@
+"""Admin: where staff record progress. Saving a pledge or an update recomputes its status in the same
+transaction (the admin's change view is atomic) through `commitments.actions`."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import actions
+from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument, StatusChange
+from .status import Kind, ReportingStatus, TargetStatus
+
+admin.site.site_header = _("Pledge tracker")
+admin.site.site_title = _("Pledge tracker")
+admin.site.index_title = _("Administration")
+
+# A symbol beside each label, so status never depends on colour alone.
+STATUS_SYMBOLS = {
+    TargetStatus.ACHIEVED: "✔",
+    TargetStatus.ON_TRACK: "●",
+    TargetStatus.AT_RISK: "▲",
+    TargetStatus.OFF_TRACK: "▼",
+    TargetStatus.OVERDUE: "✖",
+    TargetStatus.NO_DATA: "○",
+}
+REPORTING_SYMBOLS = {ReportingStatus.OK: "✔", ReportingStatus.DUE_SOON: "⏰", ReportingStatus.LATE: "⚠"}
+
+
+def status_badge(code: str, label: str) -> str:
+    return format_html(
+        '<span class="tracker-status tracker-status-{}"><span aria-hidden="true">{}</span> {}</span>',
+        code,
+        STATUS_SYMBOLS.get(code, "?"),
+        label,
+    )
+
+
+def reporting_badge(code: str, label: str) -> str:
+    return format_html(
+        '<span class="tracker-reporting tracker-reporting-{}"><span aria-hidden="true">{}</span> {}</span>',
+        code,
+        REPORTING_SYMBOLS.get(code, "?"),
+        label,
+    )
+
+
+def number(value) -> str:
+    if value is None:
+        return "—"
+    return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+
+
+class OrganizationSubtreeFilter(admin.SimpleListFilter):
+    """Lead organization, including everything under it."""
+
+    title = _("organization (with sub-organizations)")
+    parameter_name = "org"
+
+    def lookups(self, request, model_admin):
+        return [(org.pk, "　" * org.depth + org.name) for org in Organization.objects.all()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        org = Organization.objects.filter(pk=self.value()).first()
+        if org is None:
+            return queryset.none()
+        return queryset.filter(lead_organization__tree_path__startswith=org.tree_path)
+
+
+class ProgressUpdateInline(admin.TabularInline):
+    """Add-only: earlier updates are shown read-only; a correction is a new row that names what it corrects."""
+
+    model = ProgressUpdate
+    fk_name = "pledge"
+    extra = 1
+    can_delete = False
+    fields = ["as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes", "reporter", "created_at"]
+    readonly_fields = ["reporter", "created_at"]
+    ordering = ["-as_of", "-created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._parent_pledge = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "supersedes":
+            parent = getattr(self, "_parent_pledge", None)
+            kwargs["queryset"] = (
+                ProgressUpdate.objects.filter(pledge=parent, superseded_by__isnull=True)
+                if parent is not None
+                else ProgressUpdate.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "from_status", "to_status", "reason_display", "trigger"]
+    readonly_fields = fields
+    ordering = ["-changed_at", "-id"]
+    max_num = 0
+    verbose_name_plural = _("status history")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj):
+        return obj.reason_text
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin):
+    list_display = [
+        "metric",
+        "lead_organization",
+        "target_display",
+        "latest_display",
+        "expected_display",
+        "status_display",
+        "reporting_display",
+        "deadline",
+    ]
+    list_display_links = ["metric"]
+    list_filter = [
+        "target_status",
+        "reporting_status",
+        OrganizationSubtreeFilter,
+        "category",
+        ("deadline", admin.DateFieldListFilter),
+        "kind",
+        "source_document",
+    ]
+    search_fields = ["metric", "source_sentence", "lead_organization__name", "lead_organization__short_name", "notes"]
+    list_select_related = ["lead_organization"]
+    list_per_page = 50
+    autocomplete_fields = ["lead_organization", "co_owners", "source_document"]
+    inlines = [ProgressUpdateInline, StatusChangeInline]
+    readonly_fields = ["status_panel"]
+    fieldsets = [
+        (_("Status"), {"fields": ["status_panel"]}),
+        (_("What is promised"), {"fields": ["metric", "kind", "comparator", "target", ("low", "high"), "tolerance", "unit", "cumulative"]}),
+        (_("Timeline"), {"fields": [("baseline", "baseline_date"), ("start_date", "deadline"), "cadence"]}),
+        (_("Who owns it"), {"fields": ["lead_organization", "co_owners", "responsible_person", "category"]}),
+        (_("Source"), {"fields": ["source_document", "source_sentence", "notes"]}),
+    ]
+
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+
+    @admin.display(description=_("target"))
+    def target_display(self, obj):
+        return obj.target_text
+
+    @admin.display(description=_("latest"), ordering="latest_as_of")
+    def latest_display(self, obj):
+        if obj.latest_value is None:
+            return "—"
+        return format_html("{}{} <small>({})</small>", number(obj.latest_value), obj.unit, obj.latest_as_of)
+
+    @admin.display(description=_("expected by now"), ordering="expected_now")
+    def expected_display(self, obj):
+        if obj.expected_now is None:
+            return "—"
+        return f"{number(obj.expected_now)}{obj.unit}"
+
+    @admin.display(description=_("status and why"), ordering="target_status")
+    def status_display(self, obj):
+        return format_html(
+            '{}<div class="tracker-reason">{}</div>',
+            status_badge(obj.target_status, obj.get_target_status_display()),
+            obj.status_reason_text,
+        )
+
+    @admin.display(description=_("reporting"), ordering="next_report_due")
+    def reporting_display(self, obj):
+        badge = reporting_badge(obj.reporting_status, obj.get_reporting_status_display())
+        if obj.next_report_due:
+            return format_html("{}<div class='tracker-reason'>{}</div>", badge, _("due %(date)s") % {"date": obj.next_report_due})
+        return badge
+
+    @admin.display(description=_("current status"))
+    def status_panel(self, obj):
+        if obj.pk is None:
+            return _("Assessed when saved.")
+        rows = [
+            (_("status"), status_badge(obj.target_status, obj.get_target_status_display())),
+            (_("why"), obj.status_reason_text),
+            (_("latest"), self.latest_display(obj)),
+            (_("expected by now"), self.expected_display(obj)),
+            (_("progress ratio"), number(obj.progress_ratio)),
+            (_("reporting"), self.reporting_display(obj)),
+            (_("status changed at"), obj.status_changed_at or "—"),
+        ]
+        return format_html(
+            '<table class="tracker-panel">{}</table>',
+            format_html("".join(format_html("<tr><th>{}</th><td>{}</td></tr>", label, value) for label, value in rows)),
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProgressUpdate:
+            return super().save_formset(request, form, formset, change)
+        for update in formset.save(commit=False):
+            update.reporter = request.user
+            update.save()
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        pledge = form.instance
+        before = pledge.target_status
+        actions.do_recompute_status(pledge, trigger=f"admin:{request.user.pk}")
+        if change and pledge.target_status != before:
+            self.message_user(
+                request,
+                _("Status changed from %(old)s to %(new)s: %(why)s")
+                % {
+                    "old": TargetStatus(before).label,
+                    "new": pledge.get_target_status_display(),
+                    "why": pledge.status_reason_text,
+                },
+                messages.INFO,
+            )
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    """Quick entry of one update; the list is the append-only log."""
+
+    list_display = ["pledge", "as_of", "value_display", "note", "reporter", "created_at", "superseded"]
+    list_filter = [("as_of", admin.DateFieldListFilter), "pledge__lead_organization"]
+    search_fields = ["pledge__metric", "note"]
+    list_select_related = ["pledge", "reporter", "superseded_by"]
+    autocomplete_fields = ["pledge"]
+    raw_id_fields = ["supersedes"]
+    fields = ["pledge", "as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("value"))
+    def value_display(self, obj):
+        if obj.pledge.kind == Kind.MILESTONE and obj.value is None:
+            return _("done") if obj.done else _("not done")
+        return f"{number(obj.value)}{obj.pledge.unit}"
+
+    @admin.display(description=_("superseded"), boolean=True)
+    def superseded(self, obj):
+        return hasattr(obj, "superseded_by")
+
+    def save_model(self, request, obj, form, change):
+        obj.reporter = request.user
+        obj.save()
+        actions.do_recompute_status(obj.pledge, trigger=f"update:{obj.pk}")
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["pledge", "from_status", "to_status", "reason_text", "changed_at", "trigger"]
+    list_filter = ["to_status", ("changed_at", admin.DateFieldListFilter)]
+    search_fields = ["pledge__metric"]
+    list_select_related = ["pledge"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["tree_name", "short_name", "level", "contact_emails", "head", "pledge_count"]
+    list_filter = ["level"]
+    search_fields = ["name", "short_name"]
+    raw_id_fields = ["head"]
+    fields = ["name", "short_name", "level", "parent", "contact_emails", "head"]
+    ordering = ["tree_path"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("head").annotate(pledge_total=Count("led_pledges"))
+
+    @admin.display(description=_("name"), ordering="tree_path")
+    def tree_name(self, obj):
+        prefix = "│　" * (obj.depth - 1) + "└─ " if obj.depth else ""
+        return format_html('<span class="tracker-tree">{}</span>{}', prefix, obj.name)
+
+    @admin.display(description=_("pledges led"), ordering="pledge_total")
+    def pledge_count(self, obj):
+        return obj.pledge_total
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "order"]
+    list_editable = ["order"]
+    search_fields = ["name"]
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "issuing_body", "issued_on"]
+    search_fields = ["title", "issuing_body", "full_text"]
+    date_hierarchy = "issued_on"

@@ -1,0 +1,422 @@
+"""Pledges, who owns them, the documents they come from, and the progress reported on them.
+
+The status columns on `Pledge` are written only by `commitments.actions` from `commitments.status`;
+they are stored so that tables and jobs can filter and sort on them in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import status as engine
+from .status import Cadence, Comparator, Kind, ReportingStatus, TargetStatus
+
+VALUE_DIGITS = {"max_digits": 20, "decimal_places": 4}
+
+
+def rules_from_settings() -> engine.Rules:
+    return engine.Rules(
+        on_track_ratio=Decimal(str(settings.TRACKER_ON_TRACK_RATIO)),
+        at_risk_ratio=Decimal(str(settings.TRACKER_AT_RISK_RATIO)),
+        report_grace_days=settings.TRACKER_REPORT_GRACE_DAYS,
+        report_due_soon_days=settings.TRACKER_REPORT_DUE_SOON_DAYS,
+    )
+
+
+def split_emails(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
+
+
+class Organization(models.Model):
+    """A city, district or department. The tree is kept in `tree_path` for subtree queries."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("city")
+        DISTRICT = "district", _("district / zone")
+        DEPARTMENT = "department", _("department")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    contact_emails = models.TextField(
+        _("contact emails"), blank=True, help_text=_("One or more addresses, separated by commas or new lines.")
+    )
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_organizations",
+    )
+    # "/<root id>/<child id>/.../<own id>/": a subtree is `tree_path__startswith`. Kept by save().
+    tree_path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["tree_path"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return max(self.tree_path.count("/") - 2, 0)
+
+    def contact_email_list(self) -> list[str]:
+        return split_emails(self.contact_emails)
+
+    def clean(self):
+        for address in self.contact_email_list():
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError({"contact_emails": _("“%(address)s” is not an email address.") % {"address": address}})
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("An organization cannot be placed under itself or its own sub-organization.")})
+            ancestor = ancestor.parent
+
+    def save(self, *args, **kwargs):
+        old_path = self.tree_path
+        super().save(*args, **kwargs)
+        parent_path = Organization.objects.values_list("tree_path", flat=True).get(pk=self.parent_id) if self.parent_id else "/"
+        new_path = f"{parent_path}{self.pk}/"
+        if new_path == old_path:
+            return
+        Organization.objects.filter(pk=self.pk).update(tree_path=new_path)
+        self.tree_path = new_path
+        if old_path:
+            # Moved: rewrite the paths of every descendant in one statement.
+            Organization.objects.filter(tree_path__startswith=old_path).exclude(pk=self.pk).update(
+                tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1))
+            )
+
+    def subtree(self):
+        return Organization.objects.filter(tree_path__startswith=self.tree_path)
+
+
+class Category(models.Model):
+    """A work area of the source documents (e.g. 产业创新, 项目攻坚); editable."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SourceDocument(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    issuing_body = models.CharField(_("issuing body"), max_length=200, blank=True)
+    issued_on = models.DateField(_("date issued"), null=True, blank=True)
+    full_text = models.TextField(_("full text"), blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("source document")
+        verbose_name_plural = _("source documents")
+        ordering = ["-issued_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["title", "issued_on"], name="commitments_sourcedocument_unique_title_date"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Pledge(models.Model):
+    """One quantified commitment, with its stored, engine-computed status."""
+
+    metric = models.CharField(_("metric"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LEVEL)
+    comparator = models.CharField(_("comparator"), max_length=10, choices=Comparator.choices, default=Comparator.REACH)
+    target = models.DecimalField(_("target value"), null=True, blank=True, **VALUE_DIGITS)
+    low = models.DecimalField(_("range low"), null=True, blank=True, **VALUE_DIGITS)
+    high = models.DecimalField(_("range high"), null=True, blank=True, **VALUE_DIGITS)
+    tolerance = models.DecimalField(
+        _("tolerance"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.05"),
+        help_text=_("For “about” targets: the accepted deviation as a fraction of the target (0.05 = ±5%)."),
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    cumulative = models.BooleanField(
+        _("accumulates over the period"),
+        default=False,
+        help_text=_(
+            "Tick when the value counts up from 0 during the period (e.g. new projects registered this year); "
+            "leave clear for a level measured at a point in time (e.g. R&D spending as a share of GDP)."
+        ),
+    )
+    baseline = models.DecimalField(_("baseline value"), null=True, blank=True, **VALUE_DIGITS)
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"))
+    deadline = models.DateField(_("deadline"))
+    cadence = models.CharField(_("reporting cadence"), max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY)
+
+    lead_organization = models.ForeignKey(
+        Organization, verbose_name=_("lead organization"), on_delete=models.PROTECT, related_name="led_pledges"
+    )
+    co_owners = models.ManyToManyField(
+        Organization, verbose_name=_("co-owners"), blank=True, related_name="co_owned_pledges"
+    )
+    responsible_person = models.CharField(_("responsible person"), max_length=100, blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL, related_name="pledges"
+    )
+    source_document = models.ForeignKey(
+        SourceDocument,
+        verbose_name=_("source document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pledges",
+    )
+    source_sentence = models.TextField(_("source sentence"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Written by the status engine (commitments.actions.do_recompute_status), never by a form.
+    target_status = models.CharField(
+        _("status"), max_length=20, choices=TargetStatus.choices, default=TargetStatus.NO_DATA, editable=False
+    )
+    reporting_status = models.CharField(
+        _("reporting"), max_length=20, choices=ReportingStatus.choices, default=ReportingStatus.OK, editable=False
+    )
+    expected_now = models.DecimalField(_("expected by now"), null=True, editable=False, **VALUE_DIGITS)
+    progress_ratio = models.DecimalField(
+        _("progress ratio"), max_digits=14, decimal_places=4, null=True, editable=False
+    )
+    latest_value = models.DecimalField(_("latest value"), null=True, editable=False, **VALUE_DIGITS)
+    latest_as_of = models.DateField(_("latest as of"), null=True, editable=False)
+    next_report_due = models.DateField(_("next report due"), null=True, editable=False)
+    status_reason = models.JSONField(_("status reason"), default=dict, editable=False)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, editable=False)
+    status_assessed_on = models.DateField(_("status assessed on"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(comparator=Comparator.RANGE) | Q(low__isnull=False, high__isnull=False, low__lte=models.F("high")),
+                name="commitments_pledge_range_low_le_high",
+                violation_error_message=_("A range needs both ends, with the low end not above the high end."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=Kind.MILESTONE) | Q(comparator=Comparator.RANGE) | Q(target__isnull=False),
+                name="commitments_pledge_numeric_has_target",
+                violation_error_message=_("A numeric pledge needs a target value."),
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=models.F("start_date")),
+                name="commitments_pledge_deadline_after_start",
+                violation_error_message=_("The deadline cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(tolerance__gte=0, tolerance__lte=1),
+                name="commitments_pledge_tolerance_fraction",
+                violation_error_message=_("The tolerance is a fraction between 0 and 1."),
+            ),
+        ]
+        indexes = [
+            # Status tables filter by status and sort by deadline.
+            models.Index(fields=["target_status", "deadline"], name="commitments_pledge_status_dl"),
+            # "Pledges of this organization (subtree)" with a status filter.
+            models.Index(fields=["lead_organization", "target_status"], name="commitments_pledge_org_status"),
+            models.Index(fields=["deadline"], name="commitments_pledge_deadline"),
+            # The overdue sweep scans only open pledges whose deadline has passed.
+            models.Index(
+                fields=["deadline"],
+                name="commitments_pledge_open_dl",
+                condition=~Q(target_status__in=[TargetStatus.ACHIEVED, TargetStatus.OVERDUE]),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.metric}（{self.lead_organization}）" if self.lead_organization_id else self.metric
+
+    def clean(self):
+        errors = {}
+        if self.kind != Kind.MILESTONE and self.comparator != Comparator.RANGE and self.target is None:
+            errors["target"] = _("A numeric pledge needs a target value.")
+        if self.comparator == Comparator.RANGE:
+            if self.low is None:
+                errors["low"] = _("A range needs its low end.")
+            if self.high is None:
+                errors["high"] = _("A range needs its high end.")
+            if self.low is not None and self.high is not None and self.low > self.high:
+                errors["high"] = _("The high end must not be below the low end.")
+        if self.start_date and self.deadline and self.deadline < self.start_date:
+            errors["deadline"] = _("The deadline cannot be before the start date.")
+        if self.kind == Kind.REDUCTION and not self.cumulative and self.baseline is None:
+            errors["baseline"] = _("A reduction is measured against a baseline: enter the baseline value.")
+        if self.kind == Kind.REDUCTION and self.unit.strip() == "%" and self.baseline == 0:
+            errors["baseline"] = _("A percentage reduction cannot start from a baseline of 0.")
+        if self.tolerance is not None and not (0 <= self.tolerance <= 1):
+            errors["tolerance"] = _("The tolerance is a fraction between 0 and 1.")
+        if errors:
+            raise ValidationError(errors)
+
+    def terms(self) -> engine.Terms:
+        return engine.Terms(
+            kind=self.kind,
+            comparator=self.comparator,
+            deadline=self.deadline,
+            target=self.target,
+            low=self.low,
+            high=self.high,
+            tolerance=self.tolerance if self.tolerance is not None else Decimal("0.05"),
+            unit=self.unit,
+            cumulative=self.cumulative,
+            baseline=self.baseline,
+            baseline_date=self.baseline_date,
+            start_date=self.start_date,
+            cadence=self.cadence,
+        )
+
+    @property
+    def reason(self) -> engine.Reason:
+        return engine.Reason.from_json(self.status_reason)
+
+    @property
+    def status_reason_text(self) -> str:
+        return self.reason.text()
+
+    @property
+    def target_text(self) -> str:
+        return engine.target_text(engine.target_params(self.terms()))
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - timezone.localdate()).days
+
+
+class ProgressUpdate(models.Model):
+    """A reported value for the period ending `as_of`. Append-only: a correction is a new row that supersedes."""
+
+    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="updates")
+    value = models.DecimalField(_("value"), null=True, blank=True, **VALUE_DIGITS)
+    done = models.BooleanField(_("done"), null=True, blank=True, help_text=_("For milestones: done or not yet."))
+    as_of = models.DateField(_("as of (period end)"))
+    note = models.TextField(_("note"), blank=True)
+    evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
+    evidence_file = models.FileField(_("evidence file"), upload_to="evidence/%Y/%m/", blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        help_text=_("The earlier update this one corrects; the earlier one then no longer counts."),
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        ordering = ["-as_of", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(done__isnull=False),
+                name="commitments_progressupdate_has_value",
+                violation_error_message=_("An update needs a value (or done / not done for a milestone)."),
+            ),
+        ]
+        indexes = [models.Index(fields=["pledge", "as_of"], name="commitments_update_pledge_asof")]
+
+    def __str__(self):
+        shown = self.value if self.value is not None else (_("done") if self.done else _("not done"))
+        return f"{self.pledge_id}: {shown} @ {self.as_of}"
+
+    def clean(self):
+        errors = {}
+        try:
+            pledge = self.pledge
+        except Pledge.DoesNotExist:
+            pledge = None
+        if pledge is not None:
+            if pledge.kind == Kind.MILESTONE:
+                if self.done is None and self.value is None:
+                    errors["done"] = _("Say whether the milestone is done.")
+            elif self.value is None:
+                errors["value"] = _("Enter the value reached by the end of the period.")
+            if self.supersedes_id and self.supersedes.pledge_id != pledge.pk:
+                errors["supersedes"] = _("An update can only correct an update of the same pledge.")
+        if self.as_of and self.as_of > timezone.localdate():
+            errors["as_of"] = _("The period end cannot be in the future.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("allow_update", False):
+            raise ValidationError(_("Progress updates cannot be changed: record a correcting update instead."))
+        super().save(*args, **kwargs)
+
+    def reading(self) -> engine.Reading:
+        return engine.Reading(
+            as_of=self.as_of,
+            value=self.value,
+            done=self.done,
+            recorded_at=self.created_at,
+            id=self.pk,
+            supersedes_id=self.supersedes_id,
+        )
+
+
+class StatusChange(models.Model):
+    """One row per change of a pledge's target status, with why. Never edited."""
+
+    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=20, choices=TargetStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=TargetStatus.choices)
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    assessed_on = models.DateField(_("assessed on"))
+    reason = models.JSONField(_("reason"), default=dict)
+    trigger = models.CharField(_("trigger"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["pledge", "-changed_at"], name="commitments_change_pledge_at")]
+
+    def __str__(self):
+        return f"{self.pledge_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_text(self) -> str:
+        return engine.Reason.from_json(self.reason).text()

@@ -1,0 +1,577 @@
+"""The status engine: pure rules that turn a pledge's terms and its progress readings into a status.
+
+Nothing here touches the database or reads the clock: callers pass the pledge's fields (`Terms`), its
+readings (`Reading`) and today's date, and get back an `Assessment`. The model layer, the nightly
+sweep, the benchmarks and the tests all call `assess()`.
+
+How a numeric pledge is judged
+------------------------------
+1. Readings that a later reading supersedes, and readings dated after today, are dropped. Of several
+   readings for the same period the one recorded last wins; the latest period is "the latest value".
+2. The value is put on a scale where the pledge's direction is known. For a `reduction` of a level
+   (not cumulative) the reading is the level itself and the scale is the reduction achieved against
+   the baseline (in % of the baseline when the unit is %, otherwise in the unit). `<=` pledges move
+   down; every other comparator moves up (a plain `=` target is reached by getting to it).
+3. Achieved: the latest value meets the target, even before the deadline, except that a growth rate
+   counts only once it covers the full period, and a cumulative ceiling ("no more than N this year")
+   only once the period is over.
+4. Overdue: the deadline has passed and the target is not met (also when nothing was ever reported).
+5. Otherwise the latest value is compared with the value expected at its date on a straight line from
+   the origin (the baseline, 0 at the start for cumulative counts, or the first reading when there is
+   no baseline) to the target at the deadline. The progress ratio (actual progress / expected progress)
+   gives on track, at risk or off track against the thresholds in `Rules`. When there is no line to
+   follow (no baseline and a single reading, a baseline already at the target, growth rates) the value
+   is compared with the target itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Sequence
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Kind(TextChoices):
+    LEVEL = "level", _("level")
+    GROWTH = "growth", _("growth rate")
+    SHARE = "share", _("share / ratio")
+    REDUCTION = "reduction", _("reduction")
+    MILESTONE = "milestone", _("milestone")
+
+
+class Comparator(TextChoices):
+    AT_LEAST = ">=", _("at least (≥)")
+    AT_MOST = "<=", _("at most (≤)")
+    REACH = "=", _("reach (=)")
+    APPROX = "approx", _("about (≈)")
+    RANGE = "range", _("within a range")
+
+
+class Cadence(TextChoices):
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+    HALF_YEARLY = "half_yearly", _("half-yearly")
+    YEARLY = "yearly", _("yearly")
+    AT_DEADLINE = "at_deadline", _("once, at the deadline")
+
+
+CADENCE_MONTHS = {
+    Cadence.MONTHLY: 1,
+    Cadence.QUARTERLY: 3,
+    Cadence.HALF_YEARLY: 6,
+    Cadence.YEARLY: 12,
+    Cadence.AT_DEADLINE: None,
+}
+
+
+class TargetStatus(TextChoices):
+    ACHIEVED = "achieved", pgettext_lazy("status", "achieved")
+    ON_TRACK = "on_track", pgettext_lazy("status", "on track")
+    AT_RISK = "at_risk", pgettext_lazy("status", "at risk")
+    OFF_TRACK = "off_track", pgettext_lazy("status", "off track")
+    OVERDUE = "overdue", pgettext_lazy("status", "overdue")
+    NO_DATA = "no_data", pgettext_lazy("status", "no data")
+
+
+# Worst first. A pledge whose value improves never moves towards the front of this list.
+SEVERITY = [
+    TargetStatus.OVERDUE,
+    TargetStatus.OFF_TRACK,
+    TargetStatus.AT_RISK,
+    TargetStatus.ON_TRACK,
+    TargetStatus.ACHIEVED,
+]
+
+
+class ReportingStatus(TextChoices):
+    OK = "ok", pgettext_lazy("reporting", "up to date")
+    DUE_SOON = "due_soon", pgettext_lazy("reporting", "report due soon")
+    LATE = "late", pgettext_lazy("reporting", "report late")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds, from settings in the app (`commitments.models.rules_from_settings`)."""
+
+    on_track_ratio: Decimal = Decimal("0.95")
+    at_risk_ratio: Decimal = Decimal("0.85")
+    report_grace_days: int = 7
+    report_due_soon_days: int = 7
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a pledge promises: the fields of `Pledge` that the rules read."""
+
+    kind: str
+    comparator: str
+    deadline: date
+    target: Decimal | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+    tolerance: Decimal = Decimal("0.05")
+    unit: str = ""
+    cumulative: bool = False
+    baseline: Decimal | None = None
+    baseline_date: date | None = None
+    start_date: date | None = None
+    cadence: str = Cadence.QUARTERLY
+
+    @property
+    def period_start(self) -> date:
+        return self.start_date or self.baseline_date or date(self.deadline.year, 1, 1)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One progress update: a value (or done / not done for a milestone) for the period ending `as_of`."""
+
+    as_of: date
+    value: Decimal | None = None
+    done: bool | None = None
+    recorded_at: datetime | None = None
+    id: int | None = None
+    supersedes_id: int | None = None
+
+    def sort_key(self):
+        return (self.as_of, self.recorded_at or datetime.min, self.id or 0)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a pledge has its status: a message code and its parameters, rendered in the active language."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "params": self.params}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Reason":
+        if not data:
+            return cls("not_assessed")
+        return cls(data.get("code", "not_assessed"), dict(data.get("params") or {}))
+
+    def text(self) -> str:
+        template = REASON_MESSAGES.get(self.code, REASON_MESSAGES["not_assessed"])
+        return str(template).format_map(_RenderedParams(self.params))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    target_status: str
+    reporting_status: str
+    reason: Reason
+    expected_now: Decimal | None = None
+    progress_ratio: Decimal | None = None
+    latest: Reading | None = None
+    next_report_due: date | None = None
+
+    @property
+    def latest_value(self) -> Decimal | None:
+        return self.latest.value if self.latest else None
+
+    @property
+    def latest_as_of(self) -> date | None:
+        return self.latest.as_of if self.latest else None
+
+
+# --- Entry point ------------------------------------------------------------------------------------
+
+
+def assess(terms: Terms, readings: Iterable[Reading], today: date, rules: Rules = Rules()) -> Assessment:
+    """Judge a pledge on `today` from all its readings (in any order)."""
+    current = current_readings(readings, today)
+    latest = current[-1] if current else None
+    if terms.kind == Kind.MILESTONE:
+        status, reason, expected_now, ratio = _judge_milestone(terms, latest, today)
+    else:
+        status, reason, expected_now, ratio = _judge_numeric(terms, current, latest, today, rules)
+    reporting, next_due = _reporting_status(terms, latest, status, today, rules)
+    return Assessment(
+        target_status=status,
+        reporting_status=reporting,
+        reason=reason,
+        expected_now=_round(expected_now),
+        progress_ratio=_round(ratio),
+        latest=latest,
+        next_report_due=next_due,
+    )
+
+
+def current_readings(readings: Iterable[Reading], today: date) -> list[Reading]:
+    """The readings that count, oldest period first, one per period (the one recorded last)."""
+    readings = list(readings)
+    superseded = {r.supersedes_id for r in readings if r.supersedes_id is not None}
+    by_period: dict[date, Reading] = {}
+    for reading in sorted(readings, key=Reading.sort_key):
+        if reading.id is not None and reading.id in superseded:
+            continue
+        if reading.as_of > today:  # a period that has not ended yet cannot have a value
+            continue
+        by_period[reading.as_of] = reading
+    return [by_period[d] for d in sorted(by_period)]
+
+
+def worse(a: str, b: str) -> bool:
+    """True when status `a` is worse than status `b` (no_data is not ranked)."""
+    return SEVERITY.index(a) < SEVERITY.index(b)
+
+
+# --- Milestones -------------------------------------------------------------------------------------
+
+
+def _judge_milestone(terms: Terms, latest: Reading | None, today: date):
+    if latest is not None and latest.done:
+        return TargetStatus.ACHIEVED, Reason("milestone_done", {"as_of": _iso(latest.as_of)}), None, None
+    if today > terms.deadline:
+        return TargetStatus.OVERDUE, Reason("overdue_milestone", {"deadline": _iso(terms.deadline)}), None, None
+    if latest is None:
+        return TargetStatus.NO_DATA, Reason("no_data", {"deadline": _iso(terms.deadline)}), None, None
+    params = {"as_of": _iso(latest.as_of), "deadline": _iso(terms.deadline), "days": (terms.deadline - today).days}
+    return TargetStatus.ON_TRACK, Reason("milestone_open", params), None, None
+
+
+# --- Numeric pledges --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """Maps readings onto the scale the comparator speaks about (identity except for reductions)."""
+
+    terms: Terms
+
+    @property
+    def is_reduction_of_level(self) -> bool:
+        return self.terms.kind == Kind.REDUCTION and not self.terms.cumulative
+
+    @property
+    def relative(self) -> bool:
+        return self.terms.unit.strip() == "%"
+
+    def usable(self) -> bool:
+        if not self.is_reduction_of_level:
+            return True
+        return self.terms.baseline is not None and not (self.relative and self.terms.baseline == 0)
+
+    def to_scale(self, value: Decimal) -> Decimal:
+        if not self.is_reduction_of_level:
+            return value
+        baseline = self.terms.baseline
+        change = baseline - value
+        return change / abs(baseline) * 100 if self.relative else change
+
+    def to_value(self, x: Decimal) -> Decimal:
+        if not self.is_reduction_of_level:
+            return x
+        baseline = self.terms.baseline
+        change = x * abs(baseline) / 100 if self.relative else x
+        return baseline - change
+
+
+def _band(terms: Terms) -> tuple[Decimal, Decimal]:
+    """Accepted interval on the comparator's scale, for `approx` and `range`."""
+    if terms.comparator == Comparator.RANGE:
+        return terms.low, terms.high
+    spread = abs(terms.target) * terms.tolerance if terms.target else terms.tolerance
+    return terms.target - spread, terms.target + spread
+
+
+def _meets(terms: Terms, x: Decimal) -> bool:
+    if terms.comparator in (Comparator.APPROX, Comparator.RANGE):
+        low, high = _band(terms)
+        return low <= x <= high
+    if terms.comparator == Comparator.AT_MOST:
+        return x <= terms.target
+    return x >= terms.target  # >= and plain "reach" targets
+
+
+def _direction_and_aim(terms: Terms, origin: Decimal | None) -> tuple[int, Decimal]:
+    """+1 when higher is better, -1 when lower is; and the value the straight line heads for."""
+    if terms.comparator == Comparator.AT_MOST:
+        return -1, terms.target
+    if terms.comparator == Comparator.APPROX:
+        return (-1 if origin is not None and origin > terms.target else 1), terms.target
+    if terms.comparator == Comparator.RANGE:
+        return (-1, terms.high) if origin is not None and origin > terms.high else (1, terms.low)
+    return 1, terms.target
+
+
+def target_params(terms: Terms) -> dict:
+    return {
+        "comparator": terms.comparator,
+        "kind": terms.kind,
+        "target": _num(terms.target),
+        "low": _num(terms.low),
+        "high": _num(terms.high),
+        "tolerance": _num(terms.tolerance * 100) if terms.tolerance is not None else None,
+        "unit": terms.unit,
+    }
+
+
+def _judge_numeric(terms: Terms, current: Sequence[Reading], latest: Reading | None, today: date, rules: Rules):
+    scale = _Scale(terms)
+    base = {"unit": terms.unit, "deadline": _iso(terms.deadline), "target_terms": target_params(terms)}
+    past_deadline = today > terms.deadline
+    is_growth = terms.kind == Kind.GROWTH
+    is_ceiling_count = terms.cumulative and terms.comparator == Comparator.AT_MOST
+
+    if not scale.usable():
+        status = TargetStatus.OVERDUE if past_deadline else TargetStatus.NO_DATA
+        return status, Reason("needs_baseline", base), None, None
+
+    valued = [r for r in current if r.value is not None]
+    if not valued:
+        if past_deadline:
+            return TargetStatus.OVERDUE, Reason("overdue_no_data", base), None, None
+        baseline_is_a_reading = terms.baseline is not None and not (terms.cumulative or is_growth)
+        if baseline_is_a_reading and _meets(terms, scale.to_scale(terms.baseline)):
+            params = base | {"baseline": _num(terms.baseline)}
+            return TargetStatus.ACHIEVED, Reason("baseline_meets", params), None, None
+        return TargetStatus.NO_DATA, Reason("no_data", base), _expected_now(terms, scale, today), None
+
+    latest = valued[-1]
+    x = scale.to_scale(latest.value)
+    params = base | {"value": _num(latest.value), "as_of": _iso(latest.as_of)}
+    covers_period = latest.as_of >= terms.deadline
+
+    if _meets(terms, x):
+        if is_growth:
+            final = covers_period  # a partial-year rate can still fall back
+        elif is_ceiling_count:
+            final = covers_period or past_deadline  # under the ceiling so far is not yet kept
+        else:
+            final = True
+        if final:
+            return TargetStatus.ACHIEVED, Reason("achieved", params), None, Decimal(1)
+
+    if past_deadline:
+        code = "overdue_no_full_period" if is_growth and not covers_period else "overdue_not_met"
+        return TargetStatus.OVERDUE, Reason(code, params), None, None
+
+    if is_growth:
+        direction, aim = _direction_and_aim(terms, None)
+        ratio = Decimal(1) if _meets(terms, x) else _ratio_to_target(x, aim, direction)
+        if ratio is None:
+            return TargetStatus.OFF_TRACK, Reason("not_met", params), terms.target, None
+        params |= {"ratio": _pct(ratio)}
+        return _by_ratio(ratio, rules), Reason("growth_partial", params), terms.target, ratio
+
+    origin, origin_date = _origin(terms, scale, valued)
+    direction, aim = _direction_and_aim(terms, origin)
+    expected_now = _expected_now(terms, scale, today, (origin, origin_date, aim))
+
+    if is_ceiling_count:
+        if x > aim:
+            return TargetStatus.OFF_TRACK, Reason("ceiling_exceeded", params), expected_now, None
+        allowance = aim * _fraction(origin_date, terms.deadline, latest.as_of)
+        ratio = Decimal(1) if x <= allowance else allowance / x
+        params |= {"expected": _num(allowance, "0.01"), "ratio": _pct(ratio)}
+        return _by_ratio(ratio, rules), Reason("ceiling_pace", params), expected_now, ratio
+
+    if terms.comparator in (Comparator.APPROX, Comparator.RANGE):
+        low, high = _band(terms)
+        if (direction > 0 and x > high) or (direction < 0 and x < low):
+            # Went past the whole accepted band: more of the same does not help.
+            return TargetStatus.OFF_TRACK, Reason("beyond_band", params), expected_now, None
+
+    if origin is None or direction * (aim - origin) <= 0:
+        # No line to follow: no baseline and a single reading, or a baseline already at the target.
+        code = "versus_target" if origin is None else "holding_target"
+        ratio = _ratio_to_target(x, aim, direction)
+        if ratio is None:
+            return TargetStatus.OFF_TRACK, Reason("not_met", params), scale.to_value(aim), None
+        params |= {"ratio": _pct(ratio)}
+        return _by_ratio(ratio, rules), Reason(code, params), scale.to_value(aim), ratio
+
+    expected_then = origin + (aim - origin) * _fraction(origin_date, terms.deadline, latest.as_of)
+    if expected_then == origin:
+        return TargetStatus.ON_TRACK, Reason("period_start", params), expected_now, None
+    ratio = (x - origin) / (expected_then - origin)
+    params |= {"expected": _num(scale.to_value(expected_then), "0.01"), "ratio": _pct(ratio)}
+    return _by_ratio(ratio, rules), Reason("progress", params), expected_now, ratio
+
+
+def _origin(terms: Terms, scale: _Scale, valued: Sequence[Reading]) -> tuple[Decimal | None, date]:
+    """Where the straight line to the target starts, and when."""
+    if terms.cumulative:
+        return Decimal(0), terms.period_start
+    if terms.baseline is not None:
+        return scale.to_scale(terms.baseline), terms.baseline_date or terms.period_start
+    if len(valued) >= 2:
+        first = valued[0]
+        return scale.to_scale(first.value), first.as_of
+    return None, terms.period_start
+
+
+def _expected_now(terms: Terms, scale: _Scale, today: date, line=None) -> Decimal | None:
+    """The value expected on `today` (in the reading's own unit), shown in the tables."""
+    if terms.kind == Kind.GROWTH:
+        return terms.target
+    if line is None:
+        if terms.cumulative:
+            origin, origin_date = Decimal(0), terms.period_start
+        elif terms.baseline is not None:
+            origin, origin_date = scale.to_scale(terms.baseline), terms.baseline_date or terms.period_start
+        else:
+            return None
+        line = (origin, origin_date, _direction_and_aim(terms, origin)[1])
+    origin, origin_date, aim = line
+    if origin is None:
+        return scale.to_value(aim)
+    return scale.to_value(origin + (aim - origin) * _fraction(origin_date, terms.deadline, today))
+
+
+def _fraction(start: date, end: date, when: date) -> Decimal:
+    """Share of the period [start, end] elapsed on `when`, between 0 and 1."""
+    if end <= start:
+        return Decimal(1)
+    elapsed = (when - start).days / (end - start).days
+    return Decimal(str(min(1.0, max(0.0, elapsed))))
+
+
+def _ratio_to_target(x: Decimal, aim: Decimal, direction: int) -> Decimal | None:
+    """The value as a share of the target (target / value when lower is better); None when that has no meaning."""
+    if direction * (x - aim) >= 0:
+        return Decimal(1)
+    if direction > 0:
+        return x / aim if aim > 0 else None
+    return aim / x if aim > 0 else None
+
+
+def _by_ratio(ratio: Decimal | None, rules: Rules) -> str:
+    if ratio is None:
+        return TargetStatus.OFF_TRACK
+    if ratio >= Decimal(str(rules.on_track_ratio)):
+        return TargetStatus.ON_TRACK
+    if ratio >= Decimal(str(rules.at_risk_ratio)):
+        return TargetStatus.AT_RISK
+    return TargetStatus.OFF_TRACK
+
+
+# --- Reporting heartbeat ----------------------------------------------------------------------------
+
+
+def _reporting_status(terms: Terms, latest: Reading | None, status: str, today: date, rules: Rules):
+    """Is a progress report due? Like a heartbeat: each report sets when the next one is due."""
+    if status == TargetStatus.ACHIEVED or (latest is not None and latest.as_of >= terms.deadline):
+        return ReportingStatus.OK, None
+    anchor = latest.as_of if latest else terms.period_start
+    months = CADENCE_MONTHS.get(terms.cadence)
+    due = _add_months(anchor, months) if months else terms.deadline
+    due = min(due, terms.deadline)
+    if (today - due).days > rules.report_grace_days:
+        return ReportingStatus.LATE, due
+    if (due - today).days <= rules.report_due_soon_days:
+        return ReportingStatus.DUE_SOON, due
+    return ReportingStatus.OK, due
+
+
+def _add_months(day: date, months: int) -> date:
+    """`day` plus whole months, keeping month ends at month ends (31 Jan + 1 month = 28/29 Feb)."""
+    moved = day + relativedelta(months=months)
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        moved = moved.replace(day=calendar.monthrange(moved.year, moved.month)[1])
+    return moved
+
+
+# --- Formatting helpers (parameters are stored as JSON, so numbers and dates are strings) ------------
+
+
+def _round(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return value.quantize(Decimal("0.0001"))
+    except InvalidOperation:  # too large to hold 4 decimals: keep it as it is
+        return value
+
+
+def _num(value: Decimal | None, places: str = "0.0001") -> str | None:
+    """A number as a plain string for the messages: no exponent, no trailing zeros."""
+    if value is None:
+        return None
+    try:
+        value = value.quantize(Decimal(places))
+    except InvalidOperation:
+        pass
+    return format(value.normalize(), "f")
+
+
+def _pct(ratio: Decimal | None) -> str | None:
+    return None if ratio is None else format((ratio * 100).quantize(Decimal("1")), "f")
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def target_text(params: dict) -> str:
+    """'≥ 50个', '≈ 500亿元（±5%）', '3–4.4亿元', 'reduce by 5%', in the active language."""
+    comparator, unit, target = params.get("comparator"), params.get("unit") or "", params.get("target")
+    if params.get("kind") == Kind.MILESTONE:
+        return str(_("done"))
+    if comparator == Comparator.RANGE:
+        text = f"{params.get('low')}–{params.get('high')}{unit}"
+    elif comparator == Comparator.APPROX:
+        text = str(_("≈ {target}{unit} (±{tolerance}%)")).format(target=target, unit=unit, tolerance=params.get("tolerance"))
+    else:
+        symbol = {Comparator.AT_LEAST: "≥ ", Comparator.AT_MOST: "≤ "}.get(comparator, "")
+        text = f"{symbol}{target}{unit}"
+    if params.get("kind") == Kind.REDUCTION:
+        return str(_("a reduction of {target}")).format(target=text)
+    if params.get("kind") == Kind.GROWTH:
+        return str(_("growth of {target}")).format(target=text)
+    return text
+
+
+class _RenderedParams(dict):
+    """Parameters as the messages print them: dates in the active language's format, target as text."""
+
+    def __init__(self, params: dict):
+        super().__init__(params)
+
+    def __missing__(self, key):
+        return "?"
+
+    def __getitem__(self, key):
+        if key == "target":
+            return target_text(super().get("target_terms") or {})
+        value = super().__getitem__(key) if key in self else self.__missing__(key)
+        if key in ("as_of", "deadline") and value:
+            from django.utils.formats import date_format
+
+            return date_format(date.fromisoformat(value), "DATE_FORMAT")
+        return "?" if value is None else value
+
+
+REASON_MESSAGES = {
+    "not_assessed": _("Not assessed yet."),
+    "achieved": _("Achieved: {value}{unit} as of {as_of} meets the target {target}."),
+    "baseline_meets": _("Achieved: the baseline {baseline}{unit} already meets the target {target}."),
+    "no_data": _("No value reported yet; the deadline is {deadline}."),
+    "needs_baseline": _("A reduction target needs a baseline value before progress can be assessed."),
+    "overdue_no_data": _("The deadline {deadline} has passed and no value was ever reported."),
+    "overdue_not_met": _("The deadline {deadline} has passed; the latest value {value}{unit} ({as_of}) does not meet the target {target}."),
+    "overdue_no_full_period": _("The deadline {deadline} has passed with no figure for the full period; the latest is {value}{unit} as of {as_of}."),
+    "overdue_milestone": _("The deadline {deadline} has passed and the milestone is not done."),
+    "progress": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then ({ratio}% of the expected progress)."),
+    "holding_target": _("Actual {value}{unit} as of {as_of} has fallen short of the target {target} that the baseline had already reached ({ratio}% of the target)."),
+    "versus_target": _("Actual {value}{unit} as of {as_of} against the target {target} ({ratio}% of the target; no baseline sets the pace)."),
+    "growth_partial": _("Growth so far {value}{unit} as of {as_of} against the target {target} ({ratio}%); a growth rate counts once it covers the full period."),
+    "not_met": _("Actual {value}{unit} as of {as_of} does not meet the target {target}."),
+    "beyond_band": _("Actual {value}{unit} as of {as_of} is beyond the target {target}."),
+    "ceiling_exceeded": _("Already {value}{unit} as of {as_of}, over the ceiling {target}."),
+    "ceiling_pace": _("{value}{unit} so far as of {as_of}, against a pro-rata allowance of {expected}{unit} (ceiling {target})."),
+    "period_start": _("{value}{unit} as of {as_of}; the period has just started, so nothing is expected yet."),
+    "milestone_done": _("Reported done as of {as_of}."),
+    "milestone_open": _("Reported not yet done as of {as_of}; {days} days left until {deadline}."),
+}
