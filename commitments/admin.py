@@ -2,8 +2,9 @@
 transaction (the admin's change view is atomic) through `commitments.actions`."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import actions
@@ -15,6 +16,9 @@ admin.site.site_title = _("Pledge tracker")
 admin.site.index_title = _("Administration")
 
 # A symbol beside each label, so status never depends on colour alone.
+# Links typed without a scheme are https (Django 6's default, stated now to silence the 5.x warning).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
 STATUS_SYMBOLS = {
     TargetStatus.ACHIEVED: "✔",
     TargetStatus.ON_TRACK: "●",
@@ -70,6 +74,8 @@ class OrganizationSubtreeFilter(admin.SimpleListFilter):
 
 class ProgressUpdateInline(admin.TabularInline):
     """Add-only: earlier updates are shown read-only; a correction is a new row that names what it corrects."""
+
+    formfield_overrides = URL_FIELDS
 
     model = ProgressUpdate
     fk_name = "pledge"
@@ -202,8 +208,7 @@ class PledgeAdmin(admin.ModelAdmin):
             (_("status changed at"), obj.status_changed_at or "—"),
         ]
         return format_html(
-            '<table class="tracker-panel">{}</table>',
-            format_html("".join(format_html("<tr><th>{}</th><td>{}</td></tr>", label, value) for label, value in rows)),
+            '<table class="tracker-panel">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         )
 
     def save_formset(self, request, form, formset, change):
@@ -235,6 +240,8 @@ class PledgeAdmin(admin.ModelAdmin):
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(admin.ModelAdmin):
     """Quick entry of one update; the list is the append-only log."""
+
+    formfield_overrides = URL_FIELDS
 
     list_display = ["pledge", "as_of", "value_display", "note", "reporter", "created_at", "superseded"]
     list_filter = [("as_of", admin.DateFieldListFilter), "pledge__lead_organization"]
@@ -314,6 +321,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["title", "issuing_body", "issued_on"]
     search_fields = ["title", "issuing_body", "full_text"]
     date_hierarchy = "issued_on"

@@ -81,16 +81,21 @@ class Organization(models.Model):
         return split_emails(self.contact_emails)
 
     def clean(self):
+        errors = {}
         for address in self.contact_email_list():
             try:
                 validate_email(address)
             except ValidationError:
-                raise ValidationError({"contact_emails": _("“%(address)s” is not an email address.") % {"address": address}})
+                errors["contact_emails"] = _("“%(address)s” is not an email address.") % {"address": address}
+                break
         ancestor = self.parent
-        while ancestor is not None:
-            if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("An organization cannot be placed under itself or its own sub-organization.")})
+        while ancestor is not None and self.pk:
+            if ancestor.pk == self.pk:
+                errors["parent"] = _("An organization cannot be placed under itself or its own sub-organization.")
+                break
             ancestor = ancestor.parent
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         old_path = self.tree_path

@@ -522,6 +522,7 @@ def target_text(params: dict) -> str:
     if comparator == Comparator.RANGE:
         text = f"{params.get('low')}–{params.get('high')}{unit}"
     elif comparator == Comparator.APPROX:
+        # xgettext:no-python-format
         text = str(_("≈ {target}{unit} (±{tolerance}%)")).format(target=target, unit=unit, tolerance=params.get("tolerance"))
     else:
         symbol = {Comparator.AT_LEAST: "≥ ", Comparator.AT_MOST: "≤ "}.get(comparator, "")
@@ -563,9 +564,13 @@ REASON_MESSAGES = {
     "overdue_not_met": _("The deadline {deadline} has passed; the latest value {value}{unit} ({as_of}) does not meet the target {target}."),
     "overdue_no_full_period": _("The deadline {deadline} has passed with no figure for the full period; the latest is {value}{unit} as of {as_of}."),
     "overdue_milestone": _("The deadline {deadline} has passed and the milestone is not done."),
+    # xgettext:no-python-format
     "progress": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then ({ratio}% of the expected progress)."),
+    # xgettext:no-python-format
     "holding_target": _("Actual {value}{unit} as of {as_of} has fallen short of the target {target} that the baseline had already reached ({ratio}% of the target)."),
+    # xgettext:no-python-format
     "versus_target": _("Actual {value}{unit} as of {as_of} against the target {target} ({ratio}% of the target; no baseline sets the pace)."),
+    # xgettext:no-python-format
     "growth_partial": _("Growth so far {value}{unit} as of {as_of} against the target {target} ({ratio}%); a growth rate counts once it covers the full period."),
     "not_met": _("Actual {value}{unit} as of {as_of} does not meet the target {target}."),
     "beyond_band": _("Actual {value}{unit} as of {as_of} is beyond the target {target}."),
