@@ -39,11 +39,11 @@ from django.utils.translation import pgettext_lazy
 
 
 class Kind(TextChoices):
-    LEVEL = "level", _("level")
-    GROWTH = "growth", _("growth rate")
-    SHARE = "share", _("share / ratio")
-    REDUCTION = "reduction", _("reduction")
-    MILESTONE = "milestone", _("milestone")
+    LEVEL = "level", pgettext_lazy("kind", "level")
+    GROWTH = "growth", pgettext_lazy("kind", "growth rate")
+    SHARE = "share", pgettext_lazy("kind", "share / ratio")
+    REDUCTION = "reduction", pgettext_lazy("kind", "reduction")
+    MILESTONE = "milestone", pgettext_lazy("kind", "milestone")
 
 
 class Comparator(TextChoices):
