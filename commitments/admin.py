@@ -1,13 +1,16 @@
 """Admin: where staff record progress. Saving a pledge or an update recomputes its status in the same
 transaction (the admin's change view is atomic) through `commitments.actions`."""
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import actions
+from . import actions, display
 from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument, StatusChange
 from .status import Kind, ReportingStatus, TargetStatus
 
@@ -48,10 +51,10 @@ def reporting_badge(code: str, label: str) -> str:
     )
 
 
-def number(value) -> str:
-    if value is None:
-        return "—"
-    return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+def update_value_text(update: ProgressUpdate) -> str:
+    if update.value is None:
+        return _("done") if update.done else _("not done")
+    return display.amount(update.value, update.pledge.unit)
 
 
 class OrganizationSubtreeFilter(admin.SimpleListFilter):
@@ -72,42 +75,114 @@ class OrganizationSubtreeFilter(admin.SimpleListFilter):
         return queryset.filter(lead_organization__tree_path__startswith=org.tree_path)
 
 
-class ProgressUpdateInline(admin.TabularInline):
-    """Add-only: earlier updates are shown read-only; a correction is a new row that names what it corrects."""
+class PlainNumberInput(forms.NumberInput):
+    """Shows 50 rather than 50.0000 for the 4-decimal value columns."""
 
-    formfield_overrides = URL_FIELDS
+    def format_value(self, value):
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        return super().format_value(value)
+
+
+FORM_FIELDS = URL_FIELDS | {models.DecimalField: {"widget": PlainNumberInput}}
+
+
+class ProgressUpdateInline(admin.TabularInline):
+    """The form for new updates (add-only). Earlier updates are listed read-only by ProgressUpdateHistoryInline;
+    a correction is a new row that names the update it corrects."""
 
     model = ProgressUpdate
     fk_name = "pledge"
+    formfield_overrides = FORM_FIELDS
     extra = 1
     can_delete = False
-    fields = ["as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes", "reporter", "created_at"]
-    readonly_fields = ["reporter", "created_at"]
-    ordering = ["-as_of", "-created_at"]
+    verbose_name = _("new progress update")
+    verbose_name_plural = _("record progress")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
     def has_change_permission(self, request, obj=None):
         return False
 
-    def get_formset(self, request, obj=None, **kwargs):
-        self._parent_pledge = obj
-        return super().get_formset(request, obj, **kwargs)
+    def get_fields(self, request, obj=None):
+        fields = ["as_of", "value", "note", "evidence_url", "evidence_file", "supersedes"]
+        if obj is not None and obj.kind == Kind.MILESTONE:
+            fields.insert(1, "done")
+        return fields
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "supersedes":
-            parent = getattr(self, "_parent_pledge", None)
-            kwargs["queryset"] = (
-                ProgressUpdate.objects.filter(pledge=parent, superseded_by__isnull=True)
-                if parent is not None
-                else ProgressUpdate.objects.none()
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_formset(self, request, obj=None, **kwargs):
+        base = super().get_formset(request, obj, **kwargs)
+
+        class CorrectionsOfThisPledge(base):
+            """Only the pledge's own, still-counting updates can be corrected."""
+
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "supersedes" in form.fields:
+                    own = ProgressUpdate.objects.filter(pledge=self.instance, superseded_by__isnull=True)
+                    form.fields["supersedes"].queryset = own if self.instance.pk else ProgressUpdate.objects.none()
+
+        return CorrectionsOfThisPledge
+
+
+class ProgressUpdateHistoryInline(admin.TabularInline):
+    """Every update reported so far, newest period first; nothing here can be changed."""
+
+    model = ProgressUpdate
+    fk_name = "pledge"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("progress reported")
+    fields = ["as_of_display", "value_display", "note", "evidence", "reporter", "recorded", "standing"]
+    readonly_fields = fields
+    ordering = ["-as_of", "-created_at", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reporter", "pledge", "superseded_by", "supersedes")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("as of (period end)"))
+    def as_of_display(self, obj):
+        return display.day(obj.as_of)
+
+    @admin.display(description=_("value"))
+    def value_display(self, obj):
+        return update_value_text(obj)
+
+    @admin.display(description=_("evidence"))
+    def evidence(self, obj):
+        links = []
+        if obj.evidence_url:
+            links.append(format_html('<a href="{}" rel="noopener noreferrer">{}</a>', obj.evidence_url, _("link")))
+        if obj.evidence_file:
+            links.append(format_html('<a href="{}">{}</a>', obj.evidence_file.url, _("file")))
+        return format_html_join(" ", "{}", ((link,) for link in links)) if links else "—"
+
+    @admin.display(description=_("recorded at"))
+    def recorded(self, obj):
+        return display.moment(obj.created_at)
+
+    @admin.display(description=_("counts?"))
+    def standing(self, obj):
+        if hasattr(obj, "superseded_by"):
+            return _("corrected on %(date)s") % {"date": display.moment(obj.superseded_by.created_at)}
+        if obj.supersedes_id:
+            return _("corrects the update of %(date)s") % {"date": display.moment(obj.supersedes.created_at)}
+        return _("yes")
 
 
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     extra = 0
     can_delete = False
-    fields = ["changed_at", "from_status", "to_status", "reason_display", "trigger"]
+    fields = ["changed", "from_status", "to_status", "reason_display", "trigger"]
     readonly_fields = fields
     ordering = ["-changed_at", "-id"]
     max_num = 0
@@ -118,6 +193,10 @@ class StatusChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("changed at"))
+    def changed(self, obj):
+        return display.moment(obj.changed_at)
 
     @admin.display(description=_("reason"))
     def reason_display(self, obj):
@@ -150,7 +229,8 @@ class PledgeAdmin(admin.ModelAdmin):
     list_select_related = ["lead_organization"]
     list_per_page = 50
     autocomplete_fields = ["lead_organization", "co_owners", "source_document"]
-    inlines = [ProgressUpdateInline, StatusChangeInline]
+    formfield_overrides = FORM_FIELDS
+    inlines = [ProgressUpdateInline, ProgressUpdateHistoryInline, StatusChangeInline]
     readonly_fields = ["status_panel"]
     fieldsets = [
         (_("Status"), {"fields": ["status_panel"]}),
@@ -171,13 +251,11 @@ class PledgeAdmin(admin.ModelAdmin):
     def latest_display(self, obj):
         if obj.latest_value is None:
             return "—"
-        return format_html("{}{} <small>({})</small>", number(obj.latest_value), obj.unit, obj.latest_as_of)
+        return format_html("{} <small>({})</small>", display.amount(obj.latest_value, obj.unit), display.day(obj.latest_as_of))
 
     @admin.display(description=_("expected by now"), ordering="expected_now")
     def expected_display(self, obj):
-        if obj.expected_now is None:
-            return "—"
-        return f"{number(obj.expected_now)}{obj.unit}"
+        return display.amount(obj.expected_now, obj.unit)
 
     @admin.display(description=_("status and why"), ordering="target_status")
     def status_display(self, obj):
@@ -191,7 +269,7 @@ class PledgeAdmin(admin.ModelAdmin):
     def reporting_display(self, obj):
         badge = reporting_badge(obj.reporting_status, obj.get_reporting_status_display())
         if obj.next_report_due:
-            return format_html("{}<div class='tracker-reason'>{}</div>", badge, _("due %(date)s") % {"date": obj.next_report_due})
+            return format_html("{}<div class='tracker-reason'>{}</div>", badge, _("due %(date)s") % {"date": display.day(obj.next_report_due)})
         return badge
 
     @admin.display(description=_("current status"))
@@ -203,9 +281,9 @@ class PledgeAdmin(admin.ModelAdmin):
             (_("why"), obj.status_reason_text),
             (_("latest"), self.latest_display(obj)),
             (_("expected by now"), self.expected_display(obj)),
-            (_("progress ratio"), number(obj.progress_ratio)),
+            (_("share of the expected progress"), display.percent(obj.progress_ratio)),
             (_("reporting"), self.reporting_display(obj)),
-            (_("status changed at"), obj.status_changed_at or "—"),
+            (_("status changed at"), display.moment(obj.status_changed_at)),
         ]
         return format_html(
             '<table class="tracker-panel">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
@@ -241,7 +319,7 @@ class PledgeAdmin(admin.ModelAdmin):
 class ProgressUpdateAdmin(admin.ModelAdmin):
     """Quick entry of one update; the list is the append-only log."""
 
-    formfield_overrides = URL_FIELDS
+    formfield_overrides = FORM_FIELDS
 
     list_display = ["pledge", "as_of", "value_display", "note", "reporter", "created_at", "superseded"]
     list_filter = [("as_of", admin.DateFieldListFilter), "pledge__lead_organization"]
@@ -259,9 +337,7 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("value"))
     def value_display(self, obj):
-        if obj.pledge.kind == Kind.MILESTONE and obj.value is None:
-            return _("done") if obj.done else _("not done")
-        return f"{number(obj.value)}{obj.pledge.unit}"
+        return update_value_text(obj)
 
     @admin.display(description=_("superseded"), boolean=True)
     def superseded(self, obj):

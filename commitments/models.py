@@ -364,8 +364,11 @@ class ProgressUpdate(models.Model):
         indexes = [models.Index(fields=["pledge", "as_of"], name="commitments_update_pledge_asof")]
 
     def __str__(self):
-        shown = self.value if self.value is not None else (_("done") if self.done else _("not done"))
-        return f"{self.pledge_id}: {shown} @ {self.as_of}"
+        if self.value is not None:
+            shown = f"{format(self.value.normalize(), 'f')}{self.pledge.unit if self.pledge_id else ''}"
+        else:
+            shown = str(_("done") if self.done else _("not done"))
+        return _("%(value)s as of %(date)s") % {"value": shown, "date": self.as_of}
 
     def clean(self):
         errors = {}

@@ -94,7 +94,8 @@ def test_earlier_updates_are_shown_read_only_and_a_correction_supersedes_one(adm
     assert pledge.target_status == "achieved"
     url = reverse("admin:commitments_pledge_change", args=[pledge.pk])
     response = admin_client.get(url)
-    assert 'name="updates-0-value"' not in response.content.decode()
+    page = response.content.decode()
+    assert "80个" in page and 'name="updates-2-0-value"' not in page  # listed, not editable
 
     data = add_inline_update(change_form_data(response), as_of="2025-09-30", value="30", supersedes=str(wrong.pk), note="更正")
     assert admin_client.post(url, data).status_code == 302
@@ -200,3 +201,11 @@ def test_the_admin_speaks_english_when_asked(client, staff, pledge):
     page = client.get(reverse("admin:commitments_pledge_changelist")).content.decode()
     assert "Pledge tracker" in page and "Status and why" in page
     assert Pledge.objects.count() == 1
+
+
+def test_chinese_is_the_default_even_for_an_english_browser_and_english_is_one_switch_away(client, staff):
+    client.force_login(staff)
+    url = reverse("admin:commitments_pledge_changelist")
+    assert "目标任务跟踪" in client.get(url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert "Pledge tracker" in client.get(url).content.decode()
