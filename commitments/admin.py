@@ -17,6 +17,7 @@ from .status import Kind, ReportingStatus, TargetStatus
 admin.site.site_header = _("Pledge tracker")
 admin.site.site_title = _("Pledge tracker")
 admin.site.index_title = _("Administration")
+admin.site.enable_nav_sidebar = False  # the pledge table needs the width
 
 # A symbol beside each label, so status never depends on colour alone.
 # Links typed without a scheme are https (Django 6's default, stated now to silence the 5.x warning).
@@ -207,7 +208,7 @@ class StatusChangeInline(admin.TabularInline):
 class PledgeAdmin(admin.ModelAdmin):
     list_display = [
         "metric",
-        "lead_organization",
+        "owner",
         "target_display",
         "latest_display",
         "expected_display",
@@ -243,6 +244,11 @@ class PledgeAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["commitments/admin.css"]}
 
+    @admin.display(description=_("lead organization"), ordering="lead_organization__name")
+    def owner(self, obj):
+        org = obj.lead_organization
+        return format_html('<span title="{}">{}</span>', org.name, org.short_name or org.name)
+
     @admin.display(description=_("target"))
     def target_display(self, obj):
         return obj.target_text
@@ -251,7 +257,7 @@ class PledgeAdmin(admin.ModelAdmin):
     def latest_display(self, obj):
         if obj.latest_value is None:
             return "—"
-        return format_html("{} <small>({})</small>", display.amount(obj.latest_value, obj.unit), display.day(obj.latest_as_of))
+        return format_html("{} <small>({})</small>", display.amount(obj.latest_value, obj.unit), obj.latest_as_of.isoformat())
 
     @admin.display(description=_("expected by now"), ordering="expected_now")
     def expected_display(self, obj):
@@ -269,7 +275,7 @@ class PledgeAdmin(admin.ModelAdmin):
     def reporting_display(self, obj):
         badge = reporting_badge(obj.reporting_status, obj.get_reporting_status_display())
         if obj.next_report_due:
-            return format_html("{}<div class='tracker-reason'>{}</div>", badge, _("due %(date)s") % {"date": display.day(obj.next_report_due)})
+            return format_html("{}<div class='tracker-reason'>{}</div>", badge, _("due %(date)s") % {"date": obj.next_report_due.isoformat()})
         return badge
 
     @admin.display(description=_("current status"))
