@@ -94,7 +94,7 @@ class ProgressUpdateInline(admin.TabularInline):
 
     model = ProgressUpdate
     fk_name = "pledge"
-    formfield_overrides = FORM_FIELDS
+    formfield_overrides = FORM_FIELDS | {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
     extra = 1
     can_delete = False
     verbose_name = _("new progress update")
