@@ -74,9 +74,16 @@ def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: s
     locked.save(update_fields=ASSESSED_FIELDS)
     if change is not None:
         change.save()
+        transaction.on_commit(_queue_status_alerts)
     for field in ASSESSED_FIELDS:
         setattr(pledge, field, getattr(locked, field))
     return change
+
+
+def _queue_status_alerts():
+    from .tasks import enqueue_safely, queue_status_alerts
+
+    enqueue_safely(queue_status_alerts)
 
 
 @transaction.atomic

@@ -5,13 +5,27 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import actions, display
-from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument, StatusChange
+from .models import (
+    IMMEDIATE_KINDS,
+    AlertKind,
+    AlertProfile,
+    Category,
+    Notification,
+    Organization,
+    Pledge,
+    ProgressUpdate,
+    SourceDocument,
+    StatusChange,
+)
 from .status import Kind, ReportingStatus, TargetStatus
 
 admin.site.site_header = _("Pledge tracker")
@@ -407,3 +421,66 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     list_display = ["title", "issuing_body", "issued_on"]
     search_fields = ["title", "issuing_body", "full_text"]
     date_hierarchy = "issued_on"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The notification log: what was sent, what is still pending and why, what failed."""
+
+    list_display = ["created_at", "kind", "recipient", "pledge", "state", "attempts", "sent_at", "last_error_short"]
+    list_filter = ["state", "kind", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["recipient", "subject", "pledge__metric"]
+    list_select_related = ["pledge"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def last_error_short(self, obj):
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Queue the selected failed or pending notifications for sending now"))
+    def send_again(self, request, queryset):
+        from .tasks import deliver_notification, enqueue_safely
+
+        ids = list(queryset.exclude(state=Notification.State.SENT).values_list("id", flat=True))
+        Notification.objects.filter(pk__in=ids).update(
+            state=Notification.State.PENDING, next_attempt_at=timezone.now(), claimed_until=None
+        )
+        for notification_id in ids:
+            enqueue_safely(deliver_notification, notification_id)
+        self.message_user(request, _("%(count)d notifications queued.") % {"count": len(ids)})
+
+
+class AlertProfileForm(forms.ModelForm):
+    alert_kinds = forms.MultipleChoiceField(
+        label=_("alerts received at once"),
+        choices=[(kind, AlertKind(kind).label) for kind in IMMEDIATE_KINDS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = AlertProfile
+        fields = ["organization", "language", "alert_kinds", "digest_frequency"]
+
+
+class AlertProfileInline(admin.StackedInline):
+    model = AlertProfile
+    form = AlertProfileForm
+    can_delete = False
+    autocomplete_fields = ["organization"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class TrackerUserAdmin(UserAdmin):
+    inlines = [AlertProfileInline]

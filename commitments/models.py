@@ -221,6 +221,9 @@ class Pledge(models.Model):
     status_reason = models.JSONField(_("status reason"), default=dict, editable=False)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, editable=False)
     status_assessed_on = models.DateField(_("status assessed on"), null=True, editable=False)
+    # Set by the overdue sweep's single UPDATE so that it can tell which rows it changed (and from what).
+    previous_status = models.CharField(max_length=20, blank=True, editable=False)
+    status_batch = models.UUIDField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("pledge")
@@ -306,7 +309,19 @@ class Pledge(models.Model):
 
     @property
     def reason(self) -> engine.Reason:
-        return engine.Reason.from_json(self.status_reason)
+        return self.explain(self.status_reason)
+
+    def explain(self, reason_json: dict | None) -> engine.Reason:
+        """A stored reason, its missing parameters filled from the pledge (the overdue sweep stores only a code)."""
+        stored = engine.Reason.from_json(reason_json)
+        defaults = {
+            "unit": self.unit,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "target_terms": engine.target_params(self.terms()),
+            "value": engine.format_number(self.latest_value),
+            "as_of": self.latest_as_of.isoformat() if self.latest_as_of else None,
+        }
+        return engine.Reason(stored.code, defaults | stored.params)
 
     @property
     def status_reason_text(self) -> str:
@@ -415,16 +430,130 @@ class StatusChange(models.Model):
     assessed_on = models.DateField(_("assessed on"))
     reason = models.JSONField(_("reason"), default=dict)
     trigger = models.CharField(_("trigger"), max_length=100, blank=True)
+    # Stamped when the alerts for this change have been queued (the outbox pattern: detect, then deliver).
+    alerts_queued_at = models.DateTimeField(_("alerts queued at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["-changed_at", "-id"]
-        indexes = [models.Index(fields=["pledge", "-changed_at"], name="commitments_change_pledge_at")]
+        indexes = [
+            models.Index(fields=["pledge", "-changed_at"], name="commitments_change_pledge_at"),
+            # The alert job scans changes whose alerts are not queued yet.
+            models.Index(fields=["id"], name="commitments_change_unqueued", condition=Q(alerts_queued_at__isnull=True)),
+        ]
 
     def __str__(self):
         return f"{self.pledge_id}: {self.from_status} → {self.to_status}"
 
     @property
     def reason_text(self) -> str:
-        return engine.Reason.from_json(self.reason).text()
+        return self.pledge.explain(self.reason).text()
+
+
+class AlertKind(models.TextChoices):
+    STATUS_CHANGE = "status_change", _("status changed")
+    DEADLINE_WARNING = "deadline_warning", _("deadline approaching")
+    REPORT_DUE = "report_due", _("progress report due")
+    REPORT_LATE = "report_late", _("progress report late")
+    ESCALATION = "escalation", _("escalation")
+    DIGEST = "digest", _("digest")
+
+
+IMMEDIATE_KINDS = [kind for kind in AlertKind.values if kind != AlertKind.DIGEST]
+
+
+def all_immediate_kinds() -> list[str]:
+    return list(IMMEDIATE_KINDS)
+
+
+class AlertProfile(models.Model):
+    """A user's organization and what mail they want: which alerts at once, and how often a digest."""
+
+    class Frequency(models.TextChoices):
+        NEVER = "never", _("no digest")
+        DAILY = "daily", _("daily")
+        WEEKLY = "weekly", _("weekly")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="alert_profile"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    alert_kinds = models.JSONField(
+        _("alerts received at once"), default=all_immediate_kinds, blank=True, help_text=_("Leave empty to receive digests only.")
+    )
+    digest_frequency = models.CharField(
+        _("digest"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
+
+    class Meta:
+        verbose_name = _("alert settings")
+        verbose_name_plural = _("alert settings")
+
+    def __str__(self):
+        return str(self.user)
+
+    def clean(self):
+        unknown = sorted(set(self.alert_kinds or []) - set(IMMEDIATE_KINDS))
+        if unknown:
+            raise ValidationError({"alert_kinds": _("Unknown alert kinds: %(kinds)s") % {"kinds": ", ".join(unknown)}})
+
+
+class Notification(models.Model):
+    """One email to one recipient, written before it is sent. The unique key makes every alert go out once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    recipient = models.EmailField(_("recipient"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("pledge"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    # What makes this alert distinct within (recipient, pledge, kind): the status change, the deadline
+    # warning's day count, the reminder's number, the digest's day or week.
+    period = models.CharField(_("period"), max_length=64)
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # A sender holds the row until then; a crashed sender's claim simply expires.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "pledge", "kind", "period"],
+                condition=Q(pledge__isnull=False),
+                name="commitments_notification_once_per_pledge",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "period"],
+                condition=Q(pledge__isnull=True),
+                name="commitments_notification_once_per_digest",
+            ),
+        ]
+        indexes = [
+            # The dispatcher picks pending rows that are due.
+            models.Index(fields=["next_attempt_at"], name="commitments_notif_pending", condition=Q(state="pending")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"

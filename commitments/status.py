@@ -309,10 +309,10 @@ def target_params(terms: Terms) -> dict:
     return {
         "comparator": terms.comparator,
         "kind": terms.kind,
-        "target": _num(terms.target),
-        "low": _num(terms.low),
-        "high": _num(terms.high),
-        "tolerance": _num(terms.tolerance * 100) if terms.tolerance is not None else None,
+        "target": format_number(terms.target),
+        "low": format_number(terms.low),
+        "high": format_number(terms.high),
+        "tolerance": format_number(terms.tolerance * 100) if terms.tolerance is not None else None,
         "unit": terms.unit,
     }
 
@@ -334,13 +334,13 @@ def _judge_numeric(terms: Terms, current: Sequence[Reading], latest: Reading | N
             return TargetStatus.OVERDUE, Reason("overdue_no_data", base), None, None
         baseline_is_a_reading = terms.baseline is not None and not (terms.cumulative or is_growth)
         if baseline_is_a_reading and _meets(terms, scale.to_scale(terms.baseline)):
-            params = base | {"baseline": _num(terms.baseline)}
+            params = base | {"baseline": format_number(terms.baseline)}
             return TargetStatus.ACHIEVED, Reason("baseline_meets", params), None, None
         return TargetStatus.NO_DATA, Reason("no_data", base), _expected_now(terms, scale, today), None
 
     latest = valued[-1]
     x = scale.to_scale(latest.value)
-    params = base | {"value": _num(latest.value), "as_of": _iso(latest.as_of)}
+    params = base | {"value": format_number(latest.value), "as_of": _iso(latest.as_of)}
     covers_period = latest.as_of >= terms.deadline
 
     if _meets(terms, x):
@@ -374,7 +374,7 @@ def _judge_numeric(terms: Terms, current: Sequence[Reading], latest: Reading | N
             return TargetStatus.OFF_TRACK, Reason("ceiling_exceeded", params), expected_now, None
         allowance = aim * _fraction(origin_date, terms.deadline, latest.as_of)
         ratio = Decimal(1) if x <= allowance else allowance / x
-        params |= {"expected": _num(allowance, "0.01"), "ratio": _pct(ratio)}
+        params |= {"expected": format_number(allowance, "0.01"), "ratio": _pct(ratio)}
         return _by_ratio(ratio, rules), Reason("ceiling_pace", params), expected_now, ratio
 
     if terms.comparator in (Comparator.APPROX, Comparator.RANGE):
@@ -396,7 +396,7 @@ def _judge_numeric(terms: Terms, current: Sequence[Reading], latest: Reading | N
     if expected_then == origin:
         return TargetStatus.ON_TRACK, Reason("period_start", params), expected_now, None
     ratio = (x - origin) / (expected_then - origin)
-    params |= {"expected": _num(scale.to_value(expected_then), "0.01"), "ratio": _pct(ratio)}
+    params |= {"expected": format_number(scale.to_value(expected_then), "0.01"), "ratio": _pct(ratio)}
     return _by_ratio(ratio, rules), Reason("progress", params), expected_now, ratio
 
 
@@ -495,7 +495,7 @@ def _round(value: Decimal | None) -> Decimal | None:
         return value
 
 
-def _num(value: Decimal | None, places: str = "0.0001") -> str | None:
+def format_number(value: Decimal | None, places: str = "0.0001") -> str | None:
     """A number as a plain string for the messages: no exponent, no trailing zeros."""
     if value is None:
         return None

@@ -160,6 +160,10 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A web request that queues a task must not hang when the broker is down: the periodic dispatcher
+# picks up whatever could not be queued.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 # --- The status engine ----------------------------------------------------------------------------
 # Share of the progress expected by now that counts as on track / at risk; below at-risk is off track.
@@ -168,6 +172,19 @@ TRACKER_AT_RISK_RATIO = env.float("TRACKER_AT_RISK_RATIO", default=0.85)
 # A report is late this many days after it fell due, and due soon this many days before.
 TRACKER_REPORT_GRACE_DAYS = env.int("TRACKER_REPORT_GRACE_DAYS", default=7)
 TRACKER_REPORT_DUE_SOON_DAYS = env.int("TRACKER_REPORT_DUE_SOON_DAYS", default=7)
+
+# --- Alerts ---------------------------------------------------------------------------------------
+# Days before a deadline at which an open pledge's owners are warned (each once).
+TRACKER_DEADLINE_WARNING_DAYS = sorted(env.list("TRACKER_DEADLINE_WARNING_DAYS", cast=int, default=[30, 7]))
+# A late report is chased every K days, at most M times.
+TRACKER_LATE_REMINDER_EVERY_DAYS = env.int("TRACKER_LATE_REMINDER_EVERY_DAYS", default=7)
+TRACKER_LATE_REMINDER_MAX = env.int("TRACKER_LATE_REMINDER_MAX", default=3)
+# Overdue or late for more than X days goes to the parent organization, after 2X days to the top one.
+TRACKER_ESCALATE_AFTER_DAYS = env.int("TRACKER_ESCALATE_AFTER_DAYS", default=14)
+# Sending: first retry after this many seconds, doubling up to an hour; the dispatcher picks up the rest.
+TRACKER_SEND_RETRY_BACKOFF = env.int("TRACKER_SEND_RETRY_BACKOFF", default=30)
+TRACKER_SEND_RETRY_MAX = env.int("TRACKER_SEND_RETRY_MAX", default=8)
+
 if not 0 < TRACKER_AT_RISK_RATIO <= TRACKER_ON_TRACK_RATIO:
     raise ImproperlyConfigured("TRACKER_AT_RISK_RATIO must be > 0 and <= TRACKER_ON_TRACK_RATIO")
 

@@ -1,0 +1,443 @@
+"""The scheduled work: detect (sweep statuses), decide who to tell (queue notifications), deliver (send mail).
+
+Celery tasks (tasks.py) and management commands are thin entry points onto these functions, so an
+operator can run any step by hand. Every step is idempotent and safe to run twice or in parallel:
+
+- a status change is recorded only by the statement that made it (guarded on the old status);
+- alerts hang off status-change rows and are queued once (the row is claimed with an optimistic update);
+- every notification has a unique key (recipient, pledge, kind, period): inserting it again is a no-op;
+- a notification is claimed before it is sent and marked sent after, so it goes out once.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.db.models import Case, F, JSONField, Prefetch, Q, Value, When
+from django.utils import timezone, translation
+
+from . import actions, emails
+from .models import (
+    AlertKind,
+    AlertProfile,
+    Notification,
+    Organization,
+    Pledge,
+    ProgressUpdate,
+    StatusChange,
+)
+from .status import Kind, ReportingStatus, TargetStatus
+
+log = logging.getLogger(__name__)
+
+CLOSED = [TargetStatus.ACHIEVED, TargetStatus.OVERDUE]
+BAD_NEWS = {TargetStatus.AT_RISK, TargetStatus.OFF_TRACK, TargetStatus.OVERDUE}
+GOOD_NEWS = {TargetStatus.ON_TRACK, TargetStatus.ACHIEVED}
+CLAIM_SECONDS = 300
+
+
+# --- 1. Detect ------------------------------------------------------------------------------------
+
+
+def flag_overdue(today: date) -> int:
+    """Mark every open pledge whose deadline has passed as overdue: one UPDATE and one INSERT … SELECT.
+
+    This is the status engine's own rule (after the deadline a pledge not achieved is overdue), applied
+    in SQL because it needs no per-row arithmetic. The UPDATE tags the rows it changes with a fresh
+    batch id and keeps their old status, so the status-change rows are written for exactly those rows,
+    even when two sweeps run at once (the second one's UPDATE finds them already overdue).
+    """
+    batch = uuid.uuid4()
+    now = timezone.now()
+
+    def reason(code):
+        return Value({"code": code, "params": {}}, output_field=JSONField())
+
+    with transaction.atomic():
+        changed = (
+            Pledge.objects.filter(deadline__lt=today)
+            .exclude(target_status__in=CLOSED)
+            .update(
+                previous_status=F("target_status"),
+                target_status=TargetStatus.OVERDUE,
+                status_batch=batch,
+                status_changed_at=now,
+                status_assessed_on=today,
+                expected_now=None,
+                progress_ratio=None,
+                status_reason=Case(
+                    When(kind=Kind.MILESTONE, then=reason("overdue_milestone")),
+                    When(latest_value__isnull=True, then=reason("overdue_no_data")),
+                    default=reason("overdue_not_met"),
+                ),
+            )
+        )
+        if changed:
+            _record_batch_changes(batch, now, today)
+    return changed
+
+
+def _record_batch_changes(batch: uuid.UUID, now: datetime, today: date) -> None:
+    change, pledge = StatusChange._meta, Pledge._meta
+    q = connection.ops.quote_name
+    batch_value = pledge.get_field("status_batch").get_db_prep_value(batch, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(change.db_table)} "
+            f"({q('pledge_id')}, {q('from_status')}, {q('to_status')}, {q('changed_at')}, {q('assessed_on')}, "
+            f"{q('reason')}, {q('trigger')}) "
+            f"SELECT {q('id')}, {q('previous_status')}, {q('target_status')}, %s, %s, {q('status_reason')}, %s "
+            f"FROM {q(pledge.db_table)} WHERE {q('status_batch')} = %s",
+            [
+                change.get_field("changed_at").get_db_prep_value(now, connection),
+                change.get_field("assessed_on").get_db_prep_value(today, connection),
+                "sweep",
+                batch_value,
+            ],
+        )
+
+
+def recompute_open(today: date, chunk_size: int = 2000) -> dict:
+    """Re-assess open pledges not yet assessed today: expected-by-now moves every day, and so may the status.
+
+    Works through the table in id order, a chunk per transaction. Rows another worker holds are skipped
+    (it is assessing them); a status change is written only if the guarded UPDATE (old status → new)
+    hits the row, so two parallel runs record it once.
+    """
+    stale = Pledge.objects.exclude(target_status__in=CLOSED).filter(
+        Q(status_assessed_on__lt=today) | Q(status_assessed_on__isnull=True)
+    )
+    updates = Prefetch("updates", queryset=ProgressUpdate.objects.only("id", "pledge_id", "as_of", "value", "done", "created_at", "supersedes_id"))
+    quiet_fields = [f for f in actions.ASSESSED_FIELDS if f not in ("target_status", "status_changed_at")]
+    last_id, assessed, changed = 0, 0, 0
+    while True:
+        with transaction.atomic():
+            chunk = list(
+                stale.filter(id__gt=last_id)
+                .order_by("id")
+                .select_for_update(skip_locked=True, of=("self",))
+                .prefetch_related(updates)[:chunk_size]
+            )
+            if not chunk:
+                break
+            last_id = chunk[-1].id
+            quiet, moved = [], []
+            for pledge in chunk:
+                old = pledge.target_status
+                assessment = actions.assess_pledge(pledge, today=today, updates=pledge.updates.all())
+                status_change = actions.apply_assessment(pledge, assessment, today=today, trigger="recompute")
+                if status_change is None:
+                    quiet.append(pledge)
+                else:
+                    moved.append((pledge, old, status_change))
+            Pledge.objects.bulk_update(quiet, quiet_fields, batch_size=500)
+            changes = []
+            for pledge, old, status_change in moved:
+                fields = {name: getattr(pledge, name) for name in actions.ASSESSED_FIELDS}
+                if Pledge.objects.filter(pk=pledge.pk, target_status=old).update(**fields):
+                    changes.append(status_change)
+            StatusChange.objects.bulk_create(changes)
+            assessed += len(chunk)
+            changed += len(changes)
+    return {"assessed": assessed, "changed": changed}
+
+
+# --- 2. Decide who to tell ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+    user_id: int | None = None
+
+
+class Directory:
+    """Who hears about which organization's pledges. Loads the alert profiles once per job."""
+
+    def __init__(self):
+        self.orgs = {org.pk: org for org in Organization.objects.select_related("head")}
+        self.profiles = defaultdict(list)
+        for profile in AlertProfile.objects.filter(user__is_active=True, organization__isnull=False).select_related("user"):
+            if profile.user.email:
+                self.profiles[profile.organization_id].append(profile)
+
+    def for_pledge(self, pledge: Pledge, kind: str) -> list[Recipient]:
+        """The lead organization's and co-owners' contact addresses, and members who want this kind."""
+        org_ids = [pledge.lead_organization_id, *(org.pk for org in pledge.co_owners.all())]
+        return self._contacts_and_members(org_ids, kind)
+
+    def escalation(self, pledge: Pledge, level: int) -> list[Recipient]:
+        """Level 1: the parent organization's head and contacts; level 2: the top organization's."""
+        lead = self.orgs[pledge.lead_organization_id]
+        path = [int(part) for part in lead.tree_path.strip("/").split("/") if part]
+        above = path[:-1]
+        if not above:
+            return []
+        target = self.orgs[above[-1]] if level == 1 else self.orgs[above[0]]
+        if level == 2 and len(above) < 2:
+            return []  # the parent is already the top organization
+        recipients = {}
+        if target.head and target.head.email and target.head.is_active:
+            profile = AlertProfile.objects.filter(user=target.head).first()
+            language = profile.language if profile else settings.LANGUAGE_CODE
+            recipients[target.head.email.lower()] = Recipient(target.head.email, language, target.head.pk)
+        for address in target.contact_email_list():
+            recipients.setdefault(address.lower(), Recipient(address, settings.LANGUAGE_CODE))
+        return list(recipients.values())
+
+    def _contacts_and_members(self, org_ids, kind) -> list[Recipient]:
+        recipients: dict[str, Recipient] = {}
+        for org_id in org_ids:
+            org = self.orgs.get(org_id)
+            if org is None:
+                continue
+            for address in org.contact_email_list():
+                recipients.setdefault(address.lower(), Recipient(address, settings.LANGUAGE_CODE))
+            for profile in self.profiles.get(org_id, []):
+                if kind in (profile.alert_kinds or []):
+                    recipients[profile.user.email.lower()] = Recipient(profile.user.email, profile.language, profile.user_id)
+        return list(recipients.values())
+
+
+def _notification(recipient: Recipient, kind: str, period: str, context: dict, pledge: Pledge | None) -> Notification:
+    subject, text, html = emails.render(kind, context, recipient.language)
+    return Notification(
+        recipient=recipient.email,
+        user_id=recipient.user_id,
+        pledge=pledge,
+        kind=kind,
+        period=period,
+        language=recipient.language,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+    )
+
+
+def _store(notifications: list[Notification]) -> int:
+    """Insert; rows whose key already exists are skipped (that alert was queued before).
+
+    Returns how many were offered, not how many were new: with ignore_conflicts the database does not say.
+    """
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=500)
+    return len(notifications)
+
+
+def _pledges(ids) -> dict[int, Pledge]:
+    return Pledge.objects.select_related("lead_organization").prefetch_related("co_owners").in_bulk(list(ids))
+
+
+def queue_status_alerts(limit: int = 5000) -> int:
+    """Turn unprocessed status changes into notifications (became at risk / off track / overdue; recovered)."""
+    queued = 0
+    directory = Directory()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                StatusChange.objects.filter(alerts_queued_at__isnull=True)
+                .order_by("id")
+                .select_for_update(skip_locked=True)[:limit]
+            )
+            if not batch:
+                return queued
+            StatusChange.objects.filter(pk__in=[c.pk for c in batch]).update(alerts_queued_at=timezone.now())
+            pledges = _pledges({c.pledge_id for c in batch})
+            notifications = []
+            for change in batch:
+                if not _worth_telling(change):
+                    continue
+                pledge = pledges[change.pledge_id]
+                context = {"pledge": pledge, "change": change, "url": emails.pledge_url(pledge)}
+                for recipient in directory.for_pledge(pledge, AlertKind.STATUS_CHANGE):
+                    notifications.append(_notification(recipient, AlertKind.STATUS_CHANGE, f"change:{change.pk}", context, pledge))
+            queued += _store(notifications)
+
+
+def _worth_telling(change: StatusChange) -> bool:
+    if not change.from_status:  # the first assessment of a new pledge
+        return False
+    return change.to_status in BAD_NEWS or (change.from_status in BAD_NEWS and change.to_status in GOOD_NEWS)
+
+
+def queue_reminders(today: date) -> int:
+    """Deadline warnings, reports due soon, late reports (every K days, at most M times), and escalations."""
+    directory = Directory()
+    notifications = []
+    open_pledges = Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).select_related("lead_organization").prefetch_related("co_owners")
+
+    windows = settings.TRACKER_DEADLINE_WARNING_DAYS
+    if windows:
+        for pledge in open_pledges.filter(deadline__gte=today, deadline__lte=today + timedelta(days=max(windows))):
+            days_left = (pledge.deadline - today).days
+            window = min(w for w in windows if w >= days_left)  # only the nearest warning, never an older one
+            context = {"pledge": pledge, "days_left": days_left, "url": emails.pledge_url(pledge)}
+            for recipient in directory.for_pledge(pledge, AlertKind.DEADLINE_WARNING):
+                notifications.append(_notification(recipient, AlertKind.DEADLINE_WARNING, f"{window}d", context, pledge))
+
+    for pledge in open_pledges.filter(reporting_status=ReportingStatus.DUE_SOON):
+        context = {"pledge": pledge, "due": pledge.next_report_due, "url": emails.pledge_url(pledge)}
+        for recipient in directory.for_pledge(pledge, AlertKind.REPORT_DUE):
+            notifications.append(_notification(recipient, AlertKind.REPORT_DUE, f"due:{pledge.next_report_due}", context, pledge))
+
+    every, most = settings.TRACKER_LATE_REMINDER_EVERY_DAYS, settings.TRACKER_LATE_REMINDER_MAX
+    grace = settings.TRACKER_REPORT_GRACE_DAYS
+    for pledge in open_pledges.filter(reporting_status=ReportingStatus.LATE, next_report_due__isnull=False):
+        days_late = (today - pledge.next_report_due).days - grace
+        number = min(1 + max(days_late, 0) // max(every, 1), most)
+        context = {"pledge": pledge, "due": pledge.next_report_due, "days_late": (today - pledge.next_report_due).days,
+                   "number": number, "most": most, "url": emails.pledge_url(pledge)}
+        for recipient in directory.for_pledge(pledge, AlertKind.REPORT_LATE):
+            notifications.append(_notification(recipient, AlertKind.REPORT_LATE, f"late:{pledge.next_report_due}#{number}", context, pledge))
+
+    after = settings.TRACKER_ESCALATE_AFTER_DAYS
+    escalate_from = today - timedelta(days=after)
+    overdue = open_pledges.filter(target_status=TargetStatus.OVERDUE, deadline__lt=escalate_from)
+    late = open_pledges.filter(
+        reporting_status=ReportingStatus.LATE, next_report_due__lt=escalate_from - timedelta(days=grace)
+    ).exclude(target_status=TargetStatus.OVERDUE)  # an overdue pledge is escalated as overdue, once
+    for reason, queryset in (("overdue", overdue), ("late", late)):
+        for pledge in queryset:
+            since = pledge.deadline if reason == "overdue" else pledge.next_report_due + timedelta(days=grace)
+            days = (today - since).days
+            level = 2 if days > 2 * after else 1
+            key = f"{reason}:{since}:L{level}"
+            context = {"pledge": pledge, "reason": reason, "since": since, "days": days, "level": level,
+                       "url": emails.pledge_url(pledge)}
+            for recipient in directory.escalation(pledge, level):
+                notifications.append(_notification(recipient, AlertKind.ESCALATION, key, context, pledge))
+    return _store(notifications)
+
+
+def queue_digests(frequency: str, today: date) -> int:
+    """One exception-only digest per subscriber: what changed in the window, and (weekly) what needs attention.
+
+    A subscriber's digest covers the pledges led or co-owned by their organization and everything under it.
+    Nothing is queued for a subscriber with nothing to report.
+    """
+    days = 1 if frequency == AlertProfile.Frequency.DAILY else 7
+    tz = timezone.get_current_timezone()
+    window_end = datetime.combine(today, time.min, tzinfo=tz)
+    window_start = window_end - timedelta(days=days)
+    period = f"{frequency}:{today.isoformat()}" if days == 1 else f"{frequency}:{today.isocalendar().year}-W{today.isocalendar().week:02d}"
+    profiles = AlertProfile.objects.filter(
+        digest_frequency=frequency, user__is_active=True, organization__isnull=False
+    ).exclude(user__email="").select_related("user", "organization")
+    notifications = []
+    for profile in profiles:
+        scope = Pledge.objects.filter(
+            Q(lead_organization__tree_path__startswith=profile.organization.tree_path)
+            | Q(co_owners__tree_path__startswith=profile.organization.tree_path)
+        ).distinct()
+        changes = list(
+            StatusChange.objects.filter(pledge__in=scope, changed_at__gte=window_start, changed_at__lt=window_end)
+            .exclude(from_status="")
+            .select_related("pledge__lead_organization")
+            .order_by("pledge__deadline", "changed_at")
+        )
+        attention = []
+        if days > 1:
+            attention = list(
+                scope.filter(
+                    Q(target_status__in=[TargetStatus.OVERDUE, TargetStatus.OFF_TRACK, TargetStatus.AT_RISK])
+                    | Q(reporting_status=ReportingStatus.LATE)
+                )
+                .select_related("lead_organization")
+                .order_by("deadline")
+            )
+        if not changes and not attention:
+            continue
+        recipient = Recipient(profile.user.email, profile.language, profile.user_id)
+        context = {"profile": profile, "organization": profile.organization, "changes": changes,
+                   "attention": attention, "frequency": frequency, "start": window_start.date(),
+                   "end": today - timedelta(days=1), "url_for": emails.pledge_url}
+        notifications.append(_notification(recipient, AlertKind.DIGEST, period, context, None))
+    return _store(notifications)
+
+
+# --- 3. Deliver -----------------------------------------------------------------------------------
+
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def due_notification_ids(now: datetime | None = None, limit: int = 20000) -> list[int]:
+    """Pending notifications to hand to the senders now; pushes their next attempt a claim period ahead."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+    return ids
+
+
+def deliver_notification(notification_id: int, *, connection=None) -> str:
+    """Send one notification if it is still pending and nobody else holds it.
+
+    Transient SMTP and network errors are recorded and re-raised (the task retries with back-off);
+    a permanent refusal marks the notification failed. Returns what happened.
+    """
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, state=Notification.State.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "skipped"
+    notification = Notification.objects.get(pk=notification_id)
+    try:
+        emails.build_message(notification, connection=connection or get_connection(fail_silently=False)).send()
+    except smtplib.SMTPRecipientsRefused as error:
+        if all(code >= 500 for code, _ in error.recipients.values()):
+            _finish(notification_id, state=Notification.State.FAILED, last_error=_describe(error))
+            return "failed"
+        _postpone(notification, error)
+        raise
+    except TRANSIENT_ERRORS as error:
+        _postpone(notification, error)
+        raise
+    _finish(notification_id, state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def _postpone(notification: Notification, error: Exception) -> None:
+    backoff = min(settings.TRACKER_SEND_RETRY_BACKOFF * 2 ** max(notification.attempts - 1, 0), 3600)
+    _finish(
+        notification.pk,
+        last_error=_describe(error),
+        next_attempt_at=timezone.now() + timedelta(seconds=backoff),
+    )
+    log.warning("notification %s not sent (attempt %s): %s", notification.pk, notification.attempts, error)
+
+
+def _finish(notification_id: int, **fields) -> None:
+    Notification.objects.filter(pk=notification_id).update(claimed_until=None, **fields)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+# --- The nightly run ------------------------------------------------------------------------------
+
+
+def run_sweep(today: date | None = None) -> dict:
+    """Flag overdue pledges, recompute the rest, and queue the alerts for what changed."""
+    today = today or timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        overdue = flag_overdue(today)
+        recomputed = recompute_open(today)
+        alerts = queue_status_alerts()
+    return {"overdue": overdue, **recomputed, "alerts": alerts}

@@ -1,0 +1,76 @@
+"""Celery tasks: thin entry points onto commitments.jobs. All are idempotent (acks_late is on globally)."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from . import jobs
+
+log = logging.getLogger(__name__)
+
+# A database that went away mid-run: the job is safe to run again, so retry it.
+DATABASE_ERRORS = (DatabaseError,)
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def sweep_statuses():
+    """Nightly: flag overdue pledges, recompute the rest, queue status alerts, then send."""
+    summary = jobs.run_sweep()
+    dispatch_notifications.delay()
+    return summary
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def queue_status_alerts():
+    """After a status change recorded by a user: queue its alerts and send them."""
+    queued = jobs.queue_status_alerts()
+    dispatch_notifications.delay()
+    return {"alerts": queued}
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def send_reminders():
+    queued = jobs.queue_reminders(timezone.localdate())
+    dispatch_notifications.delay()
+    return {"reminders": queued}
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def send_digests(frequency):
+    queued = jobs.queue_digests(frequency, timezone.localdate())
+    dispatch_notifications.delay()
+    return {"digests": queued}
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def dispatch_notifications():
+    """Hand every due pending notification to a sender task (also run every few minutes by beat)."""
+    ids = jobs.due_notification_ids()
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)
+    return {"dispatched": len(ids)}
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=jobs.TRANSIENT_ERRORS + DATABASE_ERRORS,
+    retry_backoff=settings.TRACKER_SEND_RETRY_BACKOFF,
+    retry_backoff_max=3600,
+    retry_jitter=False,
+    max_retries=settings.TRACKER_SEND_RETRY_MAX,
+)
+def deliver_notification(self, notification_id):
+    """Send one email. While the mail server is down the task retries with back-off; after the last retry
+    the notification simply stays pending and the dispatcher queues it again later."""
+    return jobs.deliver_notification(notification_id)
+
+
+def enqueue_safely(task, *args):
+    """Queue a task from a web request without failing the request when the broker is unreachable."""
+    try:
+        task.delay(*args)
+    except Exception:  # the broker is down: the periodic dispatcher and the nightly sweep catch up
+        log.exception("could not queue %s; it will be picked up by the next scheduled run", task.name)
