@@ -19,7 +19,9 @@ def test_the_compiled_catalogue_matches_the_source():
     with open(LOCALE / "django.mo", "rb") as compiled:
         translations = gettext.GNUTranslations(compiled)
     for entry in catalogue.translated_entries():
-        if entry.msgctxt:
+        if entry.msgid_plural:
+            assert translations.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgstr_plural[0], entry.msgid
+        elif entry.msgctxt:
             assert translations.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, entry.msgid
         else:
             assert translations.gettext(entry.msgid) == entry.msgstr, entry.msgid
