@@ -308,12 +308,13 @@ def queue_reminders(today: date) -> int:
         for pledge in queryset:
             since = pledge.deadline if reason == "overdue" else pledge.next_report_due + timedelta(days=grace)
             days = (today - since).days
-            level = 2 if days > 2 * after else 1
-            key = f"{reason}:{since}:L{level}"
-            context = {"pledge": pledge, "reason": reason, "since": since, "days": days, "level": level,
-                       "url": emails.pledge_url(pledge)}
-            for recipient in directory.escalation(pledge, level):
-                notifications.append(_notification(recipient, AlertKind.ESCALATION, key, context, pledge))
+            for level in (1, 2) if days > 2 * after else (1,):  # each level once; level 1 first
+                context = {"pledge": pledge, "reason": reason, "since": since, "days": days, "level": level,
+                           "url": emails.pledge_url(pledge)}
+                for recipient in directory.escalation(pledge, level):
+                    notifications.append(
+                        _notification(recipient, AlertKind.ESCALATION, f"{reason}:{since}:L{level}", context, pledge)
+                    )
     return _store(notifications)
 
 

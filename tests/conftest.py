@@ -1,4 +1,11 @@
+import socket
+import tempfile
+from email import message_from_bytes, policy
+from pathlib import Path
+
 import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings as django_settings
 
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
 
@@ -25,13 +32,6 @@ def staff(db):
 
 # --- Real services: Redis broker, Celery worker, SMTP server ---------------------------------------
 
-import socket  # noqa: E402
-import tempfile  # noqa: E402
-from email import message_from_bytes, policy  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from aiosmtpd.controller import Controller  # noqa: E402
-from django.conf import settings as django_settings  # noqa: E402
 
 
 def free_port() -> int:

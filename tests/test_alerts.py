@@ -304,3 +304,16 @@ class TestDelivery:
         first = jobs.due_notification_ids()
         assert sorted(first) == [n.pk for n in queued]
         assert jobs.due_notification_ids() == []
+
+
+def test_when_the_parent_is_the_top_organization_it_still_hears_of_a_long_overdue_pledge(owners, settings):
+    settings.TRACKER_ESCALATE_AFTER_DAYS = 14
+    owners["city"].contact_emails = "city@example.test"
+    owners["city"].save()
+    pledge = PledgeFactory(lead_organization=owners["district"], cadence="at_deadline")
+    assessed(pledge, date(2025, 7, 1))
+    jobs.flag_overdue(date(2026, 1, 1))
+    jobs.queue_reminders(date(2026, 3, 1))  # 60 days overdue: past both levels at once
+    assert list(Notification.objects.filter(kind="escalation").values_list("recipient", "period")) == [
+        ("city@example.test", "overdue:2025-12-31:L1"),
+    ]

@@ -18,8 +18,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default=os.environ.get("TRACKER_ADDR", "127.0.0.1:8000"))
+        parser.add_argument(
+            "--no-initial-sweep",
+            action="store_true",
+            help="Do not queue a status sweep and the reminders at start (beat runs them nightly).",
+        )
 
-    def handle(self, *args, addr, **options):
+    def handle(self, *args, addr, no_initial_sweep=False, **options):
         children = []
         redis_process = None
         if settings.EMBEDDED_REDIS:
@@ -44,6 +49,14 @@ class Command(BaseCommand):
             # Own process group: the terminal's Ctrl-C reaches us only, and we stop children in order.
             children.append((name, subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)))
         self.stdout.write(self.style.SUCCESS(f"Tracker running at http://{addr}/admin/  (Ctrl-C stops everything)"))
+        if not no_initial_sweep:
+            # So that a fresh demo shows alerts at once instead of after the nightly run.
+            from commitments.tasks import send_reminders, sweep_statuses
+
+            sweep_statuses.delay()
+            send_reminders.delay()
+            where = settings.EMAIL_FILE_PATH if not settings.EMAIL_HOST else settings.EMAIL_HOST
+            self.stdout.write(f"Queued a status sweep and today's reminders; mail goes to {where}")
         exit_code = 0
         try:
             while not stopping:
