@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import actions, display
+from .display import reporting_badge, status_badge, update_standing, update_value_text
 from .models import (
     IMMEDIATE_KINDS,
     AlertKind,
@@ -33,44 +34,8 @@ admin.site.site_title = _("Pledge tracker")
 admin.site.index_title = _("Administration")
 admin.site.enable_nav_sidebar = False  # the pledge table needs the width
 
-# A symbol beside each label, so status never depends on colour alone.
 # Links typed without a scheme are https (Django 6's default, stated now to silence the 5.x warning).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
-
-STATUS_SYMBOLS = {
-    TargetStatus.ACHIEVED: "✔",
-    TargetStatus.ON_TRACK: "●",
-    TargetStatus.AT_RISK: "▲",
-    TargetStatus.OFF_TRACK: "▼",
-    TargetStatus.OVERDUE: "✖",
-    TargetStatus.NO_DATA: "○",
-}
-REPORTING_SYMBOLS = {ReportingStatus.OK: "✔", ReportingStatus.DUE_SOON: "⏰", ReportingStatus.LATE: "⚠"}
-
-
-def status_badge(code: str, label: str) -> str:
-    return format_html(
-        '<span class="tracker-status tracker-status-{}"><span aria-hidden="true">{}</span> {}</span>',
-        code,
-        STATUS_SYMBOLS.get(code, "?"),
-        label,
-    )
-
-
-def reporting_badge(code: str, label: str) -> str:
-    return format_html(
-        '<span class="tracker-reporting tracker-reporting-{}"><span aria-hidden="true">{}</span> {}</span>',
-        code,
-        REPORTING_SYMBOLS.get(code, "?"),
-        label,
-    )
-
-
-def update_value_text(update: ProgressUpdate) -> str:
-    if update.value is None:
-        return _("done") if update.done else _("not done")
-    return display.amount(update.value, update.pledge.unit)
-
 
 class OrganizationSubtreeFilter(admin.SimpleListFilter):
     """Lead organization, including everything under it."""
@@ -186,11 +151,7 @@ class ProgressUpdateHistoryInline(admin.TabularInline):
 
     @admin.display(description=_("counts?"))
     def standing(self, obj):
-        if hasattr(obj, "superseded_by"):
-            return _("corrected on %(date)s") % {"date": display.moment(obj.superseded_by.created_at)}
-        if obj.supersedes_id:
-            return _("corrects the update of %(date)s") % {"date": display.moment(obj.supersedes.created_at)}
-        return _("yes")
+        return update_standing(obj)
 
 
 class StatusChangeInline(admin.TabularInline):

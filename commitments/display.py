@@ -5,6 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from .status import ReportingStatus, TargetStatus
 
 
 def number(value, places: int = 2) -> str:
@@ -34,3 +38,51 @@ def day(value: date | None) -> str:
 
 def moment(value: datetime | None) -> str:
     return "—" if value is None else date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+# A symbol beside each label, so status never depends on colour alone.
+# A symbol beside each label, so status never depends on colour alone.
+STATUS_SYMBOLS = {
+    TargetStatus.ACHIEVED: "✔",
+    TargetStatus.ON_TRACK: "●",
+    TargetStatus.AT_RISK: "▲",
+    TargetStatus.OFF_TRACK: "▼",
+    TargetStatus.OVERDUE: "✖",
+    TargetStatus.NO_DATA: "○",
+}
+REPORTING_SYMBOLS = {ReportingStatus.OK: "✔", ReportingStatus.DUE_SOON: "⏰", ReportingStatus.LATE: "⚠"}
+
+
+def status_badge(code: str, label: str) -> str:
+    return format_html(
+        '<span class="tracker-status tracker-status-{}"><span aria-hidden="true">{}</span> {}</span>',
+        code,
+        STATUS_SYMBOLS.get(code, "?"),
+        label,
+    )
+
+
+def reporting_badge(code: str, label: str) -> str:
+    return format_html(
+        '<span class="tracker-reporting tracker-reporting-{}"><span aria-hidden="true">{}</span> {}</span>',
+        code,
+        REPORTING_SYMBOLS.get(code, "?"),
+        label,
+    )
+
+
+def update_value_text(update, pledge=None) -> str:
+    """A progress update's value with its unit, or done / not done for a milestone."""
+    pledge = pledge or update.pledge
+    if update.value is None:
+        return _("done") if update.done else _("not done")
+    return amount(update.value, pledge.unit)
+
+
+def update_standing(update) -> str:
+    """Whether an update counts, or which correction replaced it."""
+    if hasattr(update, "superseded_by"):
+        return _("corrected on %(date)s") % {"date": moment(update.superseded_by.created_at)}
+    if update.supersedes_id:
+        return _("corrects the update of %(date)s") % {"date": moment(update.supersedes.created_at)}
+    return _("yes")

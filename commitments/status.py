@@ -221,6 +221,24 @@ def current_readings(readings: Iterable[Reading], today: date) -> list[Reading]:
     return [by_period[d] for d in sorted(by_period)]
 
 
+def trajectory(terms: Terms, readings: Iterable[Reading], today: date) -> list[tuple[date, Decimal]]:
+    """The expected path as points (date, value in the reading's unit): a straight line from the origin to the
+    target at the deadline, or a flat line at the target rate for growth. Empty when no line can be drawn."""
+    if terms.kind == Kind.MILESTONE:
+        return []
+    if terms.kind == Kind.GROWTH:
+        return [(terms.period_start, terms.target), (terms.deadline, terms.target)] if terms.target is not None else []
+    scale = _Scale(terms)
+    if not scale.usable():
+        return []
+    valued = [r for r in current_readings(readings, today) if r.value is not None]
+    origin, origin_date = _origin(terms, scale, valued)
+    if origin is None:
+        return []
+    aim = _direction_and_aim(terms, origin)[1]
+    return [(origin_date, scale.to_value(origin)), (terms.deadline, scale.to_value(aim))]
+
+
 def worse(a: str, b: str) -> bool:
     """True when status `a` is worse than status `b` (no_data is not ranked)."""
     return SEVERITY.index(a) < SEVERITY.index(b)

@@ -329,3 +329,22 @@ def test_severity_ranks_every_status_but_no_data():
     assert set(SEVERITY) | {NO_DATA} == set(TargetStatus.values)
     assert worse(OVERDUE, OFF_TRACK) and worse(AT_RISK, ON_TRACK) and not worse(ACHIEVED, ON_TRACK)
 
+
+
+class TestTrajectory:
+    def test_a_cumulative_count_runs_from_zero_at_the_start_to_the_target(self):
+        from commitments.status import trajectory
+
+        assert trajectory(terms(**COUNT), [], date(2025, 6, 1)) == [(YEAR_START, D(0)), (YEAR_END, D(50))]
+
+    def test_a_reduction_runs_from_the_baseline_level_down_to_the_reduced_level(self):
+        from commitments.status import trajectory
+
+        pledge = terms(kind="reduction", unit="%", target=D(3), baseline=D(200), baseline_date=YEAR_START)
+        assert trajectory(pledge, [], date(2025, 6, 1)) == [(YEAR_START, D(200)), (YEAR_END, D(194))]
+
+    def test_growth_is_a_flat_line_at_the_target_rate_and_a_pledge_without_origin_has_none(self):
+        from commitments.status import trajectory
+
+        assert trajectory(terms(**GROWTH), [], date(2025, 6, 1)) == [(YEAR_START, D(6)), (YEAR_END, D(6))]
+        assert trajectory(terms(kind="share", target=D(4)), [at("2025-03-31", 3)], date(2025, 6, 1)) == []

@@ -1,0 +1,97 @@
+"""The status table: what is off track, who owns it, and how far along it is."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import display
+from .models import Pledge
+
+
+class PledgeTable(tables.Table):
+    metric = tables.Column(verbose_name=_("metric"), linkify=("tracker-pledge", {"pk": tables.A("pk")}))
+    owner = tables.Column(verbose_name=_("lead organization"), accessor="lead_organization", order_by="lead_organization__name")
+    target = tables.Column(verbose_name=_("target"), accessor="target", empty_values=())
+    latest = tables.Column(verbose_name=_("latest"), accessor="latest_value", empty_values=())
+    expected = tables.Column(verbose_name=_("expected by now"), accessor="expected_now", empty_values=())
+    progress = tables.Column(verbose_name=_("progress"), accessor="progress_ratio", empty_values=())
+    status = tables.Column(verbose_name=_("status and why"), accessor="target_status", order_by="severity")
+    reporting = tables.Column(verbose_name=_("reporting"), accessor="reporting_status", order_by="next_report_due")
+    deadline = tables.DateColumn(verbose_name=_("deadline"), format="Y-m-d")
+    days_left = tables.Column(verbose_name=_("days left"), accessor="deadline", order_by="deadline", empty_values=())
+
+    class Meta:
+        model = Pledge
+        fields = []
+        sequence = ["metric", "owner", "target", "latest", "expected", "progress", "status", "reporting", "deadline", "days_left"]
+        order_by = ("status", "deadline")  # worst first
+        attrs = {"class": "pledges"}
+        row_attrs = {"class": lambda record: f"status-{record.target_status}"}
+
+    def render_owner(self, value):
+        return format_html(
+            '<a href="{}" title="{}">{}</a>', reverse("tracker-organization", args=[value.pk]), value.name,
+            value.short_name or value.name,
+        )
+
+    def value_owner(self, value):
+        return value.name
+
+    def render_target(self, record):
+        return record.target_text
+
+    value_target = render_target
+
+    def render_latest(self, record):
+        if record.latest_as_of is None:
+            return "—"
+        return format_html('{}<br><small>{}</small>', display.amount(record.latest_value, record.unit), record.latest_as_of.isoformat())
+
+    def value_latest(self, record):
+        return display.number(record.latest_value) if record.latest_value is not None else ""
+
+    def render_expected(self, record):
+        return display.amount(record.expected_now, record.unit)
+
+    def value_expected(self, record):
+        return display.number(record.expected_now) if record.expected_now is not None else ""
+
+    def render_progress(self, record):
+        if record.progress_ratio is None:
+            return "—"
+        shown = max(0, min(100, int(record.progress_ratio * 100)))
+        return format_html(
+            '<span class="bar" role="img" aria-label="{label}"><span class="fill status-{status}" style="width: {width}%"></span></span> {label}',
+            label=display.percent(record.progress_ratio), status=record.target_status, width=shown,
+        )
+
+    def value_progress(self, record):
+        return display.percent(record.progress_ratio) if record.progress_ratio is not None else ""
+
+    def render_status(self, record):
+        return format_html(
+            '{}<div class="reason">{}</div>',
+            display.status_badge(record.target_status, record.get_target_status_display()),
+            record.status_reason_text,
+        )
+
+    def value_status(self, record):
+        return f"{record.get_target_status_display()}: {record.status_reason_text}"
+
+    def render_reporting(self, record):
+        badge = display.reporting_badge(record.reporting_status, record.get_reporting_status_display())
+        if record.next_report_due:
+            return format_html('{}<div class="reason">{}</div>', badge, _("due %(date)s") % {"date": record.next_report_due.isoformat()})
+        return badge
+
+    def value_reporting(self, record):
+        return record.get_reporting_status_display()
+
+    def render_days_left(self, value):
+        days = (value - timezone.localdate()).days
+        return _("%(days)d days ago") % {"days": -days} if days < 0 else days
+
+    def value_days_left(self, value):
+        return (value - timezone.localdate()).days

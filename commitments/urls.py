@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.SummaryView.as_view(), name="tracker-summary"),
+    path("pledges/", views.FilteredPledgeListView.as_view(), name="tracker-pledges"),
+    path("pledges/<int:pk>/", views.PledgeDetailView.as_view(), name="tracker-pledge"),
+    path("organizations/<int:pk>/", views.OrganizationDetailView.as_view(), name="tracker-organization"),
+    path("documents/<int:pk>/", views.SourceDocumentDetailView.as_view(), name="tracker-document"),
+    path("login/", auth_views.LoginView.as_view(), name="tracker-login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="tracker-logout"),
+]

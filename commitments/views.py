@@ -1,0 +1,239 @@
+"""Pages for managers: the status table, the summary, one pledge, one organization, one source document."""
+
+from collections import Counter, defaultdict
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export.views import ExportMixin
+
+from . import charts, display
+from .display import update_standing, update_value_text
+from .filters import PledgeFilter
+from .models import Category, Organization, Pledge, SourceDocument
+from .status import SEVERITY, ReportingStatus, TargetStatus
+from .tables import PledgeTable
+
+# Worst first, for sorting by status; no data after the ranked ones.
+SEVERITY_RANK = Case(
+    *(When(target_status=code, then=Value(rank)) for rank, code in enumerate(SEVERITY)),
+    default=Value(len(SEVERITY)),
+    output_field=IntegerField(),
+)
+STATUS_ORDER = [*SEVERITY, TargetStatus.NO_DATA]
+
+
+def pledge_rows():
+    """The pledge columns the tables show, with what they need from related rows, in one query."""
+    return Pledge.objects.select_related("lead_organization").annotate(severity=SEVERITY_RANK)
+
+
+class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    table_class = PledgeTable
+    filterset_class = PledgeFilter
+    template_name = "commitments/pledge_list.html"
+    paginate_by = 25
+    export_formats = ["csv", "xlsx"]
+    export_name = "pledges"
+
+    def get_queryset(self):
+        return pledge_rows()
+
+    def get_export_filename(self, export_format):
+        return f"pledges-{timezone.localdate().isoformat()}.{export_format}"
+
+
+def status_counts(queryset, field):
+    """{group id: Counter(status → n)} from one GROUP BY query."""
+    counts = defaultdict(Counter)
+    for row in queryset.values(field, "target_status").annotate(n=Count("id")).order_by():
+        counts[row[field]][row["target_status"]] = row["n"]
+    return counts
+
+
+def matrix_row(label, counts, link_params, indent=0):
+    total = sum(counts.values())
+    cells = [(status, counts.get(status, 0), table_url(**link_params, status=status)) for status in STATUS_ORDER]
+    return {"label": label, "indent": indent, "cells": cells, "total": total, "total_url": table_url(**link_params)}
+
+
+def table_url(**params):
+    return reverse("tracker-pledges") + "?" + urlencode({k: v for k, v in params.items() if v is not None})
+
+
+class SummaryView(LoginRequiredMixin, TemplateView):
+    template_name = "commitments/summary.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        overall = Counter(dict(Pledge.objects.values_list("target_status").annotate(n=Count("id")).order_by()))
+        context["overall"] = [
+            {"status": s, "label": TargetStatus(s).label, "count": overall.get(s, 0), "url": table_url(status=s),
+             "badge": display.status_badge(s, TargetStatus(s).label)}
+            for s in STATUS_ORDER
+        ]
+        context["total"] = sum(overall.values())
+        context["status_headers"] = [display.status_badge(s, TargetStatus(s).label) for s in STATUS_ORDER]
+
+        # Organizations: each row counts its own pledges and those of everything under it, like the filter.
+        direct = status_counts(Pledge.objects.all(), "lead_organization")
+        orgs = list(Organization.objects.all())
+        by_id = {org.pk: org for org in orgs}
+        subtree = defaultdict(Counter)
+        for org_id, counts in direct.items():
+            for ancestor_id in by_id[org_id].tree_path.strip("/").split("/"):
+                subtree[int(ancestor_id)].update(counts)
+        context["org_rows"] = [
+            matrix_row(org, subtree[org.pk], {"organization": org.pk}, org.depth) for org in orgs if subtree[org.pk]
+        ]
+        by_category = status_counts(Pledge.objects.all(), "category")
+        categories = [c for c in Category.objects.all() if by_category.get(c.pk)]
+        context["category_rows"] = [matrix_row(c, by_category[c.pk], {"category": c.pk}) for c in categories]
+        if by_category.get(None):
+            context["uncategorized"] = sum(by_category[None].values())
+
+        attention = (
+            pledge_rows()
+            .filter(Q(target_status__in=[TargetStatus.OVERDUE, TargetStatus.OFF_TRACK]) | Q(reporting_status=ReportingStatus.LATE))
+            .order_by("severity", "deadline")[:50]
+        )
+        context["attention"] = PledgeTable(attention, orderable=False)
+        return context
+
+
+class PledgeDetailView(LoginRequiredMixin, DetailView):
+    template_name = "commitments/pledge_detail.html"
+    context_object_name = "pledge"
+
+    def get_queryset(self):
+        return Pledge.objects.select_related("lead_organization", "category", "source_document").prefetch_related(
+            "co_owners",
+            Prefetch("updates", queryset=self.updates()),
+            "status_changes",
+        )
+
+    @staticmethod
+    def updates():
+        from .models import ProgressUpdate
+
+        return ProgressUpdate.objects.select_related("reporter", "superseded_by", "supersedes").order_by("-as_of", "-created_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pledge = self.object
+        updates = list(pledge.updates.all())
+        today = timezone.localdate()
+        context["updates"] = updates
+        context["update_rows"] = [
+            {"update": u, "value": update_value_text(u, pledge), "recorded": display.moment(u.created_at),
+             "counts": not hasattr(u, "superseded_by"), "standing": update_standing(u)}
+            for u in updates
+        ]
+        context["baseline"] = display.amount(pledge.baseline, pledge.unit)
+        context["latest"] = display.amount(pledge.latest_value, pledge.unit)
+        context["expected"] = display.amount(pledge.expected_now, pledge.unit)
+        context["ratio"] = display.percent(pledge.progress_ratio)
+        days = (pledge.deadline - today).days
+        context["days_left_text"] = (
+            _("%(days)d days left") % {"days": days} if days >= 0 else _("%(days)d days ago") % {"days": -days}
+        )
+        context["changes"] = sorted(pledge.status_changes.all(), key=lambda c: (c.changed_at, c.pk), reverse=True)
+        context["chart"] = charts.progress_chart(pledge.terms(), [u.reading() for u in updates], today, pledge.unit)
+        context["status_badge"] = display.status_badge(pledge.target_status, pledge.get_target_status_display())
+        context["reporting_badge"] = display.reporting_badge(pledge.reporting_status, pledge.get_reporting_status_display())
+        if pledge.source_document_id:
+            context["document_url"] = reverse("tracker-document", args=[pledge.source_document_id]) + f"#pledge-{pledge.pk}"
+        return context
+
+
+class OrganizationDetailView(LoginRequiredMixin, SingleTableMixin, DetailView):
+    """One organization and everything under it: for accountability meetings."""
+
+    model = Organization
+    template_name = "commitments/organization_detail.html"
+    context_object_name = "organization"
+    table_class = PledgeTable
+    table_pagination = {"per_page": 50}
+
+    def get_table_data(self):
+        return pledge_rows().filter(lead_organization__tree_path__startswith=self.object.tree_path)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        org = self.object
+        counts = Counter(
+            dict(
+                Pledge.objects.filter(lead_organization__tree_path__startswith=org.tree_path)
+                .values_list("target_status").annotate(n=Count("id")).order_by()
+            )
+        )
+        context["summary_rows"] = [matrix_row(org, counts, {"organization": org.pk})]
+        context["status_headers"] = [display.status_badge(s, TargetStatus(s).label) for s in STATUS_ORDER]
+        context["children"] = Organization.objects.filter(parent=org)
+        context["ancestors"] = Organization.objects.filter(pk__in=[int(p) for p in org.tree_path.strip("/").split("/")[:-1]]).order_by("tree_path")
+        return context
+
+
+class SourceDocumentDetailView(LoginRequiredMixin, DetailView):
+    model = SourceDocument
+    template_name = "commitments/document_detail.html"
+    context_object_name = "document"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pledges = list(self.object.pledges.select_related("lead_organization").order_by("id"))
+        context["pledges"] = pledges
+        context["marked_text"] = mark_pledges(self.object.full_text, pledges)
+        return context
+
+
+def mark_pledges(text: str, pledges) -> str:
+    """The document text, escaped, with each pledge's source sentence marked and linked to its pledge.
+
+    Pledges that share a clause (五年建成一个千亿级、两个五百亿级产业集群) share one mark, with a link each.
+    """
+    marks: dict[int, tuple[int, list]] = {}  # start -> (end, pledges)
+    for pledge in pledges:
+        sentence = pledge.source_sentence
+        start = text.find(sentence) if sentence else -1
+        while start != -1:
+            end = start + len(sentence)
+            if start in marks and marks[start][0] == end:
+                marks[start][1].append(pledge)
+                break
+            if not any(s < end and start < e for s, (e, _) in marks.items()):
+                marks[start] = (end, [pledge])
+                break
+            start = text.find(sentence, start + 1)
+    out, position = [], 0
+    for start in sorted(marks):
+        end, marked = marks[start]
+        first, *others = marked
+        out.append(format_html("{}", text[position:start]))
+        out.append(
+            format_html(
+                '<mark id="pledge-{}" class="status-{}"><a href="{}" title="{}">{}</a></mark>',
+                first.pk, first.target_status, reverse("tracker-pledge", args=[first.pk]),
+                f"{first.metric} — {first.get_target_status_display()}", text[start:end],
+            )
+        )
+        for n, pledge in enumerate(others, start=2):
+            out.append(
+                format_html(
+                    '<a id="pledge-{}" class="also" href="{}" title="{}"><sup>[{}]</sup></a>',
+                    pledge.pk, reverse("tracker-pledge", args=[pledge.pk]),
+                    f"{pledge.metric} — {pledge.get_target_status_display()}", n,
+                )
+            )
+        position = end
+    out.append(format_html("{}", text[position:]))
+    return mark_safe("".join(out))
