@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test migrate seed messages check clean
+.PHONY: run test browser install install-test migrate seed messages check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,13 @@ run: seed
 	$(PY) manage.py runstack
 
 ## make test: install the test dependencies and run the whole suite (SQLite unless DATABASE_URL is set).
-test: install-test
+test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The browser tests drive Debian's Chromium (Playwright cannot download its own here); CJK font for screenshots.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; } \
+		|| echo "Could not install chromium (needs root and Debian's packages): the browser tests will be skipped."
 
 ## make messages: refresh and compile the translation catalogues (needs GNU gettext).
 messages: install

@@ -23,7 +23,7 @@ class Chart:
     dots: list = field(default_factory=list)  # (x, y, label)
     target_y: float | None = None
     today_x: float | None = None
-    x_ticks: list = field(default_factory=list)  # (x, label)
+    x_ticks: list = field(default_factory=list)  # (x, label, text-anchor)
     y_ticks: list = field(default_factory=list)  # (y, label)
     summary: str = ""
 
@@ -59,7 +59,8 @@ def progress_chart(terms: engine.Terms, readings: list[engine.Reading], today: d
     chart.dots = [(x(d), y(v), f"{d.isoformat()}: {display.amount(v, unit)}") for d, v in points]
     chart.target_y = y(target) if target is not None else None
     chart.today_x = x(today) if start <= today <= end else None
-    chart.x_ticks = [(x(d), d.isoformat()) for d in _date_ticks(start, end)]
+    ticks = _date_ticks(start, end)
+    chart.x_ticks = [(x(d), d.isoformat(), "end" if d == end else "middle") for d in ticks]
     chart.y_ticks = [(y(v), display.number(v)) for v in _value_ticks(low, high)]
     return chart
 

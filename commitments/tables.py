@@ -95,3 +95,8 @@ class PledgeTable(tables.Table):
 
     def value_days_left(self, value):
         return (value - timezone.localdate()).days
+
+
+# Each cell and header carries its column's name as a class: for the stylesheet and for tests.
+for _name, _column in PledgeTable.base_columns.items():
+    _column.attrs = {**_column.attrs, "td": {"class": _name}, "th": {"class": _name}}

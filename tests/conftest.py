@@ -40,7 +40,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def broker_url():
     """The Redis the suite's Celery uses: REDIS_URL when set (CI), else an embedded one for the session."""
     from tracker import embedded_redis

@@ -1,0 +1,154 @@
+"""The manager pages in a real headless Chromium (Debian's, driven by Playwright): log in, filter, sort,
+export, open a pledge and its chart, switch language, use the keyboard and a phone-sized screen.
+
+Screenshots are kept in test-artifacts/ for a person to look at."""
+
+import csv
+import io
+import os
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from commitments import actions
+from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, SourceDocumentFactory, UserFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    city = OrganizationFactory(name="南通市", level="city")
+    district = OrganizationFactory(name="通州区", short_name="通州", parent=city, level="district")
+    bureau = OrganizationFactory(name="区商务局", short_name="商务局", parent=district)
+    document = SourceDocumentFactory(title="通州区2025年目标", full_text="全年新注册重大产业项目50个以上，进出口总额增长3.1%。")
+    with time_machine.travel(date(2025, 10, 10), tick=False):
+        behind = PledgeFactory(lead_organization=district, source_document=document)
+        ProgressUpdateFactory(pledge=behind, value=Decimal(20), as_of=date(2025, 6, 30))
+        ProgressUpdateFactory(pledge=behind, value=Decimal(32), as_of=date(2025, 9, 30))
+        growth = PledgeFactory(lead_organization=bureau, metric="进出口总额", kind="growth", comparator="=", unit="%",
+                               target=Decimal("3.1"), cumulative=False, source_document=document,
+                               source_sentence="进出口总额增长3.1%")
+        ProgressUpdateFactory(pledge=growth, value=Decimal("3.5"), as_of=date(2025, 9, 30))
+        done = PledgeFactory(lead_organization=bureau, metric="新增外资企业", target=Decimal(10))
+        ProgressUpdateFactory(pledge=done, value=Decimal(12), as_of=date(2025, 9, 30))
+        for pledge in (behind, growth, done):
+            actions.do_recompute_status(pledge)
+    UserFactory(username="manager", password="manager-pass-1")
+    return {"behind": behind, "district": district}
+
+
+@pytest.fixture
+def page(browser, live_server, seeded):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "manager-pass-1")
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    yield page
+    context.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def table_metrics(page):
+    return page.locator("table.pledges tbody td.metric").all_inner_texts()
+
+
+def test_log_in_filter_sort_and_export(page, live_server, seeded, tmp_path):
+    assert page.locator("h1").inner_text() == "总览"
+    shot(page, "summary")
+
+    page.click("nav >> text=全部目标任务")
+    page.check("input[name=status][value=at_risk]")
+    page.select_option("select[name=organization]", str(seeded["district"].pk))
+    page.click("form.filters button[type=submit]")
+    assert "status=at_risk" in page.url  # the filters live in the URL
+    assert table_metrics(page) == ["新注册重大产业项目"]
+
+    page.goto(f"{live_server.url}/pledges/")
+    page.click("thead th.metric a")
+    first_sorted = table_metrics(page)
+    assert first_sorted == sorted(first_sorted)
+    page.click("thead th.metric a")
+    assert table_metrics(page) == sorted(first_sorted, reverse=True)
+    shot(page, "pledge-table")
+
+    with page.expect_download() as download:
+        page.click("text=CSV")
+    saved = tmp_path / "pledges.csv"
+    download.value.save_as(saved)
+    exported = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
+    assert sorted(row["指标"] for row in exported) == sorted(first_sorted)
+
+
+def test_a_pledge_page_shows_its_chart_and_why(page, seeded):
+    page.click("nav >> text=全部目标任务")
+    page.click("text=新注册重大产业项目")
+    chart = page.locator("figure.chart svg")
+    assert chart.is_visible()
+    assert page.locator("svg polyline.reported").count() == 1 and page.locator("svg circle.dot").count() == 2
+    assert "按进度应达" in page.locator("section.why").inner_text()
+    shot(page, "pledge-page")
+    page.click("blockquote.source a")
+    assert page.locator("mark").count() == 2
+    shot(page, "document-page")
+
+
+def test_switching_to_english_and_back(page):
+    page.select_option("#language", "en")
+    page.click("form.lang button")
+    assert page.locator("h1").inner_text() == "Summary"
+    assert page.locator("html").get_attribute("lang") == "en"
+    shot(page, "summary-en")
+    page.select_option("#language", "zh-hans")
+    page.click("form.lang button")
+    assert page.locator("h1").inner_text() == "总览"
+
+
+def test_the_table_works_by_keyboard_and_at_phone_width(browser, page, live_server):
+    page.goto(f"{live_server.url}/pledges/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
+    small = phone.new_page()
+    small.goto(f"{live_server.url}/pledges/?status=at_risk")
+    assert small.locator("table.pledges").is_visible()
+    body_width = small.evaluate("document.body.scrollWidth")
+    assert body_width <= 400  # the table scrolls inside its own box, the page does not
+    shot(small, "pledge-table-phone")
+    phone.close()
