@@ -13,7 +13,7 @@ from .models import Notification, Pledge
 
 def pledge_url(pledge: Pledge | int) -> str:
     pledge_id = pledge if isinstance(pledge, int) else pledge.pk
-    return settings.SITE_URL.rstrip("/") + reverse("admin:commitments_pledge_change", args=[pledge_id])
+    return settings.SITE_URL.rstrip("/") + reverse("tracker-pledge", args=[pledge_id])
 
 
 def render(kind: str, context: dict, language: str) -> tuple[str, str, str]:

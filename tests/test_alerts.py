@@ -154,7 +154,7 @@ class TestStatusAlerts:
         assert "The status of this pledge changed from “on track” to “overdue”." in english.body_text
         chinese = Notification.objects.get(recipient="duban@example.test")
         assert chinese.subject == "【目标任务跟踪】新注册重大产业项目：逾期未完成"
-        assert f"/admin/commitments/pledge/{slipping.pk}/change/" in chinese.body_text
+        assert f"http://127.0.0.1:8000/pledges/{slipping.pk}/" in chinese.body_text
         assert "<a href=" in chinese.body_html
 
     def test_a_recovery_is_news_and_a_move_between_good_states_is_not(self, slipping, owners):
