@@ -32,7 +32,8 @@ def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) ->
     """Run the status engine on a pledge and its updates (pass `updates` to reuse rows already loaded)."""
     if updates is None:
         updates = pledge.updates.all()
-    readings = [update.reading() for update in updates]
+    # Only approved updates count; pending and returned ones wait for a reviewer.
+    readings = [update.reading() for update in updates if update.review_state == ProgressUpdate.Review.APPROVED]
     return engine.assess(pledge.terms(), readings, today or timezone.localdate(), rules_from_settings())
 
 
@@ -71,7 +72,9 @@ def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: s
     today = today or timezone.localdate()
     locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
     change = apply_assessment(locked, assess_pledge(locked, today=today), today=today, trigger=trigger)
-    locked.save(update_fields=ASSESSED_FIELDS)
+    # A plain UPDATE: status columns are engine output, kept out of the pledge's audit history
+    # (their changes are the StatusChange rows).
+    Pledge.objects.filter(pk=locked.pk).update(**{field: getattr(locked, field) for field in ASSESSED_FIELDS})
     if change is not None:
         change.save()
         transaction.on_commit(_queue_status_alerts)
@@ -108,11 +111,55 @@ def do_record_progress(
         note=note,
         evidence_url=evidence_url,
         supersedes=supersedes,
-        reporter=acting_user,
     )
+    prepare_new_update(update, acting_user)
     if evidence_file is not None:
         update.evidence_file = evidence_file
     update.full_clean()
     update.save()
     do_recompute_status(pledge, trigger=f"update:{update.pk}")
     return update
+
+
+def prepare_new_update(update: ProgressUpdate, acting_user) -> None:
+    """Who reported it, and whether it must wait for a reviewer (approval switched on for its organization)."""
+    from .access import needs_approval
+
+    update.reporter = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    update.review_state = (
+        ProgressUpdate.Review.PENDING if needs_approval(update.pledge) else ProgressUpdate.Review.APPROVED
+    )
+
+
+class NotAllowed(Exception):
+    pass
+
+
+@transaction.atomic
+def do_review_update(update: ProgressUpdate, *, acting_user, approve: bool, comment: str = "") -> ProgressUpdate:
+    """Approve an update (it then counts) or return it to its reporter with a comment."""
+    from .access import can_review
+
+    if not can_review(acting_user, update):
+        raise NotAllowed("only a reviewer of this pledge who did not report the update may review it")
+    if update.review_state != ProgressUpdate.Review.PENDING:
+        return update  # already decided: nothing to do, nothing to announce
+    update.review_state = ProgressUpdate.Review.APPROVED if approve else ProgressUpdate.Review.RETURNED
+    update.reviewed_by = acting_user
+    update.reviewed_at = timezone.now()
+    update.review_comment = comment
+    update.save(update_fields=ProgressUpdate.REVIEW_FIELDS)
+    if approve:
+        do_recompute_status(update.pledge, trigger=f"approved:{update.pk}")
+    elif update.reporter and update.reporter.email:
+        from .jobs import queue_update_returned
+
+        queue_update_returned(update)
+        transaction.on_commit(_dispatch_notifications)
+    return update
+
+
+def _dispatch_notifications():
+    from .tasks import dispatch_notifications, enqueue_safely
+
+    enqueue_safely(dispatch_notifications)

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import actions, display
+from . import access, actions, display
 from .display import reporting_badge, status_badge, update_standing, update_value_text
 from .models import (
     IMMEDIATE_KINDS,
+    Membership,
     AlertKind,
     AlertProfile,
     Category,
@@ -82,8 +83,14 @@ class ProgressUpdateInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).none()
 
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and access.can_report(request.user, obj)
+
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
 
     def get_fields(self, request, obj=None):
         fields = ["as_of", "value", "note", "evidence_url", "evidence_file", "supersedes"]
@@ -109,13 +116,16 @@ class ProgressUpdateInline(admin.TabularInline):
 class ProgressUpdateHistoryInline(admin.TabularInline):
     """Every update reported so far, newest period first; nothing here can be changed."""
 
+    def has_view_permission(self, request, obj=None):
+        return True
+
     model = ProgressUpdate
     fk_name = "pledge"
     extra = 0
     max_num = 0
     can_delete = False
     verbose_name_plural = _("progress reported")
-    fields = ["as_of_display", "value_display", "note", "evidence", "reporter", "recorded", "standing"]
+    fields = ["as_of_display", "value_display", "note", "evidence", "reporter", "recorded", "standing", "review_state"]
     readonly_fields = fields
     ordering = ["-as_of", "-created_at", "-id"]
 
@@ -156,6 +166,10 @@ class ProgressUpdateHistoryInline(admin.TabularInline):
 
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
     extra = 0
     can_delete = False
     fields = ["changed", "from_status", "to_status", "reason_display", "trigger"]
@@ -270,11 +284,45 @@ class PledgeAdmin(admin.ModelAdmin):
             '<table class="tracker-panel">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         )
 
+    # Who may do what comes from commitments.access (roles by organization), not from Django's model permissions.
+    def get_queryset(self, request):
+        return access.pledges_for(request.user, super().get_queryset(request))
+
+    def has_module_permission(self, request):
+        return access.is_administrator(request.user) or bool(access.paths(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (obj is None or access.can_see(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        # Reporters "change" a pledge only to add progress: every pledge field is read-only for them.
+        if access.can_edit_pledges(request.user):
+            return True
+        if obj is None:
+            return bool(access.paths(request.user, {access.Role.REPORTER}))
+        return access.can_report(request.user, obj)
+
+    def has_add_permission(self, request):
+        return access.can_edit_pledges(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        if access.can_edit_pledges(request.user):
+            return self.readonly_fields
+        return [*self.readonly_fields, *(f for _, opts in self.fieldsets for row in opts["fields"]
+                                         for f in (row if isinstance(row, tuple) else (row,)) if f != "status_panel")]
+
+    def save_model(self, request, obj, form, change):
+        if access.can_edit_pledges(request.user):
+            super().save_model(request, obj, form, change)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not ProgressUpdate:
             return super().save_formset(request, form, formset, change)
         for update in formset.save(commit=False):
-            update.reporter = request.user
+            actions.prepare_new_update(update, request.user)
             update.save()
         formset.save_m2m()
 
@@ -296,25 +344,89 @@ class PledgeAdmin(admin.ModelAdmin):
             )
 
 
+class ProgressUpdateForm(forms.ModelForm):
+    """Quick entry and review. The pledge must be one the user reports on; a review decides approve or return."""
+
+    evidence_url = forms.URLField(label=_("evidence link"), max_length=500, required=False, assume_scheme="https")
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        required=False,
+        choices=[("", "—"), ("approve", _("approve: the update counts")), ("return", _("return to the reporter"))],
+    )
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["pledge", "as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes", "review_comment"]
+
+    def clean_pledge(self):
+        pledge = self.cleaned_data["pledge"]
+        if self.instance.pk is None and not access.can_report(self.request_user, pledge):
+            raise forms.ValidationError(_("You may record progress only on pledges of your own organization."))
+        return pledge
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "return" and not cleaned.get("review_comment", "").strip():
+            self.add_error("review_comment", _("Say why the update is returned."))
+        return cleaned
+
+
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(admin.ModelAdmin):
-    """Quick entry of one update; the list is the append-only log."""
+    """Quick entry of one update, the append-only log, and the reviewers' queue (filter: awaiting approval)."""
 
+    form = ProgressUpdateForm
     formfield_overrides = FORM_FIELDS
 
-    list_display = ["pledge", "as_of", "value_display", "note", "reporter", "created_at", "superseded"]
-    list_filter = [("as_of", admin.DateFieldListFilter), "pledge__lead_organization"]
+    list_display = ["pledge", "as_of", "value_display", "note", "reporter", "created_at", "review_state", "superseded"]
+    list_filter = ["review_state", ("as_of", admin.DateFieldListFilter), "pledge__lead_organization"]
     search_fields = ["pledge__metric", "note"]
     list_select_related = ["pledge", "reporter", "superseded_by"]
     autocomplete_fields = ["pledge"]
     raw_id_fields = ["supersedes"]
-    fields = ["pledge", "as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes"]
+    entry_fields = ["pledge", "as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.entry_fields
+        return [*self.entry_fields, "reporter", "created_at", "review_state", "reviewed_by", "reviewed_at", "decision", "review_comment"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        readonly = [*self.entry_fields, "reporter", "created_at", "review_state", "reviewed_by", "reviewed_at"]
+        if not self._may_review(request, obj):
+            readonly.append("review_comment")
+        return readonly
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pledge__in=access.pledges_for(request.user))
+
+    def has_module_permission(self, request):
+        return access.is_administrator(request.user) or bool(access.paths(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (obj is None or access.can_see(request.user, obj.pledge))
+
+    def has_add_permission(self, request):
+        return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REPORTER}))
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # The only change an update receives is its review.
+        if obj is None:
+            return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REVIEWER}))
+        return self._may_review(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def _may_review(self, request, obj):
+        return obj.review_state == ProgressUpdate.Review.PENDING and access.can_review(request.user, obj)
 
     @admin.display(description=_("value"))
     def value_display(self, obj):
@@ -325,9 +437,17 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
         return hasattr(obj, "superseded_by")
 
     def save_model(self, request, obj, form, change):
-        obj.reporter = request.user
-        obj.save()
-        actions.do_recompute_status(obj.pledge, trigger=f"update:{obj.pk}")
+        if not change:
+            actions.prepare_new_update(obj, request.user)
+            obj.save()
+            actions.do_recompute_status(obj.pledge, trigger=f"update:{obj.pk}")
+            return
+        decision = form.cleaned_data.get("decision")
+        if decision:
+            fresh = ProgressUpdate.objects.get(pk=obj.pk)
+            actions.do_review_update(
+                fresh, acting_user=request.user, approve=decision == "approve", comment=form.cleaned_data.get("review_comment", "")
+            )
 
 
 @admin.register(StatusChange)
@@ -353,8 +473,11 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["name", "short_name"]
     raw_id_fields = ["head"]
-    fields = ["name", "short_name", "level", "parent", "contact_emails", "head"]
+    fields = ["name", "short_name", "level", "parent", "contact_emails", "head", "requires_approval"]
     ordering = ["tree_path"]
+
+    def get_inlines(self, request, obj):
+        return [MembershipInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("head").annotate(pledge_total=Count("led_pledges"))
@@ -431,6 +554,13 @@ class AlertProfileForm(forms.ModelForm):
         fields = ["organization", "language", "alert_kinds", "digest_frequency"]
 
 
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["organization"]
+    raw_id_fields = ["user"]
+
+
 class AlertProfileInline(admin.StackedInline):
     model = AlertProfile
     form = AlertProfileForm
@@ -444,4 +574,4 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class TrackerUserAdmin(UserAdmin):
-    inlines = [AlertProfileInline]
+    inlines = [MembershipInline, AlertProfileInline]

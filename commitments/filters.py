@@ -47,6 +47,14 @@ class PledgeFilter(django_filters.FilterSet):
         model = Pledge
         fields = []
 
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None:  # offer only the organizations the user may see
+            from .access import organizations_for
+
+            self.filters["organization"].queryset = organizations_for(request.user)
+            self.form.fields["organization"].queryset = organizations_for(request.user)
+
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:

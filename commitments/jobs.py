@@ -115,7 +115,10 @@ def recompute_open(today: date, chunk_size: int = 2000) -> dict:
     stale = Pledge.objects.exclude(target_status__in=CLOSED).filter(
         Q(status_assessed_on__lt=today) | Q(status_assessed_on__isnull=True)
     )
-    updates = Prefetch("updates", queryset=ProgressUpdate.objects.only("id", "pledge_id", "as_of", "value", "done", "created_at", "supersedes_id"))
+    updates = Prefetch(
+        "updates",
+        queryset=ProgressUpdate.objects.only("id", "pledge_id", "as_of", "value", "done", "created_at", "supersedes_id", "review_state"),
+    )
     quiet_fields = [f for f in actions.ASSESSED_FIELDS if f not in ("target_status", "status_changed_at")]
     last_id, assessed, changed = 0, 0, 0
     while True:
@@ -266,6 +269,14 @@ def _worth_telling(change: StatusChange) -> bool:
     if not change.from_status:  # the first assessment of a new pledge
         return False
     return change.to_status in BAD_NEWS or (change.from_status in BAD_NEWS and change.to_status in GOOD_NEWS)
+
+
+def queue_update_returned(update: ProgressUpdate) -> int:
+    """Tell the reporter that a reviewer returned their update, and why."""
+    profile = AlertProfile.objects.filter(user=update.reporter).first()
+    recipient = Recipient(update.reporter.email, profile.language if profile else settings.LANGUAGE_CODE, update.reporter_id)
+    context = {"pledge": update.pledge, "update": update, "url": emails.pledge_url(update.pledge)}
+    return _store([_notification(recipient, AlertKind.UPDATE_RETURNED, f"returned:{update.pk}", context, update.pledge)])
 
 
 def queue_reminders(today: date) -> int:

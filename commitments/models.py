@@ -62,6 +62,11 @@ class Organization(models.Model):
         on_delete=models.SET_NULL,
         related_name="headed_organizations",
     )
+    requires_approval = models.BooleanField(
+        _("progress needs approval"),
+        default=False,
+        help_text=_("Updates on this organization's pledges count only once a reviewer other than the reporter approves them."),
+    )
     # "/<root id>/<child id>/.../<own id>/": a subtree is `tree_path__startswith`. Kept by save().
     tree_path = models.CharField(max_length=255, editable=False, db_index=True, default="")
 
@@ -114,6 +119,33 @@ class Organization(models.Model):
 
     def subtree(self):
         return Organization.objects.filter(tree_path__startswith=self.tree_path)
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
+
+
+class Membership(models.Model):
+    """A user's role in an organization; it reaches the organization and everything under it."""
+
+    class Role(models.TextChoices):
+        REPORTER = "reporter", _("reporter")
+        REVIEWER = "reviewer", _("reviewer")
+        MANAGER = "manager", _("manager")
+        ADMINISTRATOR = "administrator", _("administrator")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="commitments_membership_no_duplicates"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
 
 
 class Category(models.Model):
@@ -365,6 +397,22 @@ class ProgressUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
+    class Review(models.TextChoices):
+        APPROVED = "approved", _("approved")
+        PENDING = "pending", _("awaiting approval")
+        RETURNED = "returned", _("returned")
+
+    # Only approved updates count towards the status. Reviews are the one change an update may receive.
+    review_state = models.CharField(_("review"), max_length=10, choices=Review.choices, default=Review.APPROVED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reviewed_updates",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+
+    REVIEW_FIELDS = ["review_state", "reviewed_by", "reviewed_at", "review_comment"]
+
     class Meta:
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
@@ -376,7 +424,10 @@ class ProgressUpdate(models.Model):
                 violation_error_message=_("An update needs a value (or done / not done for a milestone)."),
             ),
         ]
-        indexes = [models.Index(fields=["pledge", "as_of"], name="commitments_update_pledge_asof")]
+        indexes = [
+            models.Index(fields=["pledge", "as_of"], name="commitments_update_pledge_asof"),
+            models.Index(fields=["review_state"], name="commitments_update_pending", condition=Q(review_state="pending")),
+        ]
 
     def __str__(self):
         if self.value is not None:
@@ -405,7 +456,7 @@ class ProgressUpdate(models.Model):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("allow_update", False):
+        if self.pk is not None and not set(kwargs.get("update_fields") or ["*"]) <= set(self.REVIEW_FIELDS):
             raise ValidationError(_("Progress updates cannot be changed: record a correcting update instead."))
         super().save(*args, **kwargs)
 
@@ -457,10 +508,12 @@ class AlertKind(models.TextChoices):
     REPORT_DUE = "report_due", _("progress report due")
     REPORT_LATE = "report_late", _("progress report late")
     ESCALATION = "escalation", _("escalation")
+    UPDATE_RETURNED = "update_returned", _("update returned")
     DIGEST = "digest", _("digest")
 
 
-IMMEDIATE_KINDS = [kind for kind in AlertKind.values if kind != AlertKind.DIGEST]
+# The alerts a user can choose to receive at once (a returned update always goes to its reporter).
+IMMEDIATE_KINDS = [kind for kind in AlertKind.values if kind not in (AlertKind.DIGEST, AlertKind.UPDATE_RETURNED)]
 
 
 def all_immediate_kinds() -> list[str]:

@@ -16,7 +16,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
-from . import charts, display
+from . import access, charts, display
 from .display import update_standing, update_value_text
 from .filters import PledgeFilter
 from .models import Category, Organization, Pledge, SourceDocument
@@ -32,9 +32,9 @@ SEVERITY_RANK = Case(
 STATUS_ORDER = [*SEVERITY, TargetStatus.NO_DATA]
 
 
-def pledge_rows():
-    """The pledge columns the tables show, with what they need from related rows, in one query."""
-    return Pledge.objects.select_related("lead_organization").annotate(severity=SEVERITY_RANK)
+def pledge_rows(user):
+    """The pledges `user` may see, with what the tables need from related rows, in one query."""
+    return access.pledges_for(user, Pledge.objects.select_related("lead_organization")).annotate(severity=SEVERITY_RANK)
 
 
 class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -46,7 +46,12 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     export_name = "pledges"
 
     def get_queryset(self):
-        return pledge_rows()
+        return pledge_rows(self.request.user)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["request"] = self.request
+        return kwargs
 
     def get_export_filename(self, export_format):
         return f"pledges-{timezone.localdate().isoformat()}.{export_format}"
@@ -75,7 +80,8 @@ class SummaryView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        overall = Counter(dict(Pledge.objects.values_list("target_status").annotate(n=Count("id")).order_by()))
+        visible = access.pledges_for(self.request.user)
+        overall = Counter(dict(visible.values_list("target_status").annotate(n=Count("id")).order_by()))
         context["overall"] = [
             {"status": s, "label": TargetStatus(s).label, "count": overall.get(s, 0), "url": table_url(status=s),
              "badge": display.status_badge(s, TargetStatus(s).label)}
@@ -85,24 +91,24 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         context["status_headers"] = [display.status_badge(s, TargetStatus(s).label) for s in STATUS_ORDER]
 
         # Organizations: each row counts its own pledges and those of everything under it, like the filter.
-        direct = status_counts(Pledge.objects.all(), "lead_organization")
-        orgs = list(Organization.objects.all())
-        by_id = {org.pk: org for org in orgs}
+        direct = status_counts(visible, "lead_organization")
+        orgs = list(access.organizations_for(self.request.user))
         subtree = defaultdict(Counter)
+        lead_paths = dict(Organization.objects.filter(pk__in=direct).values_list("pk", "tree_path"))
         for org_id, counts in direct.items():
-            for ancestor_id in by_id[org_id].tree_path.strip("/").split("/"):
+            for ancestor_id in lead_paths[org_id].strip("/").split("/"):
                 subtree[int(ancestor_id)].update(counts)
         context["org_rows"] = [
             matrix_row(org, subtree[org.pk], {"organization": org.pk}, org.depth) for org in orgs if subtree[org.pk]
         ]
-        by_category = status_counts(Pledge.objects.all(), "category")
+        by_category = status_counts(visible, "category")
         categories = [c for c in Category.objects.all() if by_category.get(c.pk)]
         context["category_rows"] = [matrix_row(c, by_category[c.pk], {"category": c.pk}) for c in categories]
         if by_category.get(None):
             context["uncategorized"] = sum(by_category[None].values())
 
         attention = (
-            pledge_rows()
+            pledge_rows(self.request.user)
             .filter(Q(target_status__in=[TargetStatus.OVERDUE, TargetStatus.OFF_TRACK]) | Q(reporting_status=ReportingStatus.LATE))
             .order_by("severity", "deadline")[:50]
         )
@@ -115,7 +121,8 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "pledge"
 
     def get_queryset(self):
-        return Pledge.objects.select_related("lead_organization", "category", "source_document").prefetch_related(
+        visible = access.pledges_for(self.request.user)
+        return visible.select_related("lead_organization", "category", "source_document").prefetch_related(
             "co_owners",
             Prefetch("updates", queryset=self.updates()),
             "status_changes",
@@ -164,15 +171,18 @@ class OrganizationDetailView(LoginRequiredMixin, SingleTableMixin, DetailView):
     table_class = PledgeTable
     table_pagination = {"per_page": 50}
 
+    def get_queryset(self):
+        return access.organizations_for(self.request.user)
+
     def get_table_data(self):
-        return pledge_rows().filter(lead_organization__tree_path__startswith=self.object.tree_path)
+        return pledge_rows(self.request.user).filter(lead_organization__tree_path__startswith=self.object.tree_path)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         org = self.object
         counts = Counter(
             dict(
-                Pledge.objects.filter(lead_organization__tree_path__startswith=org.tree_path)
+                access.pledges_for(self.request.user).filter(lead_organization__tree_path__startswith=org.tree_path)
                 .values_list("target_status").annotate(n=Count("id")).order_by()
             )
         )
@@ -184,13 +194,20 @@ class OrganizationDetailView(LoginRequiredMixin, SingleTableMixin, DetailView):
 
 
 class SourceDocumentDetailView(LoginRequiredMixin, DetailView):
-    model = SourceDocument
+    """A document is shown to those who may see at least one of its pledges (administrators: all)."""
+
     template_name = "commitments/document_detail.html"
     context_object_name = "document"
 
+    def get_queryset(self):
+        if access.is_administrator(self.request.user):
+            return SourceDocument.objects.all()
+        return SourceDocument.objects.filter(pledges__in=access.pledges_for(self.request.user)).distinct()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        pledges = list(self.object.pledges.select_related("lead_organization").order_by("id"))
+        visible = access.pledges_for(self.request.user, self.object.pledges.all())
+        pledges = list(visible.select_related("lead_organization").order_by("id"))
         context["pledges"] = pledges
         context["marked_text"] = mark_pledges(self.object.full_text, pledges)
         return context

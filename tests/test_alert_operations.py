@@ -75,6 +75,7 @@ def test_a_user_chooses_alert_kinds_and_digest_frequency_in_the_admin(client, st
     assert page.status_code == 200 and "alert_profile-0-digest_frequency" in page.content.decode()
     data = {
         "username": "zhang", "email": "zhang@example.test", "date_joined_0": "2025-01-01", "date_joined_1": "00:00:00",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
         "alert_profile-TOTAL_FORMS": "1", "alert_profile-INITIAL_FORMS": "0",
         "alert_profile-MIN_NUM_FORMS": "0", "alert_profile-MAX_NUM_FORMS": "1",
         "alert_profile-0-organization": district.pk, "alert_profile-0-language": "en",

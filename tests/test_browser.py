@@ -15,6 +15,7 @@ import pytest
 import time_machine
 
 from commitments import actions
+from commitments.models import Membership
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, SourceDocumentFactory, UserFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,7 +62,8 @@ def seeded(transactional_db):
         ProgressUpdateFactory(pledge=done, value=Decimal(12), as_of=date(2025, 9, 30))
         for pledge in (behind, growth, done):
             actions.do_recompute_status(pledge)
-    UserFactory(username="manager", password="manager-pass-1")
+    manager = UserFactory(username="manager", password="manager-pass-1")
+    Membership.objects.create(user=manager, organization=city, role=Membership.Role.MANAGER)
     return {"behind": behind, "district": district}
 
 

@@ -1,0 +1,94 @@
+"""Who may see and do what. One place, used by the admin, the pages and the exports.
+
+A membership gives a role in an organization and reaches everything under it:
+- reporter: sees the subtree's pledges and records progress on them;
+- reviewer: sees them and approves or returns updates (never their own);
+- manager: sees them (pages, tables, exports); changes nothing;
+- administrator: everything, as does a superuser.
+A pledge belongs to a subtree when its lead organization or one of its co-owners is in it.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import Membership, Organization, Pledge, ProgressUpdate
+
+Role = Membership.Role
+SEES = {Role.REPORTER, Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR}
+
+
+def is_administrator(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return _roles(user).get(Role.ADMINISTRATOR) is not None
+
+
+def _roles(user) -> dict[str, list[str]]:
+    """{role: [tree paths]} for the user's memberships, cached on the user object for the request."""
+    cached = getattr(user, "_tracker_roles", None)
+    if cached is None:
+        cached = {}
+        if user.is_authenticated and user.is_active:
+            for role, path in Membership.objects.filter(user=user).values_list("role", "organization__tree_path"):
+                cached.setdefault(role, []).append(path)
+        user._tracker_roles = cached
+    return cached
+
+
+def paths(user, roles=SEES) -> list[str]:
+    found = _roles(user)
+    return [path for role in roles for path in found.get(role, [])]
+
+
+def _in_paths(prefix: str, tree_paths: list[str]) -> Q:
+    condition = Q(pk__in=[])
+    for path in tree_paths:
+        condition |= Q(**{f"{prefix}tree_path__startswith": path})
+    return condition
+
+
+def pledges_for(user, queryset: QuerySet | None = None, roles=SEES) -> QuerySet:
+    """The pledges `user` may see (or act on with one of `roles`)."""
+    queryset = Pledge.objects.all() if queryset is None else queryset
+    if is_administrator(user):
+        return queryset
+    tree_paths = paths(user, roles)
+    if not tree_paths:
+        return queryset.none()
+    co_owned = Pledge.co_owners.through.objects.filter(_in_paths("organization__", tree_paths)).values("pledge_id")
+    return queryset.filter(_in_paths("lead_organization__", tree_paths) | Q(pk__in=co_owned))
+
+
+def organizations_for(user) -> QuerySet:
+    if is_administrator(user):
+        return Organization.objects.all()
+    return Organization.objects.filter(_in_paths("", paths(user)))
+
+
+def can_see(user, pledge: Pledge) -> bool:
+    return pledges_for(user).filter(pk=pledge.pk).exists()
+
+
+def can_report(user, pledge: Pledge) -> bool:
+    return pledges_for(user, roles={Role.REPORTER, Role.ADMINISTRATOR}).filter(pk=pledge.pk).exists()
+
+
+def can_review(user, update: ProgressUpdate) -> bool:
+    """A reviewer of the pledge's subtree (or an administrator) who did not report the update."""
+    if update.reporter_id is not None and update.reporter_id == user.pk:
+        return False
+    return pledges_for(user, roles={Role.REVIEWER, Role.ADMINISTRATOR}).filter(pk=update.pledge_id).exists()
+
+
+def can_edit_pledges(user) -> bool:
+    return is_administrator(user)
+
+
+def needs_approval(pledge: Pledge) -> bool:
+    """Approval is switched on for the pledge's lead organization or any organization above it."""
+    org = pledge.lead_organization
+    ids = [org.pk, *org.ancestor_ids()]
+    return Organization.objects.filter(pk__in=ids, requires_approval=True).exists()
