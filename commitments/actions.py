@@ -126,6 +126,7 @@ def prepare_new_update(update: ProgressUpdate, acting_user) -> None:
     from .access import needs_approval
 
     update.reporter = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    update._history_user = update.reporter  # who, for the audit trail, outside a web request too
     update.review_state = (
         ProgressUpdate.Review.PENDING if needs_approval(update.pledge) else ProgressUpdate.Review.APPROVED
     )
@@ -148,6 +149,7 @@ def do_review_update(update: ProgressUpdate, *, acting_user, approve: bool, comm
     update.reviewed_by = acting_user
     update.reviewed_at = timezone.now()
     update.review_comment = comment
+    update._history_user = acting_user
     update.save(update_fields=ProgressUpdate.REVIEW_FIELDS)
     if approve:
         do_recompute_status(update.pledge, trigger=f"approved:{update.pk}")

@@ -12,8 +12,11 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, actions, display
+from .resources import PledgeResource, ProgressUpdateResource
 from .display import reporting_badge, status_badge, update_standing, update_value_text
 from .models import (
     IMMEDIATE_KINDS,
@@ -193,8 +196,21 @@ class StatusChangeInline(admin.TabularInline):
         return obj.reason_text
 
 
+class ImportExportForUser(ImportExportMixin):
+    """django-import-export in the admin, with the importing user handed to the resource for row checks."""
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+
 @admin.register(Pledge)
-class PledgeAdmin(admin.ModelAdmin):
+class PledgeAdmin(ImportExportForUser, SimpleHistoryAdmin):
     list_display = [
         "metric",
         "owner",
@@ -221,6 +237,10 @@ class PledgeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["lead_organization", "co_owners", "source_document"]
     formfield_overrides = FORM_FIELDS
     inlines = [ProgressUpdateInline, ProgressUpdateHistoryInline, StatusChangeInline]
+    resource_classes = [PledgeResource]
+
+    def has_import_permission(self, request):
+        return access.can_edit_pledges(request.user)
     readonly_fields = ["status_panel"]
     fieldsets = [
         (_("Status"), {"fields": ["status_panel"]}),
@@ -372,11 +392,15 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(ImportExportForUser, SimpleHistoryAdmin):
     """Quick entry of one update, the append-only log, and the reviewers' queue (filter: awaiting approval)."""
 
     form = ProgressUpdateForm
     formfield_overrides = FORM_FIELDS
+    resource_classes = [ProgressUpdateResource]
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request)
 
     list_display = ["pledge", "as_of", "value_display", "note", "reporter", "created_at", "review_state", "superseded"]
     list_filter = ["review_state", ("as_of", admin.DateFieldListFilter), "pledge__lead_organization"]
@@ -468,7 +492,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(SimpleHistoryAdmin):
     list_display = ["tree_name", "short_name", "level", "contact_emails", "head", "pledge_count"]
     list_filter = ["level"]
     search_fields = ["name", "short_name"]

@@ -17,6 +17,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from . import status as engine
 from .status import Cadence, Comparator, Kind, ReportingStatus, TargetStatus
@@ -69,6 +70,7 @@ class Organization(models.Model):
     )
     # "/<root id>/<child id>/.../<own id>/": a subtree is `tree_path__startswith`. Kept by save().
     tree_path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    history = HistoricalRecords(excluded_fields=["tree_path"])
 
     class Meta:
         verbose_name = _("organization")
@@ -136,6 +138,7 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")
@@ -256,6 +259,17 @@ class Pledge(models.Model):
     # Set by the overdue sweep's single UPDATE so that it can tell which rows it changed (and from what).
     previous_status = models.CharField(max_length=20, blank=True, editable=False)
     status_batch = models.UUIDField(null=True, editable=False)
+
+    # Every change to what is promised and who owns it, with who made it. The engine's output columns are
+    # left out: their changes are the StatusChange rows.
+    history = HistoricalRecords(
+        m2m_fields=[co_owners],
+        excluded_fields=[
+            "target_status", "reporting_status", "expected_now", "progress_ratio", "latest_value", "latest_as_of",
+            "next_report_due", "status_reason", "status_changed_at", "status_assessed_on", "previous_status",
+            "status_batch",
+        ],
+    )
 
     class Meta:
         verbose_name = _("pledge")
@@ -412,6 +426,7 @@ class ProgressUpdate(models.Model):
     review_comment = models.TextField(_("review comment"), blank=True)
 
     REVIEW_FIELDS = ["review_state", "reviewed_by", "reviewed_at", "review_comment"]
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("progress update")
