@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test browser install install-test migrate seed messages check clean
+.PHONY: run test browser eval bench install install-test migrate seed messages check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ test: install-test browser
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; } \
 		|| echo "Could not install chromium (needs root and Debian's packages): the browser tests will be skipped."
+
+## make eval: precision, recall and F1 of the pledge extractor on the labelled seed documents, and its speed.
+eval: install
+	$(PY) bench/eval_extraction.py
+
+## make bench: the benchmarks at scale (PostgreSQL at DATABASE_URL, default the local one; see bench/README).
+bench: install-test
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## make messages: refresh and compile the translation catalogues (needs GNU gettext).
 messages: install

@@ -165,3 +165,78 @@ def _dispatch_notifications():
     from .tasks import dispatch_notifications, enqueue_safely
 
     enqueue_safely(dispatch_notifications)
+
+
+# --- Drafts from documents ------------------------------------------------------------------------------
+
+
+def match_organization(owner: str | None):
+    """The organization a document names as owner: exact name, then short name, then a unique partial match."""
+    from .models import Organization
+
+    if not owner:
+        return None
+    for lookup in ({"name": owner}, {"short_name": owner}):
+        found = Organization.objects.filter(**lookup).first()
+        if found:
+            return found
+    candidates = list(Organization.objects.filter(name__contains=owner)[:2])
+    return candidates[0] if len(candidates) == 1 else None
+
+
+@transaction.atomic
+def do_extract_drafts(document, *, year: int | None = None) -> int:
+    """Run the extractor on a document and store what it finds as drafts; returns how many are new."""
+    from .extraction import extract
+    from .models import PledgeDraft
+
+    year = year or (document.issued_on.year if document.issued_on else timezone.localdate().year)
+    before = document.drafts.count()
+    drafts = [
+        PledgeDraft(
+            document=document, sentence=found.sentence, position=found.start, metric=found.metric[:200],
+            kind=found.kind, comparator=found.comparator, value=found.value, low=found.low, high=found.high,
+            unit=found.unit[:20], deadline=found.deadline, owner_text=(found.owner or "")[:100],
+            organization=match_organization(found.owner),
+        )
+        for found in extract(document.full_text, year)
+    ]
+    PledgeDraft.objects.bulk_create(drafts, ignore_conflicts=True)
+    return document.drafts.count() - before
+
+
+COUNT_UNITS = {"个", "家", "项", "名", "件", "人", "户", "座", "所", "条", "次"}
+
+
+@transaction.atomic
+def do_accept_draft(draft, *, acting_user) -> Pledge:
+    """Turn a reviewed draft into a tracked pledge linked to its document and sentence (once)."""
+    from django.core.exceptions import ValidationError
+
+    from .models import PledgeDraft
+
+    if draft.pledge_id:
+        return draft.pledge
+    if draft.organization_id is None:
+        raise ValidationError({"organization": "choose the lead organization before accepting"})
+    if draft.deadline is None:
+        raise ValidationError({"deadline": "enter the deadline before accepting"})
+    document = draft.document
+    start = document.issued_on or draft.deadline.replace(month=1, day=1)
+    pledge = Pledge(
+        metric=draft.metric, kind=draft.kind, comparator=draft.comparator,
+        target=draft.value if draft.comparator != "range" else None, low=draft.low, high=draft.high,
+        unit=draft.unit,
+        # Counts of new things ("新增…50家") accumulate over the period; levels, shares and rates do not.
+        cumulative=draft.kind == "level" and draft.unit in COUNT_UNITS,
+        start_date=min(start, draft.deadline), deadline=draft.deadline,
+        lead_organization=draft.organization, source_document=document, source_sentence=draft.sentence,
+    )
+    pledge.full_clean()
+    pledge._history_user = acting_user
+    pledge.save()
+    do_recompute_status(pledge, trigger="accepted draft")
+    draft.pledge = pledge
+    draft.state = PledgeDraft.State.ACCEPTED
+    draft.save(update_fields=["pledge", "state"])
+    return pledge

@@ -625,3 +625,48 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class PledgeDraft(models.Model):
+    """A pledge the extractor found in a source document, waiting for staff to accept, edit or reject it."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("to review")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    document = models.ForeignKey(SourceDocument, verbose_name=_("source document"), on_delete=models.CASCADE, related_name="drafts")
+    sentence = models.TextField(_("source sentence"))
+    position = models.PositiveIntegerField(_("position in the text"))
+    metric = models.CharField(_("metric"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=[c for c in Kind.choices if c[0] != Kind.MILESTONE])
+    comparator = models.CharField(_("comparator"), max_length=10, choices=Comparator.choices)
+    value = models.DecimalField(_("target value"), null=True, blank=True, **VALUE_DIGITS)
+    low = models.DecimalField(_("range low"), null=True, blank=True, **VALUE_DIGITS)
+    high = models.DecimalField(_("range high"), null=True, blank=True, **VALUE_DIGITS)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    owner_text = models.CharField(_("owner as written"), max_length=100, blank=True)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("lead organization"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
+    pledge = models.OneToOneField(
+        Pledge, verbose_name=_("pledge"), null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("draft pledge")
+        verbose_name_plural = _("draft pledges")
+        ordering = ["document", "position", "id"]
+        constraints = [
+            # Extracting the same document again finds the same drafts: they are not stored twice.
+            models.UniqueConstraint(
+                fields=["document", "position", "metric", "comparator", "value", "unit"],
+                name="commitments_pledgedraft_once_per_document",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.metric}（{self.sentence[:30]}）"

@@ -1,0 +1,398 @@
+"""Benchmarks at scale, each figure beside a baseline measured in the same run.
+
+    make bench                       # 100,000 pledges, 1,000,000 updates, 2,000 organizations; sweep at 1,000,000
+    make bench BENCH_ARGS="--scale 20000 --sweep 200000 --emails 2000"   # a quicker look
+
+Needs PostgreSQL (DATABASE_URL, default the local server, database tracker_bench, created if missing) and Redis
+(REDIS_URL, default the local server, db 14). The database is rebuilt on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+TODAY = date(2026, 6, 30)
+KINDS = ["level", "level", "share", "growth"]
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def copy_rows(table: str, columns: list[str], rows) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def build(pledges: int, updates_per_pledge: int, organizations: int) -> None:
+    """Organizations in a three-level tree, pledges spread over them, monthly updates for each pledge."""
+    from django.db import connection
+
+    say(f"building {organizations:,} organizations, {pledges:,} pledges, {pledges * updates_per_pledge:,} updates …")
+    started = time.perf_counter()
+    cities = max(1, organizations // 100)
+    rows, paths = [], {}
+    next_id = 1
+    for c in range(cities):
+        city_id = next_id
+        next_id += 1
+        paths[city_id] = f"/{city_id}/"
+        rows.append((city_id, f"市{c}", "", "city", None, f"city{c}@bench.example", paths[city_id], False))
+    while next_id <= organizations:
+        org_id = next_id
+        parent = ((org_id - 1) % cities) + 1 if org_id % 10 else org_id - 1
+        parent = parent if parent in paths else 1
+        paths[org_id] = f"{paths[parent]}{org_id}/"
+        rows.append((org_id, f"单位{org_id}", "", "department", parent, f"org{org_id}@bench.example", paths[org_id], False))
+        next_id += 1
+    copy_rows("commitments_organization", ["id", "name", "short_name", "level", "parent_id", "contact_emails", "tree_path", "requires_approval"], rows)
+
+    def pledge_rows(first_id, count):
+        for n in range(first_id, first_id + count):
+            deadline = date(2026, 12, 31) if n % 3 else date(2027, 12, 31)
+            yield (
+                n, f"指标{n}", KINDS[n % 4], ">=", 100, 0.05, "个", n % 4 < 2, date(2026, 1, 1), deadline, "monthly",
+                (n % organizations) + 1, "", "", "", "no_data", "ok", "{}", "", "2026-01-01 00:00:00+08",
+            )
+
+    pledge_columns = ["id", "metric", "kind", "comparator", "target", "tolerance", "unit", "cumulative", "start_date",
+                      "deadline", "cadence", "lead_organization_id", "responsible_person", "source_sentence", "notes",
+                      "target_status", "reporting_status", "status_reason", "previous_status", "created_at"]
+    copy_rows("commitments_pledge", pledge_columns, pledge_rows(1, pledges))
+    say(f"  pledges in {time.perf_counter() - started:.0f} s")
+
+    def update_rows():
+        update_id = 0
+        for n in range(1, pledges + 1):
+            pace = (n % 13) / 10  # some ahead of their line, some behind
+            for month in range(1, updates_per_pledge + 1):
+                update_id += 1
+                as_of = date(2026, month, 1) - timedelta(days=1) if month > 1 else date(2025, 12, 31)
+                yield (update_id, n, round(100 * pace * month / 12, 2), as_of, "", "", "", "2026-06-01 00:00:00+08", "approved", "")
+            if n % 20000 == 0:
+                say(f"  updates for {n:,} pledges")
+
+    copy_rows("commitments_progressupdate", ["id", "pledge_id", "value", "as_of", "note", "evidence_url", "evidence_file",
+                                             "created_at", "review_state", "review_comment"], update_rows())
+    with connection.cursor() as cursor:
+        for table in ("commitments_organization", "commitments_pledge", "commitments_progressupdate"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+    say(f"  built in {time.perf_counter() - started:.0f} s")
+
+
+def bench_recompute() -> dict:
+    from commitments import jobs
+
+    say("recomputing every pledge (the status engine over all updates) …")
+    started = time.perf_counter()
+    result = jobs.recompute_open(TODAY)
+    seconds = time.perf_counter() - started
+    return {"pledges": result["assessed"], "seconds": seconds, "per_second": result["assessed"] / seconds}
+
+
+def bench_page(samples: int = 30) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    say("timing the status table page …")
+    user = get_user_model().objects.create_superuser("bench", "bench@example.test", "bench-pass-1")
+    client = Client()
+    client.force_login(user)
+    url = "/pledges/?status=off_track&sort=deadline"
+    client.get(url)  # warm up
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    bare = []
+    sql = (
+        "SELECT p.*, o.* FROM commitments_pledge p JOIN commitments_organization o ON o.id = p.lead_organization_id "
+        "WHERE p.target_status = 'off_track' ORDER BY p.deadline, p.id LIMIT 25"
+    )
+    for _ in range(samples):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.fetchall()
+        bare.append(time.perf_counter() - started)
+    median, p95 = statistics.median(times), sorted(times)[int(0.95 * (len(times) - 1))]
+    return {"median": median, "p95": p95, "queries": len(queries), "bare": statistics.median(bare),
+            "ratio": median / statistics.median(bare)}
+
+
+def grow_for_sweep(total: int) -> None:
+    """Extra pledges (without updates) so that the sweep runs over `total`; two thirds are past their deadline."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id), count(*) FROM commitments_pledge")
+        last, count = cursor.fetchone()
+    extra = total - count
+    if extra > 0:
+        say(f"adding {extra:,} pledges for the sweep …")
+
+        def rows():
+            for n in range(last + 1, last + extra + 1):
+                deadline = date(2026, 3, 31) if n % 3 else date(2027, 3, 31)
+                yield (n, f"指标{n}", "level", ">=", 100, 0.05, "个", True, date(2025, 1, 1), deadline, "monthly",
+                       (n % 2000) + 1, "", "", "", "on_track", "ok", "{}", "", "2026-01-01 00:00:00+08")
+
+        copy_rows("commitments_pledge", ["id", "metric", "kind", "comparator", "target", "tolerance", "unit", "cumulative",
+                                         "start_date", "deadline", "cadence", "lead_organization_id", "responsible_person",
+                                         "source_sentence", "notes", "target_status", "reporting_status", "status_reason",
+                                         "previous_status", "created_at"], rows())
+    with connection.cursor() as cursor:
+        # Every pledge open, so the sweep has its full share of work.
+        cursor.execute("UPDATE commitments_pledge SET target_status = 'on_track', deadline = CASE WHEN id % 3 = 0 "
+                       "THEN DATE '2027-03-31' ELSE DATE '2026-03-31' END")
+        cursor.execute("DELETE FROM commitments_statuschange")
+        cursor.execute("VACUUM ANALYZE commitments_pledge")
+
+
+SWEEP_CHILD = "--sweep-child"
+
+
+def sweep_in_child() -> dict:
+    """Run the sweep in a fresh process so its peak memory (RSS) is its own."""
+    output = subprocess.run([sys.executable, __file__, SWEEP_CHILD], capture_output=True, text=True, check=True, env=os.environ)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def sweep_child_main() -> None:
+    import django
+
+    django.setup()
+    from commitments import jobs
+
+    started = time.perf_counter()
+    first = jobs.flag_overdue(TODAY)
+    first_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    second = jobs.flag_overdue(TODAY)
+    second_seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"changed": first, "seconds": first_seconds, "second_changed": second,
+                      "second_seconds": second_seconds, "peak_mb": peak_mb}))
+
+
+def bench_sweep(total: int) -> dict:
+    from django.db import connection
+
+    grow_for_sweep(total)
+    say(f"bare UPDATE over {total:,} pledges …")
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(
+            "UPDATE commitments_pledge SET target_status = 'overdue' "
+            "WHERE deadline < %s AND target_status NOT IN ('achieved', 'overdue')", [TODAY]
+        )
+        bare_rows = cursor.rowcount
+        bare = time.perf_counter() - started
+        cursor.execute("UPDATE commitments_pledge SET target_status = 'on_track'")
+        cursor.execute("VACUUM ANALYZE commitments_pledge")
+    say(f"the sweep (flag_overdue) over {total:,} pledges …")
+    result = sweep_in_child()
+    result |= {"bare": bare, "bare_rows": bare_rows, "ratio": result["seconds"] / bare}
+    return result
+
+
+def bench_fanout(count: int) -> dict:
+    """`count` notifications through a real Celery worker and Redis to a local SMTP server."""
+    import asyncio  # noqa: F401  (aiosmtpd needs it)
+
+    from aiosmtpd.controller import Controller
+    from django.conf import settings
+    from django.db import connection
+
+    from commitments.models import Notification
+
+    class Counter:
+        received = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Counter.received += 1
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(Counter(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    say(f"fan-out of {count:,} emails through Celery to SMTP port {port} …")
+    Notification.objects.all().delete()
+    Notification.objects.bulk_create(
+        [Notification(recipient=f"r{n}@bench.example", kind="status_change", period=f"bench:{n}", subject="压测",
+                      body_text="压测邮件", pledge_id=n % 1000 + 1) for n in range(count)],
+        batch_size=2000,
+    )
+    env = os.environ | {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--loglevel", "WARNING", "--concurrency", "2",
+         "--prefetch-multiplier", "16", "-O", "fair"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+        from commitments.tasks import dispatch_notifications
+
+        time.sleep(3)  # the worker connects
+        started = time.perf_counter()
+        dispatch_notifications.delay()
+        deadline = time.monotonic() + max(120, count / 20)
+        sent = 0
+        while time.monotonic() < deadline:
+            sent = Notification.objects.filter(state="sent").count()
+            if sent >= count:
+                break
+            time.sleep(0.5)
+        seconds = time.perf_counter() - started
+        time.sleep(2)  # anything sent twice would arrive now
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        smtp.stop()
+    connection.close()
+    return {"count": count, "sent": sent, "received": Counter.received, "seconds": seconds,
+            "per_second": Counter.received / seconds, "workers": 2}
+
+
+def bench_extraction() -> dict:
+    from commitments.extraction import extract
+
+    docs = sorted((ROOT.parent / "shared" / "seeds" / "docs").glob("*.txt")) or sorted((ROOT / "seeds" / "documents").glob("*.txt"))
+    text = "\n".join(path.read_text(encoding="utf-8") for path in docs)
+    big = text * max(1, (5 * 1024 * 1024) // len(text.encode("utf-8")))
+    started = time.perf_counter()
+    extract(big, 2025)
+    seconds = time.perf_counter() - started
+    megabytes = len(big.encode("utf-8")) / 1024 / 1024
+    return {"megabytes": megabytes, "seconds": seconds, "per_second": megabytes / seconds}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    memory = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} cores ({cpu}), {memory} GiB"
+
+
+def report(results: dict, args) -> str:
+    page, sweep, recompute, fanout, extraction = (results.get(k) for k in ("page", "sweep", "recompute", "fanout", "extraction"))
+    lines = [
+        f"machine: {machine()}; PostgreSQL at {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]}",
+        f"dataset: {args.scale:,} pledges, {args.scale * args.updates:,} updates, {args.organizations:,} organizations",
+        "",
+        "| measure | result | baseline (same run) | target | met |",
+        "|---|---|---|---|---|",
+    ]
+
+    def row(name, result, baseline, target, met):
+        lines.append(f"| {name} | {result} | {baseline} | {target} | {'yes' if met else 'NO'} |")
+
+    if page:
+        row("status table page, 25 rows filtered by status (median / p95)", f"{page['median'] * 1000:.1f} / {page['p95'] * 1000:.1f} ms",
+            f"bare SQL {page['bare'] * 1000:.2f} ms", "≤ 3× bare SQL", page["ratio"] <= 3)
+        row("  SQL queries per page", page["queries"], "—", "≤ 10", page["queries"] <= 10)
+        row("  ratio to bare SQL", f"{page['ratio']:.1f}×", "1×", "≤ 3×", page["ratio"] <= 3)
+    if sweep:
+        row(f"overdue sweep over {args.sweep:,} pledges ({sweep['changed']:,} flagged)", f"{sweep['seconds']:.1f} s",
+            f"bare UPDATE {sweep['bare']:.1f} s ({sweep['bare_rows']:,} rows)", "≤ 1.5× bare", sweep["ratio"] <= 1.5)
+        row("  sweep peak memory (RSS)", f"{sweep['peak_mb']:.0f} MB", "—", "≤ 200 MB", sweep["peak_mb"] <= 200)
+        row("  second run", f"{sweep['second_seconds']:.2f} s ({sweep['second_changed']} changed)", f"first {sweep['seconds']:.1f} s",
+            "≤ 5 % of first", sweep["second_seconds"] <= 0.05 * sweep["seconds"])
+    if recompute:
+        row("status recompute", f"{recompute['per_second']:,.0f} pledges/s", f"{recompute['pledges']:,} pledges in {recompute['seconds']:.1f} s",
+            "≥ 20,000/s", recompute["per_second"] >= 20000)
+    if fanout:
+        row(f"alert fan-out, {fanout['workers']} worker processes", f"{fanout['per_second']:.0f} emails/s",
+            f"{fanout['received']:,} received of {fanout['count']:,}", "≥ 200/s per worker, exactly once",
+            fanout["received"] == fanout["count"] == fanout["sent"])
+    if extraction:
+        row("extraction", f"{extraction['per_second']:.2f} MB/s", f"{extraction['megabytes']:.1f} MB in {extraction['seconds']:.1f} s",
+            "≥ 1 MB/s", extraction["per_second"] >= 1)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if SWEEP_CHILD in sys.argv:
+        sweep_child_main()
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=100_000, help="pledges (default 100,000; up to 1,000,000)")
+    parser.add_argument("--updates", type=int, default=10, help="updates per pledge (default 10)")
+    parser.add_argument("--organizations", type=int, default=2000)
+    parser.add_argument("--sweep", type=int, default=1_000_000, help="pledges in the overdue sweep (default 1,000,000)")
+    parser.add_argument("--emails", type=int, default=10_000)
+    parser.add_argument("--only", nargs="*", choices=["recompute", "page", "sweep", "fanout", "extraction"])
+    args = parser.parse_args()
+    only = set(args.only or ["recompute", "page", "sweep", "fanout", "extraction"])
+
+    ensure_database()
+    setup_django()
+    build(args.scale, args.updates, args.organizations)
+    results = {}
+    if "recompute" in only or "page" in only:
+        results["recompute"] = bench_recompute()
+    if "page" in only:
+        results["page"] = bench_page()
+    if "fanout" in only:
+        results["fanout"] = bench_fanout(args.emails)
+    if "extraction" in only:
+        results["extraction"] = bench_extraction()
+    if "sweep" in only:
+        results["sweep"] = bench_sweep(max(args.sweep, args.scale))
+    print(report(results, args))
+
+
+if __name__ == "__main__":
+    main()
