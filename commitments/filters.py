@@ -6,25 +6,56 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, Organization, Pledge, SourceDocument
 from .status import TargetStatus, ReportingStatus
 
 
+class OrganizationSelect(forms.Select):
+    """A <select> of the organization tree, rendered in one pass: thousands of organizations would take the
+    default widget (a template per option) a quarter of a second."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        selected = str(value) if value not in (None, "") else ""
+        options = "".join(
+            f'<option value="{org_id}"{" selected" if str(org_id) == selected else ""}>{"　" * depth}{escape(org_name)}</option>'
+            for org_id, org_name, depth in self.field.tree()
+        )
+        return format_html(
+            '<select name="{}"{}><option value="">---------</option>{}</select>', name, flatatt(attrs), mark_safe(options)
+        )
+
+
 class OrganizationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, org):
-        return "\u3000" * org.depth + org.name  # indented by depth: the tree reads in a plain <select>
+    widget = OrganizationSelect
+
+    def __deepcopy__(self, memo):
+        field = super().__deepcopy__(memo)
+        field.widget.field = field
+        return field
+
+    def tree(self):
+        """(id, name, depth) in tree order, indented by depth so the tree reads in a plain <select>; one query."""
+        return [
+            (pk, name, max(path.count("/") - 2, 0))
+            for pk, name, path in self.queryset.order_by("tree_path").values_list("pk", "name", "tree_path")
+        ]
 
 
 class PledgeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("search"), method="search")
     status = django_filters.MultipleChoiceFilter(
-        field_name="target_status", label=_("status"), choices=TargetStatus.choices, widget=forms.CheckboxSelectMultiple
+        field_name="target_status", label=_("status"), choices=TargetStatus.choices, widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # a plain column: no duplicate rows to remove, and DISTINCT would defeat the index
     )
     reporting = django_filters.MultipleChoiceFilter(
         field_name="reporting_status", label=_("reporting"), choices=ReportingStatus.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple, distinct=False,
     )
     organization = django_filters.ModelChoiceFilter(
         label=_("organization (with sub-organizations)"), queryset=Organization.objects.all(), method="in_subtree",
@@ -53,7 +84,6 @@ class PledgeFilter(django_filters.FilterSet):
             from .access import organizations_for
 
             self.filters["organization"].queryset = organizations_for(request.user)
-            self.form.fields["organization"].queryset = organizations_for(request.user)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -41,7 +41,7 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     table_class = PledgeTable
     filterset_class = PledgeFilter
     template_name = "commitments/pledge_list.html"
-    paginate_by = 25
+    table_pagination = {"per_page": 25}
     export_formats = ["csv", "xlsx"]
     export_name = "pledges"
 
