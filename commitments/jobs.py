@@ -11,17 +11,19 @@ operator can run any step by hand. Every step is idempotent and safe to run twic
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Case, F, JSONField, Prefetch, Q, Value, When
+from django.db.models import Case, F, JSONField, Q, Value, When
 from django.utils import timezone, translation
 
 from . import actions, emails
@@ -33,8 +35,9 @@ from .models import (
     Pledge,
     ProgressUpdate,
     StatusChange,
+    rules_from_settings,
 )
-from .status import Kind, ReportingStatus, TargetStatus
+from .status import Kind, Reading, ReportingStatus, TargetStatus, assess
 
 log = logging.getLogger(__name__)
 
@@ -108,49 +111,77 @@ def _record_batch_changes(batch: uuid.UUID, now: datetime, today: date) -> None:
 def recompute_open(today: date, chunk_size: int = 2000) -> dict:
     """Re-assess open pledges not yet assessed today: expected-by-now moves every day, and so may the status.
 
-    Works through the table in id order, a chunk per transaction. Rows another worker holds are skipped
-    (it is assessing them); a status change is written only if the guarded UPDATE (old status → new)
-    hits the row, so two parallel runs record it once.
+    Works through the table in id order, a chunk per transaction: the chunk's rows are locked (rows another
+    worker holds are skipped: it is assessing them), their approved updates are read as plain tuples, the
+    engine runs in Python, and the results go back in one statement per chunk with the chunk's status changes.
     """
+    rules = rules_from_settings()
     stale = Pledge.objects.exclude(target_status__in=CLOSED).filter(
         Q(status_assessed_on__lt=today) | Q(status_assessed_on__isnull=True)
     )
-    updates = Prefetch(
-        "updates",
-        queryset=ProgressUpdate.objects.only("id", "pledge_id", "as_of", "value", "done", "created_at", "supersedes_id", "review_state"),
-    )
-    quiet_fields = [f for f in actions.ASSESSED_FIELDS if f not in ("target_status", "status_changed_at")]
     last_id, assessed, changed = 0, 0, 0
     while True:
         with transaction.atomic():
             chunk = list(
-                stale.filter(id__gt=last_id)
-                .order_by("id")
-                .select_for_update(skip_locked=True, of=("self",))
-                .prefetch_related(updates)[:chunk_size]
+                stale.filter(id__gt=last_id).order_by("id").select_for_update(skip_locked=True, of=("self",))[:chunk_size]
             )
             if not chunk:
                 break
             last_id = chunk[-1].id
-            quiet, moved = [], []
-            for pledge in chunk:
-                old = pledge.target_status
-                assessment = actions.assess_pledge(pledge, today=today, updates=pledge.updates.all())
-                status_change = actions.apply_assessment(pledge, assessment, today=today, trigger="recompute")
-                if status_change is None:
-                    quiet.append(pledge)
-                else:
-                    moved.append((pledge, old, status_change))
-            Pledge.objects.bulk_update(quiet, quiet_fields, batch_size=500)
+            readings = defaultdict(list)
+            # An id range, not a list of thousands of ids: the chunk is in id order, and readings of pledges
+            # outside the chunk are simply not looked at.
+            rows = ProgressUpdate.objects.filter(
+                pledge_id__gte=chunk[0].pk, pledge_id__lte=last_id, review_state=ProgressUpdate.Review.APPROVED
+            ).values_list("pledge_id", "as_of", "value", "done", "id", "supersedes_id")
+            # Ids grow with time, so they order updates of one period as their recording time would.
+            for pledge_id, as_of, value, done, update_id, supersedes_id in rows:
+                readings[pledge_id].append(Reading(as_of, value, done, None, update_id, supersedes_id))
             changes = []
-            for pledge, old, status_change in moved:
-                fields = {name: getattr(pledge, name) for name in actions.ASSESSED_FIELDS}
-                if Pledge.objects.filter(pk=pledge.pk, target_status=old).update(**fields):
-                    changes.append(status_change)
+            for pledge in chunk:
+                assessment = assess(pledge.terms(), readings[pledge.pk], today, rules)
+                change = actions.apply_assessment(pledge, assessment, today=today, trigger="recompute")
+                if change is not None:
+                    changes.append(change)
+            write_assessments(chunk)
             StatusChange.objects.bulk_create(changes)
             assessed += len(chunk)
             changed += len(changes)
     return {"assessed": assessed, "changed": changed}
+
+
+# The status columns, with their PostgreSQL types.
+ASSESSED_COLUMNS = {
+    "target_status": "text", "reporting_status": "text", "expected_now": "numeric", "progress_ratio": "numeric",
+    "latest_value": "numeric", "latest_as_of": "date", "next_report_due": "date", "status_reason": "jsonb",
+    "status_changed_at": "timestamptz", "status_assessed_on": "date",
+}
+
+
+def _json_value(value):
+    return str(value) if isinstance(value, (Decimal, date, datetime)) else value
+
+
+def write_assessments(pledges: list[Pledge]) -> None:
+    """Store the engine's results for many pledges. On PostgreSQL one UPDATE … FROM jsonb_to_recordset(one
+    JSON parameter); elsewhere Django's bulk_update."""
+    if not pledges:
+        return
+    if connection.vendor != "postgresql":
+        Pledge.objects.bulk_update(pledges, list(ASSESSED_COLUMNS), batch_size=500)
+        return
+    q = connection.ops.quote_name
+    records = json.dumps(
+        [{"id": pledge.pk, **{name: _json_value(getattr(pledge, name)) for name in ASSESSED_COLUMNS}} for pledge in pledges]
+    )
+    columns = ", ".join(["id bigint"] + [f"{name} {kind}" for name, kind in ASSESSED_COLUMNS.items()])
+    assignments = ", ".join(f"{q(name)} = v.{name}" for name in ASSESSED_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(Pledge._meta.db_table)} AS p SET {assignments} "
+            f"FROM jsonb_to_recordset(%s::jsonb) AS v({columns}) WHERE p.id = v.id",
+            [records],
+        )
 
 
 # --- 2. Decide who to tell ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import TextChoices
@@ -129,9 +129,11 @@ class Terms:
         return self.start_date or self.baseline_date or date(self.deadline.year, 1, 1)
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One progress update: a value (or done / not done for a milestone) for the period ending `as_of`."""
+class Reading(NamedTuple):
+    """One progress update: a value (or done / not done for a milestone) for the period ending `as_of`.
+
+    A named tuple rather than a dataclass: the nightly recompute builds millions of them.
+    """
 
     as_of: date
     value: Decimal | None = None

@@ -1,0 +1,730 @@
+"""Rule-based extraction of quantified, forward-looking targets ("pledges").
+
+Input: the plain text of a Chinese local-government document (a meeting
+write-up, a work report, a newspaper page about either) and the year it was
+written in.  Output: one ``Draft`` per target number, in document order.
+
+How it works, in one pass over the text:
+
+1. The text is cut into clauses at commas, colons, sentence ends and line
+   breaks.  Inside a clause, items of a list separated by 、 are separate
+   segments (以上 at the end of a list binds only to the item it follows).
+2. Each clause updates a small "tense" state: PAST (去年, 目前, 截至, 近年来,
+   同比, an earlier year ...), FORECAST (预计, 有望 ...) or FORWARD (将, 力争,
+   今年, 全年 ...).  A clause without a marker inherits the state of the clause
+   before it, so a run of statistics after 去年/目前 stays in the past until
+   the paragraph ends or a forward word appears.  Numbers are only taken in
+   the FORWARD or neutral state.
+3. In each segment, every number followed by a unit (个, 家, %, 亿元 ...) is a
+   candidate.  Rules drop labels, ordinals, size qualifiers (超百亿元企业,
+   10亿元以上重大项目), project specifications (总投资, 年产, 占地) and company
+   statements.  What is left becomes a Draft with its comparator, kind,
+   metric, deadline and owner.
+
+Conventions chosen where the labelling guide leaves room:
+
+* Values stay in the document's unit: 1.2万亿元 -> 1.2 万亿元, 1500万美元 ->
+  1500 万美元.  A Chinese numeral carrying its own scale is split at its
+  last 亿/万: 千亿 -> 1000 亿元, 万亿 -> 10000 亿元.
+* 多/余 after a number (30余个) is read as ">=".
+* 下降/减少 before a number gives kind "reduction" whatever the unit;
+  提升/提高 N个百分点 gives "share"; any other percentage that is not a growth
+  rate is a "share".
+* No time word -> 31 December of the document's year (a work report or
+  plenary write-up sets this year's targets unless it says otherwise).
+* Owner of "XX区委书记 / XX市委书记" is the district or city itself (XX区).
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Draft:
+    sentence: str  # exact substring of the input text: the shortest clause holding the target
+    start: int  # offset of `sentence` in the text
+    metric: str  # short Chinese name of what is measured
+    comparator: str  # ">=", "<=", "=", "approx", "range"
+    value: Decimal | None  # in the document's unit; for "range" equals low
+    low: Decimal | None  # only for range
+    high: Decimal | None
+    unit: str  # e.g. %, 个, 家, 项, 名, 件, 亿元, 万美元, 个百分点
+    kind: str  # "level", "growth", "share", "reduction"
+    deadline: date | None
+    owner: str | None
+
+
+# --------------------------------------------------------------------------
+# Chinese numerals
+# --------------------------------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_DIGIT_CHARS = "".join(_CN_DIGITS)
+
+
+def chinese_numeral_to_int(numeral: str) -> int:
+    """两 -> 2, 十五 -> 15, 五百 -> 500, 一千五百万 -> 15000000, 万亿 -> 10**12."""
+    total = 0  # everything already multiplied by 亿
+    section = 0  # the part below 亿
+    number = 0  # the last digit seen
+    for ch in numeral:
+        if ch in _CN_DIGITS:
+            number = _CN_DIGITS[ch]
+        elif ch in _CN_SMALL_UNITS:
+            section += (number or 1) * _CN_SMALL_UNITS[ch]
+            number = 0
+        elif ch == "万":
+            section = ((section + number) or 1) * 10_000
+            number = 0
+        elif ch == "亿":
+            total = ((total + section + number) or 1) * 100_000_000
+            section = number = 0
+    return total + section + number
+
+
+def split_chinese_scale(numeral: str) -> tuple[int, str]:
+    """Split a Chinese numeral at its last 亿/万 so the value stays in that unit.
+
+    千亿 -> (1000, "亿"), 五百亿 -> (500, "亿"), 万亿 -> (10000, "亿"), 两 -> (2, "").
+    """
+    if len(numeral) > 1 and numeral[-1] in "亿万":
+        return chinese_numeral_to_int(numeral[:-1]), numeral[-1]
+    return chinese_numeral_to_int(numeral), ""
+
+
+def _is_real_chinese_number(numeral: str) -> bool:
+    # A bare 万 or 亿 is a word (万人, 万事, 亿万), not a number; 万亿 alone is.
+    return numeral == "万亿" or any(ch in _CN_DIGITS or ch in _CN_SMALL_UNITS for ch in numeral)
+
+
+# --------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------
+
+_SCALES = "万亿|千亿|百亿|亿|千万|百万|万|千"
+_CURRENCIES = ["元人民币", "美元", "欧元", "元"]
+_MEASURE_WORDS = ["平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "千瓦时", "千瓦", "兆瓦", "标箱", "倍"]
+_COUNT_WORDS = ["人次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "次"]
+COUNT_UNITS = frozenset(_COUNT_WORDS)
+_ALL_UNITS = ["个百分点", "百分点"] + _CURRENCIES + _MEASURE_WORDS + _COUNT_WORDS
+_UNIT_ALTERNATION = "|".join(sorted(_ALL_UNITS, key=len, reverse=True))
+
+# One number: Arabic (with its 多/余 and scale word) or a run of Chinese numeral characters.
+_NUMBER = re.compile(
+    r"(?P<ar>[0-9]+(?:\.[0-9]+)?)(?P<more>多|余)?(?P<scale>" + _SCALES + r")?"
+    r"|(?P<cn>[〇零一二两三四五六七八九十百千万亿]+)"
+)
+
+# What may follow a number: a second number of a range, the unit, 级, a trailing comparator.
+_TAIL = re.compile(
+    r"(?P<pct>%|％)?"
+    r"(?:\s*(?P<dash>至|到|-|—|–|~|～)\s*(?P<n2>[0-9]+(?:\.[0-9]+)?)(?P<scale2>" + _SCALES + r")?)?"
+    r"(?P<more>多|余)?"
+    r"(?P<unit>%|％|" + _UNIT_ALTERNATION + r")?"
+    r"(?P<level>级)?"
+    r"(?P<after>及以上|以上|以内|以下|之内|左右|上下|大关)?"
+)
+
+_BEFORE_COMPARATOR = re.compile(
+    r"(?P<word>不少于|不低于|至少|超过|突破|逾|高于|多于|大于|超"
+    r"|不超过|不高于|不多于|控制在|低于|少于"
+    r"|将近|接近|大约|约为|约|近"
+    r"|达到|达|为)$"
+)
+_COMPARATOR_OF_WORD = {
+    **dict.fromkeys(["不少于", "不低于", "至少", "超过", "突破", "逾", "高于", "多于", "大于", "超"], ">="),
+    **dict.fromkeys(["不超过", "不高于", "不多于", "控制在", "低于", "少于"], "<="),
+    **dict.fromkeys(["将近", "接近", "大约", "约为", "约", "近"], "approx"),
+    **dict.fromkeys(["达到", "达", "为"], "="),
+    **dict.fromkeys(["及以上", "以上", "多", "余"], ">="),
+    **dict.fromkeys(["以内", "以下", "之内"], "<="),
+    **dict.fromkeys(["左右", "上下"], "approx"),
+}
+
+# "至少建成3个…": the comparator may stand before the verb rather than the number.
+_AT_LEAST_BEFORE_VERB = re.compile(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{1,3}$")
+_GROWTH_VERB = re.compile(r"(?:年均|平均)?(?:增长|增加|提高|提升|上升|增速|增幅)$")
+_REDUCTION_VERB = re.compile(r"(?:下降|减少|降低|压降|削减|压减|减排)$")
+_REDUCTION_VERB_AHEAD = re.compile(r"下降|减少|降低|压降|削减|压减|减排")  # 减少燃煤消费20万吨
+_BUILD_VERB = re.compile(
+    r"(?:建成|新建|新增|培育|创建|打造|引进|招引|建设|认定|实施|完成|形成|落地|签约|开工|注册|引培|争创|创成|举办|"
+    r"培强|壮大|发展|成为|迈入|跻身|突破)$"
+)
+# "两个五百亿级产业集群": a count of things of a stated scale.
+_SCALE_QUALIFIER_AHEAD = re.compile(r"[0-9.〇零一二两三四五六七八九十百千万亿]+级")
+_HALF_OF = re.compile(r"(?:撑起|占据|扛起|贡献|占到|占)(?P<what>[^，,。；;]{0,20}?)半壁江山")
+_DOUBLING = re.compile(r"(?P<verb>实现|力争|确保)?(?P<what>[^，,。；;]{0,12}?)翻(?P<times>一|两|二|三)?番")
+
+# --- tense markers --------------------------------------------------------
+# PAST markers are inherited by the following clauses of the paragraph.
+_PAST = re.compile(
+    r"(?<![比较同与])(?:去年|上年|前年)(?!同期|基础)|往年|近年|近[0-9一二两三四五六七八九十]+年|多年来|以来|连日来"
+    r"|近日|日前|近期|此前|前不久|不久前|上周|上月|昨天|昨日|截至|截止|目前|时下|眼下|现阶段|同比|环比"
+    r"|[0-9一二三四五六七八九十]+\s*[—\-–~至]\s*[0-9一二三四五六七八九十]+月"
+    r"|前[0-9一二三四五六七八九十]+个?月"
+)
+# Words that mark only their own clause as done (实现了…, 已有…).
+_DONE = re.compile(r"已|(?:实现|完成|达到|取得|获得|建成|落地|获批|新增|突破|增长|节省|提高|降低|提升)了")
+_FORECAST = re.compile(r"预计|预测|预估|估计|有望")
+# Only words that clearly look ahead: 目标/努力/未来 also occur in accounts of the past
+# ("以建设公园城市为目标", "未来产业").
+_FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
+_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
+# A project's own characteristics, not a target of the government.
+_SPECIFICATION = re.compile(r"总投资|年产(?!值)|产能|占地|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均")
+
+# --- deadlines ------------------------------------------------------------
+_DEADLINE_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年(?:([0-9]{1,2})月)?")
+_DEADLINE_MONTH = re.compile(r"(?<![0-9年—\-–~])([0-9]{1,2})月(?:底|末)")
+_DEADLINE_QUARTER = re.compile(r"(上半年|下半年|[一二三四1-4]季度)")
+_DEADLINE_SPAN = re.compile(r"(?<![近前后每第这0-9一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九十]{1,2})年(?![级前来度代龄初])")
+_THIS_YEAR = re.compile(r"今年|全年|年内|本年|当年|年底|年末")
+_QUARTER_END = {"上半年": (6, 30), "下半年": (12, 31), "一季度": (3, 31), "1季度": (3, 31), "二季度": (6, 30),
+                "2季度": (6, 30), "三季度": (9, 30), "3季度": (9, 30), "四季度": (12, 31), "4季度": (12, 31)}
+
+# --- owners ---------------------------------------------------------------
+_TITLES = (
+    r"(?:党组|党委|党工委)?副?(?:书记|局长|主任|区长|市长|县长|镇长|主席|部长|厅长|处长|所长|院长|行长|负责人|"
+    r"总经理|经理|董事长|创始人)"
+)
+_TITLE = re.compile(_TITLES)
+_COMPANY_TITLE = re.compile(r"总经理|经理|董事长|创始人")
+_SPEECH = re.compile(r"表示|介绍|说|指出|透露|坦言|强调|认为")
+_SPEAKER_BLOCK_STOP = set("，,。；;！？!?“”\"：:《》\n")
+_ORG_SUFFIX = re.compile(
+    r"(?:开发区|示范区|高新区|新区|园区|产业园|区|市|县|镇|乡|街道|局|委员会|常委会|委|办公室|办|厅|中心|院|所|部|会)$"
+)
+_ORG_SUBJECT = re.compile(
+    r"(?:^|(?<=[，,。；;：:\s”]))([\u4e00-\u9fff]{2,15}?(?:开发区|示范区|高新区|新区|园区|区|市|县|镇|街道|局|委员会|委|办公室|办))"
+    r"将(?!军|近)"
+)
+_TIME_ACTOR = re.compile(
+    r"(?:(?:19|20)[0-9]{2}年|今年|明年|下一步|接下来|新的一年)[，,]\s*([\u4e00-\u9fff]{2,8}?)"
+    r"(?:将|要|坚持|突出|聚焦|着力|围绕|力争|全力|继续)"
+)
+_LEADING_TIME = re.compile(r"^(?:今年|全年|明年|年内|同时|下一步|接下来|(?:19|20)[0-9]{2}年)+")
+_GENERIC_ACTOR_START = tuple("全我各本该这在从以要对把将")
+# Common nouns that are the subject of "…将" but name no particular body.
+_GENERIC_ACTORS = frozenset(["园区", "企业", "我们", "部门", "政府", "公司", "项目", "大家", "全市", "全区", "全县"])
+_HEADING = re.compile(r"^[ \t]*#+[ \t]*(.*)$", re.M)
+_HEADING_ACTOR = re.compile(r"^([\u4e00-\u9fff]{2,8})[:：]")
+# A company speaking or described ("公司将…", "某某有限公司…"); 上市公司/国有公司 are things counted by targets.
+_COMPANY_MENTION = re.compile(r"(?<!上市)(?<!国有)(?<!平台)(?<!挂牌)公司")
+_COMPANY_ALIAS = re.compile(r"以下简称[“\"']([^”\"']{2,12})[”\"']")
+
+# --- metric cleaning ------------------------------------------------------
+_LEADING_NOISE = re.compile(
+    r"^(?:今年|全年|年内|明年|上半年|下半年|到|至|在|(?:19|20)[0-9]{2}年(?:底|末)?|[0-9一二两三四五六七八九十]{1,2}年内?"
+    r"|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计)"
+)
+_TRAILING_NOISE = re.compile(r"(?:达到|达|为|实现|完成|总计|共计|合计|的)$")
+
+_DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:]|,(?![0-9]{3}(?![0-9])))")
+_TERMINAL = set("。！？!?”」…；;")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+NEUTRAL, FORWARD, PAST, FORECAST = "neutral", "forward", "past", "forecast"
+
+
+# --------------------------------------------------------------------------
+# Owners
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _OwnerMark:
+    position: int
+    owner: str | None  # None: a heading that ends the previous speaker's passage
+    is_company: bool = False
+
+
+def _normalise_org(org: str) -> str:
+    org = re.sub(r"相关$", "", org)
+    # 崇川区委 / 启东市委: the party committee of a place speaks for the place itself.
+    if len(org) >= 3 and org[-1] == "委" and org[-2] in "区市县镇":
+        org = org[:-1]
+    return org
+
+
+def _speaker_org(block: str) -> tuple[str, bool] | None:
+    """From '市工信局党组书记、局长曹雁卉' return ('市工信局', False); companies flagged True."""
+    found = None
+    for part in block.split("、"):
+        title = _TITLE.search(part)
+        if not title:
+            continue
+        org = part[: title.start()].strip()
+        is_company = bool(_COMPANY_TITLE.fullmatch(title.group().lstrip("副"))) or "公司" in org or "集团" in org
+        if not org:
+            continue
+        if is_company or _ORG_SUFFIX.search(org):
+            found = (_normalise_org(org), is_company)
+    return found
+
+
+def _speaker_marks(text: str) -> list[_OwnerMark]:
+    marks = []
+    for speech in _SPEECH.finditer(text):
+        begin = speech.start()
+        while begin > 0 and speech.start() - begin < 60 and text[begin - 1] not in _SPEAKER_BLOCK_STOP:
+            begin -= 1
+        block = re.sub(r"\s+", "", text[begin : speech.start()])
+        block = re.sub(r"[\u4e00-\u9fff]{1,3}地$", "", block)  # 欣喜地介绍
+        if not block:
+            continue
+        org = _speaker_org(block)
+        if org:
+            marks.append(_OwnerMark(begin, org[0], org[1]))
+    return marks
+
+
+def _is_generic_actor(name: str) -> bool:
+    return name.startswith(_GENERIC_ACTOR_START) or name in _GENERIC_ACTORS
+
+
+def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
+    """All places where the responsible body is named, and the document's main actor."""
+    marks = _speaker_marks(text)
+    actors: Counter[str] = Counter()
+    for m in _ORG_SUBJECT.finditer(text):
+        org = _LEADING_TIME.sub("", m.group(1))  # "今年全市将": the time word is not part of the name
+        if len(org) >= 3 and not _is_generic_actor(org):
+            marks.append(_OwnerMark(m.start(1), org))
+    for m in _TIME_ACTOR.finditer(text):
+        if not _is_generic_actor(m.group(1)):
+            marks.append(_OwnerMark(m.start(1), m.group(1)))
+            actors[m.group(1)] += 1
+    for m in _HEADING.finditer(text):
+        actor = _HEADING_ACTOR.match(m.group(1))
+        if actor and not _is_generic_actor(actor.group(1)):
+            is_company = "公司" in actor.group(1)
+            marks.append(_OwnerMark(m.start(), actor.group(1), is_company))
+            if not is_company:
+                actors[actor.group(1)] += 2  # a "通州:…" headline names the report's subject
+        else:
+            marks.append(_OwnerMark(m.start(), None))
+    marks.sort(key=lambda mark: mark.position)
+    main_actor = actors.most_common(1)[0][0] if actors else None
+    return marks, main_actor
+
+
+# --------------------------------------------------------------------------
+# Deadlines and tense
+# --------------------------------------------------------------------------
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def find_deadline(clause: str, year: int) -> date | None:
+    """The end of the period a clause names, resolved against the document's year."""
+    m = _DEADLINE_YEAR.search(clause)
+    if m and int(m.group(1)) >= year:
+        month = int(m.group(2)) if m.group(2) and 1 <= int(m.group(2)) <= 12 else 12
+        return _month_end(int(m.group(1)), month)
+    m = _DEADLINE_QUARTER.search(clause)
+    if m:
+        month, day = _QUARTER_END[m.group(1)]
+        return date(year, month, day)
+    m = _DEADLINE_MONTH.search(clause)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return _month_end(year, int(m.group(1)))
+    m = _DEADLINE_SPAN.search(clause)
+    if m:
+        span = m.group(1)
+        years = int(span) if span.isdigit() else chinese_numeral_to_int(span)
+        if 0 < years <= 30:
+            return date(year + years, 12, 31)
+    if "明年" in clause:
+        return date(year + 1, 12, 31)
+    if _THIS_YEAR.search(clause):
+        return date(year, 12, 31)
+    return None
+
+
+def clause_tense(clause: str, year: int) -> str | None:
+    """PAST, FORECAST or FORWARD if the clause says so, None if it has no marker."""
+    if _PAST.search(clause):
+        return PAST
+    years = [int(y) for y in _YEAR.findall(clause)]
+    if any(y < year for y in years):
+        return PAST
+    if _FORECAST.search(clause):
+        return FORECAST
+    if years or _FORWARD.search(clause):
+        return FORWARD
+    return None
+
+
+# --------------------------------------------------------------------------
+# Numbers in one segment
+# --------------------------------------------------------------------------
+
+
+def _to_decimal(digits: str) -> Decimal:
+    return Decimal(digits)
+
+
+def _inside_short_quote(segment: str, position: int) -> bool:
+    """True for a number inside a short quoted label such as “两个确立” or “一次办好”."""
+    opening = segment.rfind("“", 0, position)
+    if opening < 0 or segment.rfind("”", 0, position) > opening:
+        return False
+    closing = segment.find("”", position)
+    return closing >= 0 and closing - opening - 1 <= 8
+
+
+def _clean_metric(before: str) -> str:
+    metric = before.strip(" \t“”\"'‘’")
+    while True:
+        shorter = _LEADING_NOISE.sub("", metric, count=1).lstrip(" ，,")
+        if shorter == metric:
+            break
+        metric = shorter
+    metric = _TRAILING_NOISE.sub("", metric)
+    if metric.endswith("等"):  # "甲、乙等20个项目": the names are examples, not the metric
+        metric = ""
+    return metric.strip()
+
+
+def _noun_after(segment: str, position: int) -> str:
+    rest = segment[position:].lstrip("的")
+    return rest[:15].strip(" ”“\"")
+
+
+@dataclass
+class _Candidate:
+    start: int  # offset of the number in the segment
+    metric: str
+    comparator: str
+    value: Decimal
+    low: Decimal | None
+    high: Decimal | None
+    unit: str
+    kind: str
+
+
+def _kind_of(unit: str, before: str) -> str:
+    if _REDUCTION_VERB.search(before) or _REDUCTION_VERB_AHEAD.match(_clean_metric(before)):
+        return "reduction"
+    if unit == "个百分点":
+        return "share"
+    if unit in ("%", "倍") and _GROWTH_VERB.search(before):
+        return "growth"
+    if unit == "%":
+        return "share"
+    return "level"
+
+
+def _strip_growth_verb(before: str) -> str:
+    return _REDUCTION_VERB.sub("", _GROWTH_VERB.sub("", before))
+
+
+def numbers_in_segment(segment: str) -> list[_Candidate]:
+    """Every target-like number of one list item, with the rules that drop non-targets."""
+    found: list[_Candidate] = []
+    consumed_until = 0  # the second number of a range (3.5亿至4.4亿元) is not a number of its own
+    for number in _NUMBER.finditer(segment):
+        if number.start() < consumed_until:
+            continue
+        candidate, consumed_until = _candidate_from_number(segment, number)
+        if candidate:
+            found.append(candidate)
+    for idiom in _HALF_OF.finditer(segment):
+        what = _clean_metric(idiom.group("what"))
+        found.append(_Candidate(idiom.start(), f"占{what}比重", "approx", Decimal(50), None, None, "%", "share"))
+    for idiom in _DOUBLING.finditer(segment):
+        times = {"两": 3, "二": 3, "三": 7}.get(idiom.group("times") or "一", 1)
+        found.append(
+            _Candidate(idiom.start(), _clean_metric(idiom.group("what")), "=", Decimal(100 * times), None, None, "%",
+                       "growth")
+        )
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def _candidate_from_number(segment: str, number: re.Match) -> tuple[_Candidate | None, int]:
+    """The candidate for one number (or None), and where the text it used ends."""
+    start, end = number.span()
+    tail = _TAIL.match(segment, end)
+    return _candidate_with_tail(segment, number, tail), (tail.end() if tail.group("n2") else end)
+
+
+def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Candidate | None:
+    start, end = number.span()
+    prev_char = segment[start - 1] if start else ""
+    # Ordinals, per-unit rates, programme labels ("3+2"), codes (5G, A1版, 322X).
+    if prev_char in "第每+＋" or re.match(r"[A-Za-z+＋]", segment[end : end + 1]) or re.match(r"[A-Za-z]", prev_char):
+        return None
+    if _inside_short_quote(segment, start):
+        return None
+
+    if number.group("ar"):
+        value = _to_decimal(number.group("ar"))
+        scale = number.group("scale") or ""
+        more = number.group("more")
+        chinese = False
+    else:
+        numeral = number.group("cn")
+        if not _is_real_chinese_number(numeral) or prev_char in "上数几下":  # 上百台, 数十项, 下一个
+            return None
+        if numeral.endswith("百") and segment.startswith("分之", end):
+            return _chinese_percentage(segment, number)
+        int_value, scale = split_chinese_scale(numeral)
+        value = Decimal(int_value)
+        more = None
+        chinese = True
+
+    unit = tail.group("unit") or tail.group("pct") or ""
+    is_scale_level = bool(tail.group("level")) and scale in ("亿", "万", "万亿", "千亿", "百亿", "千万", "百万")
+    if not unit and not is_scale_level:
+        return None
+    if unit in ("％",):
+        unit = "%"
+    if unit == "百分点":
+        unit = "个百分点"
+    if unit == "元人民币":
+        unit = "元"
+    if is_scale_level and not unit:
+        unit = "元"  # 千亿级 is an amount of money
+    if unit == "%" and scale:
+        return None
+    full_unit = scale + unit
+
+    before_all = segment[:start]
+    comparator_word = _BEFORE_COMPARATOR.search(before_all)
+    before = before_all[: comparator_word.start()] if comparator_word else before_all
+    after = tail.group("after") or ""
+    tail_end = tail.end()
+
+    # --- rules that drop non-targets ---------------------------------------
+    if after == "大关":
+        after = ""
+    if tail.group("level"):
+        # 千亿级: a target only when something is to be built at that scale ("建成千亿级产业新城");
+        # otherwise it qualifies a project or firm (百亿级项目).
+        if not is_scale_level or not _BUILD_VERB.search(before):
+            return None
+    next_char = segment[tail_end : tail_end + 1]
+    if after in ("以上", "以下", "及以上") and _CJK.match(next_char):
+        return None  # 10亿元以上重大项目: a size class, not a target
+    if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after:
+        if not segment.startswith("人民币", tail_end):
+            return None  # 超百亿元企业, 50亿元某项目, 22万亩小麦: a size qualifier
+    counts_scaled_things = unit == "个" and _SCALE_QUALIFIER_AHEAD.match(segment, tail_end)
+    if chinese and unit in COUNT_UNITS and not counts_scaled_things and not _BUILD_VERB.search(before):
+        # 四个着力点, 八个方面, 十条举措, 三个年: Chinese-numeral counts are labels unless
+        # something is built or added.
+        return None
+
+    # --- comparator -------------------------------------------------------
+    comparator = "="
+    if comparator_word:
+        comparator = _COMPARATOR_OF_WORD[comparator_word.group("word")]
+    elif _AT_LEAST_BEFORE_VERB.search(before):
+        comparator = ">="
+    if more or tail.group("more"):
+        comparator = ">="
+    if after:
+        comparator = _COMPARATOR_OF_WORD[after]
+    if is_scale_level:
+        comparator = ">="
+    low = high = None
+    if tail.group("n2"):
+        low, high = value, _to_decimal(tail.group("n2"))
+        comparator = "range"
+        full_unit = (tail.group("scale2") or scale) + unit
+
+    # --- kind and metric --------------------------------------------------
+    kind = _kind_of(unit, before)
+    metric = _clean_metric(_strip_growth_verb(before))
+    if counts_scaled_things:
+        last_level = segment.rfind("级")
+        scale_words = _SCALE_QUALIFIER_AHEAD.match(segment, tail_end).group()
+        metric = scale_words + segment[last_level + 1 :].strip(" ”“\"")
+    elif is_scale_level:
+        metric = _noun_after(segment, tail_end) + "规模"
+    elif unit in COUNT_UNITS and tail_end < len(segment):
+        noun = _noun_after(segment, tail_end)
+        if noun and (not metric or _BUILD_VERB.fullmatch(metric)):
+            metric = metric + noun if metric and _BUILD_VERB.fullmatch(metric) else noun
+    return _Candidate(start, metric, comparator, value, low, high, full_unit, kind)
+
+
+def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
+    m = re.compile(r"分之([〇零一二两三四五六七八九十百点]+|[0-9]+(?:\.[0-9]+)?)").match(segment, number.end())
+    if not m:
+        return None
+    digits = m.group(1)
+    value = Decimal(digits) if digits[0].isdigit() else Decimal(chinese_numeral_to_int(digits))
+    before = segment[: number.start()]
+    comparator_word = _BEFORE_COMPARATOR.search(before)
+    comparator = _COMPARATOR_OF_WORD[comparator_word.group("word")] if comparator_word else "="
+    if comparator_word:
+        before = before[: comparator_word.start()]
+    return _Candidate(number.start(), _clean_metric(_strip_growth_verb(before)), comparator, value, None, None, "%",
+                      _kind_of("%", before))
+
+
+# --------------------------------------------------------------------------
+# Clauses and segments
+# --------------------------------------------------------------------------
+
+
+def _segments(clause: str, offset: int) -> list[tuple[str, int]]:
+    """Split a clause into 、-separated list items; "一个千亿级、两个五百亿级产业集群" stays whole."""
+    pieces = []
+    start = 0
+    for i, ch in enumerate(clause):
+        if ch == "、":
+            pieces.append((start, i))
+            start = i + 1
+    pieces.append((start, len(clause)))
+    merged: list[list[int]] = []
+    for a, b in pieces:
+        if merged and clause[merged[-1][0] : merged[-1][1]].rstrip().endswith("级"):
+            merged[-1][1] = b  # the scale qualifier shares the noun of the next item
+        else:
+            merged.append([a, b])
+    return [(clause[a:b], offset + a) for a, b in merged]
+
+
+def _trim(text: str, start: int, number_at: int) -> tuple[str, int]:
+    """Trim whitespace and the quote marks that do not belong to the clause.
+
+    `number_at` is the offset of the target's number in `text`: an opening quote
+    before it that is never closed starts the clause ("锚定“三年建成…" -> "三年建成…"),
+    a closing quote after it that was never opened ends it ("…半壁江山”的奋斗目标").
+    """
+    opening = text.rfind("“", 0, number_at)
+    if opening >= 0 and "”" not in text[opening:number_at] and "”" not in text[number_at:]:
+        text, start, number_at = text[opening + 1 :], start + opening + 1, number_at - opening - 1
+    closing = text.find("”", number_at)
+    if closing >= 0 and "“" not in text[:closing]:
+        text = text[:closing]
+    stripped = text.lstrip(" \t\r\n\u3000")
+    return stripped.rstrip(" \t\r\n\u3000"), start + len(text) - len(stripped)
+
+
+class _Extractor:
+    def __init__(self, text: str, year: int):
+        self.text = text
+        self.year = year
+        self.marks, self.main_actor = _owner_marks(text)
+        self.mark_positions = [mark.position for mark in self.marks]
+        self.speaker_positions = sorted(m.position for m in self.marks if m.owner)
+        self.company_names = set(_COMPANY_ALIAS.findall(text))
+        self.heading_spans = [(m.start(), m.end()) for m in _HEADING.finditer(text)]
+        self.heading_starts = [a for a, _ in self.heading_spans]
+        self.drafts: list[Draft] = []
+        # running state
+        self.tense: str = NEUTRAL
+        self.sentence_deadline: date | None = None
+        self.line_has_punctuation = False
+
+    # -- owners -------------------------------------------------------------
+    def owner_at(self, position: int) -> _OwnerMark | None:
+        i = bisect.bisect_right(self.mark_positions, position) - 1
+        return self.marks[i] if i >= 0 else None
+
+    def speaker_inside(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.speaker_positions, start)
+        return i < len(self.speaker_positions) and self.speaker_positions[i] < end
+
+    def heading_at(self, position: int) -> tuple[int, int] | None:
+        i = bisect.bisect_right(self.heading_starts, position) - 1
+        if i >= 0 and self.heading_spans[i][0] <= position < self.heading_spans[i][1]:
+            return self.heading_spans[i]
+        return None
+
+    # -- walking the text ---------------------------------------------------
+    def run(self) -> list[Draft]:
+        text = self.text
+        position = 0
+        for delimiter in _DELIMITER.finditer(text):
+            self.handle_clause(position, delimiter.start())
+            kind = delimiter.lastgroup
+            if kind == "sent":
+                self.sentence_deadline = None
+                self.line_has_punctuation = True
+            elif kind == "clause":
+                self.line_has_punctuation = True
+            else:
+                self.handle_newline(delimiter.start())
+            position = delimiter.end()
+        self.handle_clause(position, len(text))
+        return self.drafts
+
+    def handle_newline(self, position: int) -> None:
+        """A line break ends the paragraph unless it only breaks a sentence (page break)."""
+        back = position - 1
+        while back >= 0 and self.text[back] in " \t\r\n\u3000":
+            back -= 1
+        last_char = self.text[back] if back >= 0 else "。"
+        if last_char in _TERMINAL or not self.line_has_punctuation or self.heading_at(back):
+            self.tense = NEUTRAL
+            self.sentence_deadline = None
+            self.line_has_punctuation = False
+        # otherwise the line break only cuts a sentence (a page break, "新\n\n增"): keep the state
+
+    def handle_clause(self, start: int, end: int) -> None:
+        if start >= end:
+            return
+        if self.heading_at(start):
+            self.tense = NEUTRAL
+            self.sentence_deadline = None
+            return
+        clause = self.text[start:end]
+        if self.speaker_inside(start, end):
+            self.tense = NEUTRAL  # a new speaker starts a new passage
+        tense = clause_tense(clause, self.year)
+        if tense:
+            self.tense = tense
+        deadline = find_deadline(clause, self.year)
+        if deadline and self.tense != PAST:
+            self.sentence_deadline = deadline
+        if self.tense in (PAST, FORECAST) or _DONE.search(clause):
+            return
+        if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿半番" for ch in clause):
+            return
+        if _SPECIFICATION.search(clause) or _COMPANY_MENTION.search(clause) or any(name in clause for name in self.company_names):
+            return
+        owner_mark = self.owner_at(start)
+        if owner_mark and owner_mark.is_company:
+            return  # a company's own statement
+        owner = owner_mark.owner if owner_mark and owner_mark.owner else self.main_actor
+        clause_deadline = self.sentence_deadline or date(self.year, 12, 31)
+        for segment, segment_start in _segments(clause, start):
+            for candidate in numbers_in_segment(segment):
+                sentence, sentence_start = _trim(segment, segment_start, candidate.start)
+                if not sentence:
+                    continue
+                self.drafts.append(
+                    Draft(
+                        sentence=sentence,
+                        start=sentence_start,
+                        metric=candidate.metric,
+                        comparator=candidate.comparator,
+                        value=candidate.value,
+                        low=candidate.low,
+                        high=candidate.high,
+                        unit=candidate.unit,
+                        kind=candidate.kind,
+                        deadline=clause_deadline,
+                        owner=owner,
+                    )
+                )
+
+
+def extract(text: str, year: int) -> list[Draft]:
+    """Drafts in document order."""
+    return _Extractor(text, year).run()
