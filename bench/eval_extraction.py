@@ -188,11 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         for slug, scores in result["documents"].items():
             print(f"\n== {slug}")
             for gold in scores["misses"]:
-                print(f"  MISS {gold['sentence']!r} | {gold['comparator']} {gold['value']} {gold['unit']} {gold['kind']}")
+                wanted = f"{gold['comparator']} {gold['value']} {gold['unit']} {gold['kind']}"
+                print(f"  MISS {gold['sentence']!r} | {wanted}")
             for draft in scores["false_positives"]:
                 print(f"  FP   {_describe_draft(draft)}")
             for draft, gold in scores["wrong_fields"]:
-                print(f"  FIELD {_describe_draft(draft)}  (gold deadline {gold.get('deadline')}, owner {gold.get('owner')})")
+                expected = f"gold deadline {gold.get('deadline')}, owner {gold.get('owner')}"
+                print(f"  FIELD {_describe_draft(draft)}  ({expected})")
     return 0
 
 

@@ -16,15 +16,15 @@ How it works, in one pass over the text:
    the paragraph ends or a forward word appears.  Numbers are only taken in
    the FORWARD or neutral state.
 3. In each segment, every number followed by a unit (个, 家, %, 亿元 ...) is a
-   candidate.  Rules drop labels, ordinals, size qualifiers (超百亿元企业,
-   10亿元以上重大项目), project specifications (总投资, 年产, 占地) and company
+   candidate.  Rules drop labels, ordinals, size qualifiers (超亿元企业,
+   5亿元以上项目), project specifications (总投资, 年产, 占地) and company
    statements.  What is left becomes a Draft with its comparator, kind,
    metric, deadline and owner.
 
 Conventions chosen where the labelling guide leaves room:
 
-* Values stay in the document's unit: 1.2万亿元 -> 1.2 万亿元, 1500万美元 ->
-  1500 万美元.  A Chinese numeral carrying its own scale is split at its
+* Values stay in the document's unit: 2.5万亿元 -> 2.5 万亿元, 600万美元 ->
+  600 万美元.  A Chinese numeral carrying its own scale is split at its
   last 亿/万: 千亿 -> 1000 亿元, 万亿 -> 10000 亿元.
 * 多/余 after a number (30余个) is read as ">=".
 * 下降/减少 before a number gives kind "reduction" whatever the unit;
@@ -67,7 +67,6 @@ class Draft:
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_DIGIT_CHARS = "".join(_CN_DIGITS)
 
 
 def chinese_numeral_to_int(numeral: str) -> int:
@@ -111,8 +110,10 @@ def _is_real_chinese_number(numeral: str) -> bool:
 
 _SCALES = "万亿|千亿|百亿|亿|千万|百万|万|千"
 _CURRENCIES = ["元人民币", "美元", "欧元", "元"]
-_MEASURE_WORDS = ["平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "千瓦时", "千瓦", "兆瓦", "标箱", "倍"]
-_COUNT_WORDS = ["人次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "次"]
+_MEASURE_WORDS = ["微克/立方米", "微克", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "千瓦时", "千瓦", "兆瓦", "标箱", "倍"]
+_COUNT_WORDS = [
+    "人次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次",
+]
 COUNT_UNITS = frozenset(_COUNT_WORDS)
 _ALL_UNITS = ["个百分点", "百分点"] + _CURRENCIES + _MEASURE_WORDS + _COUNT_WORDS
 _UNIT_ALTERNATION = "|".join(sorted(_ALL_UNITS, key=len, reverse=True))
@@ -158,7 +159,7 @@ _BUILD_VERB = re.compile(
     r"(?:建成|新建|新增|培育|创建|打造|引进|招引|建设|认定|实施|完成|形成|落地|签约|开工|注册|引培|争创|创成|举办|"
     r"培强|壮大|发展|成为|迈入|跻身|突破)$"
 )
-# "两个五百亿级产业集群": a count of things of a stated scale.
+# "三个三百亿级产业基地": a count of things of a stated scale.
 _SCALE_QUALIFIER_AHEAD = re.compile(r"[0-9.〇零一二两三四五六七八九十百千万亿]+级")
 _HALF_OF = re.compile(r"(?:撑起|占据|扛起|贡献|占到|占)(?P<what>[^，,。；;]{0,20}?)半壁江山")
 _DOUBLING = re.compile(r"(?P<verb>实现|力争|确保)?(?P<what>[^，,。；;]{0,12}?)翻(?P<times>一|两|二|三)?番")
@@ -175,8 +176,8 @@ _PAST = re.compile(
 _DONE = re.compile(r"已|(?:实现|完成|达到|取得|获得|建成|落地|获批|新增|突破|增长|节省|提高|降低|提升)了")
 _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
 # Only words that clearly look ahead: 目标/努力/未来 also occur in accounts of the past
-# ("以建设公园城市为目标", "未来产业").
-_FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
+# ("以…为目标", "培育未来产业"), and 超年度计划 reports a result.
+_FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
 _YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
 # A project's own characteristics, not a target of the government.
 _SPECIFICATION = re.compile(r"总投资|年产(?!值)|产能|占地|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均")
@@ -185,7 +186,15 @@ _SPECIFICATION = re.compile(r"总投资|年产(?!值)|产能|占地|建筑面积
 _DEADLINE_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年(?:([0-9]{1,2})月)?")
 _DEADLINE_MONTH = re.compile(r"(?<![0-9年—\-–~])([0-9]{1,2})月(?:底|末)")
 _DEADLINE_QUARTER = re.compile(r"(上半年|下半年|[一二三四1-4]季度)")
-_DEADLINE_SPAN = re.compile(r"(?<![近前后每第这0-9一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九十]{1,2})年(?![级前来度代龄初])")
+# "三年建成…", "用5年时间…", "3年内…": a span of years only at the head of a clause or with 内/时间,
+# so that 九年一贯制 or 两年一次 are not read as deadlines.
+_DEADLINE_SPAN = re.compile(
+    r"(?:(?:^|[“\"]|锚定|瞄定|瞄准|力争|争取|确保|计划|再)\s*(?:用|经过|通过)?|用|经过)"
+    r"([0-9]{1,2}|[一二两三四五六七八九十]{1,2})年(?![级前来度代龄初])"
+    r"|(?<![近前后每第这0-9一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九十]{1,2})年(?:内|时间|左右)"
+)
+# 十四五 ends in 2025, 十五五 in 2030 (the N-th five-year plan ends in 2025 + 5 * (N - 14)).
+_FIVE_YEAR_PLAN = re.compile(r"十([一二三四五六七八九])五")
 _THIS_YEAR = re.compile(r"今年|全年|年内|本年|当年|年底|年末")
 _QUARTER_END = {"上半年": (6, 30), "下半年": (12, 31), "一季度": (3, 31), "1季度": (3, 31), "二季度": (6, 30),
                 "2季度": (6, 30), "三季度": (9, 30), "3季度": (9, 30), "四季度": (12, 31), "4季度": (12, 31)}
@@ -222,11 +231,18 @@ _COMPANY_ALIAS = re.compile(r"以下简称[“\"']([^”\"']{2,12})[”\"']")
 
 # --- metric cleaning ------------------------------------------------------
 _LEADING_NOISE = re.compile(
-    r"^(?:今年|全年|年内|明年|上半年|下半年|到|至|在|(?:19|20)[0-9]{2}年(?:底|末)?|[0-9一二两三四五六七八九十]{1,2}年内?"
-    r"|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计)"
+    r"^(?:今年|全年|年内|明年|上半年|下半年|到|至|在|[0-9]{1,2}月(?:底|末)?前?|(?:19|20)[0-9]{2}年(?:底|末)?|[0-9一二两三四五六七八九十]{1,2}年内?"
+    r"|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计"
+    r"|全市|全区|全县|全省|我市|我区|我县)"
 )
-_TRAILING_NOISE = re.compile(r"(?:达到|达|为|实现|完成|总计|共计|合计|的)$")
+_TRAILING_NOISE = re.compile(
+    r"(?:(?:比|较)(?:上年|去年|(?:19|20)[0-9]{2}年)|(?:提高|提升|增长|增加|上升|下降|降低|减少|降)(?:到|至)|达到|达|为|实现|完成|总计|共计|合计|分别|的)$"
+)
 
+# A list item that is only a quantity ("7%", "40家以上"), as after 分别.
+_BARE_QUANTITY = re.compile(
+    r"\s*[0-9]+(?:\.[0-9]+)?(?:多|余)?(?:" + _SCALES + r")?(?:%|％|" + _UNIT_ALTERNATION + r")(?:以上|以内|左右)?\s*"
+)
 _DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:]|,(?![0-9]{3}(?![0-9])))")
 _TERMINAL = set("。！？!?”」…；;")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -242,20 +258,23 @@ NEUTRAL, FORWARD, PAST, FORECAST = "neutral", "forward", "past", "forecast"
 @dataclass(frozen=True)
 class _OwnerMark:
     position: int
-    owner: str | None  # None: a heading that ends the previous speaker's passage
+    owner: str | None  # None: a heading that ends the previous passage
     is_company: bool = False
+    # A speaker (or "XX将") speaks for the paragraph; the actor of a district report
+    # ("2024年,湖东将…", a "湖东:…" headline) for everything up to the next heading.
+    paragraph_only: bool = False
 
 
 def _normalise_org(org: str) -> str:
     org = re.sub(r"相关$", "", org)
-    # 崇川区委 / 启东市委: the party committee of a place speaks for the place itself.
+    # 清河区委 / 江北市委: the party committee of a place speaks for the place itself.
     if len(org) >= 3 and org[-1] == "委" and org[-2] in "区市县镇":
         org = org[:-1]
     return org
 
 
 def _speaker_org(block: str) -> tuple[str, bool] | None:
-    """From '市工信局党组书记、局长曹雁卉' return ('市工信局', False); companies flagged True."""
+    """From '市财政局党组书记、局长王某' return ('市财政局', False); companies flagged True."""
     found = None
     for part in block.split("、"):
         title = _TITLE.search(part)
@@ -277,12 +296,12 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
         while begin > 0 and speech.start() - begin < 60 and text[begin - 1] not in _SPEAKER_BLOCK_STOP:
             begin -= 1
         block = re.sub(r"\s+", "", text[begin : speech.start()])
-        block = re.sub(r"[\u4e00-\u9fff]{1,3}地$", "", block)  # 欣喜地介绍
+        block = re.sub(r"[\u4e00-\u9fff]{1,3}地$", "", block)  # 高兴地介绍
         if not block:
             continue
         org = _speaker_org(block)
         if org:
-            marks.append(_OwnerMark(begin, org[0], org[1]))
+            marks.append(_OwnerMark(begin, org[0], org[1], paragraph_only=True))
     return marks
 
 
@@ -297,18 +316,22 @@ def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
     for m in _ORG_SUBJECT.finditer(text):
         org = _LEADING_TIME.sub("", m.group(1))  # "今年全市将": the time word is not part of the name
         if len(org) >= 3 and not _is_generic_actor(org):
-            marks.append(_OwnerMark(m.start(1), org))
+            marks.append(_OwnerMark(m.start(1), org, paragraph_only=True))
+    # In a write-up where officials speak, "下一步,某县将…" belongs to that official's
+    # paragraph; only in a report without speakers does the actor own the whole section.
+    has_speakers = any(mark.owner and not mark.is_company for mark in marks)
     for m in _TIME_ACTOR.finditer(text):
         if not _is_generic_actor(m.group(1)):
-            marks.append(_OwnerMark(m.start(1), m.group(1)))
-            actors[m.group(1)] += 1
+            marks.append(_OwnerMark(m.start(1), m.group(1), paragraph_only=has_speakers))
+            if not has_speakers:
+                actors[m.group(1)] += 1
     for m in _HEADING.finditer(text):
         actor = _HEADING_ACTOR.match(m.group(1))
         if actor and not _is_generic_actor(actor.group(1)):
             is_company = "公司" in actor.group(1)
             marks.append(_OwnerMark(m.start(), actor.group(1), is_company))
             if not is_company:
-                actors[actor.group(1)] += 2  # a "通州:…" headline names the report's subject
+                actors[actor.group(1)] += 2  # a "湖东:…" headline names the report's subject
         else:
             marks.append(_OwnerMark(m.start(), None))
     marks.sort(key=lambda mark: mark.position)
@@ -338,9 +361,12 @@ def find_deadline(clause: str, year: int) -> date | None:
     m = _DEADLINE_MONTH.search(clause)
     if m and 1 <= int(m.group(1)) <= 12:
         return _month_end(year, int(m.group(1)))
+    m = _FIVE_YEAR_PLAN.search(clause)
+    if m:
+        return date(2025 + 5 * (chinese_numeral_to_int("十" + m.group(1)) - 14), 12, 31)
     m = _DEADLINE_SPAN.search(clause)
     if m:
-        span = m.group(1)
+        span = m.group(1) or m.group(2)
         years = int(span) if span.isdigit() else chinese_numeral_to_int(span)
         if 0 < years <= 30:
             return date(year + years, 12, 31)
@@ -351,9 +377,15 @@ def find_deadline(clause: str, year: int) -> date | None:
     return None
 
 
-def clause_tense(clause: str, year: int) -> str | None:
-    """PAST, FORECAST or FORWARD if the clause says so, None if it has no marker."""
+def clause_tense(clause: str, year: int, this_year_is_past: bool = False) -> str | None:
+    """PAST, FORECAST or FORWARD if the clause says so, None if it has no marker.
+
+    `this_year_is_past` is set for a year-end review that plans for 明年: there
+    今年 introduces results, not targets.
+    """
     if _PAST.search(clause):
+        return PAST
+    if this_year_is_past and "今年" in clause and not _FORWARD.search(clause.replace("今年", "")):
         return PAST
     years = [int(y) for y in _YEAR.findall(clause)]
     if any(y < year for y in years):
@@ -375,7 +407,7 @@ def _to_decimal(digits: str) -> Decimal:
 
 
 def _inside_short_quote(segment: str, position: int) -> bool:
-    """True for a number inside a short quoted label such as “两个确立” or “一次办好”."""
+    """True for a number inside a short quoted label such as “两个维护” or “一网通办”."""
     opening = segment.rfind("“", 0, position)
     if opening < 0 or segment.rfind("”", 0, position) > opening:
         return False
@@ -429,10 +461,27 @@ def _strip_growth_verb(before: str) -> str:
     return _REDUCTION_VERB.sub("", _GROWTH_VERB.sub("", before))
 
 
-def numbers_in_segment(segment: str) -> list[_Candidate]:
-    """Every target-like number of one list item, with the rules that drop non-targets."""
+def _respectively_context(segment: str, candidates: list[_Candidate]) -> str:
+    """For "收入分别增长6%、7%": the words before the first number, lent to the bare items after it."""
+    if candidates and "分别" in segment:
+        return segment[: candidates[0].start]
+    return ""
+
+
+def numbers_in_segment(segment: str, context: str = "") -> list[_Candidate]:
+    """Every target-like number of one list item, with the rules that drop non-targets.
+
+    `context` is text read as if it stood before the segment (the shared head of a
+    分别 list); offsets in the result are still offsets in `segment`.
+    """
+    if context:
+        return [
+            _Candidate(c.start - len(context), c.metric, c.comparator, c.value, c.low, c.high, c.unit, c.kind)
+            for c in numbers_in_segment(context + segment)
+            if c.start >= len(context)
+        ]
     found: list[_Candidate] = []
-    consumed_until = 0  # the second number of a range (3.5亿至4.4亿元) is not a number of its own
+    consumed_until = 0  # the second number of a range (2亿至3亿元) is not a number of its own
     for number in _NUMBER.finditer(segment):
         if number.start() < consumed_until:
             continue
@@ -462,7 +511,7 @@ def _candidate_from_number(segment: str, number: re.Match) -> tuple[_Candidate |
 def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Candidate | None:
     start, end = number.span()
     prev_char = segment[start - 1] if start else ""
-    # Ordinals, per-unit rates, programme labels ("3+2"), codes (5G, A1版, 322X).
+    # Ordinals, per-unit rates, programme labels ("4+3"), codes (5G, B2版, 123X).
     if prev_char in "第每+＋" or re.match(r"[A-Za-z+＋]", segment[end : end + 1]) or re.match(r"[A-Za-z]", prev_char):
         return None
     if _inside_short_quote(segment, start):
@@ -510,19 +559,19 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     if after == "大关":
         after = ""
     if tail.group("level"):
-        # 千亿级: a target only when something is to be built at that scale ("建成千亿级产业新城");
-        # otherwise it qualifies a project or firm (百亿级项目).
+        # 千亿级: a target only when something is to be built at that scale ("建成千亿级装备制造基地");
+        # otherwise it qualifies a project or firm (十亿级项目).
         if not is_scale_level or not _BUILD_VERB.search(before):
             return None
     next_char = segment[tail_end : tail_end + 1]
     if after in ("以上", "以下", "及以上") and _CJK.match(next_char):
-        return None  # 10亿元以上重大项目: a size class, not a target
+        return None  # 5亿元以上项目: a size class, not a target
     if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after:
         if not segment.startswith("人民币", tail_end):
-            return None  # 超百亿元企业, 50亿元某项目, 22万亩小麦: a size qualifier
+            return None  # 超亿元企业, 30亿元某项目, 8万亩水稻: a size qualifier
     counts_scaled_things = unit == "个" and _SCALE_QUALIFIER_AHEAD.match(segment, tail_end)
     if chinese and unit in COUNT_UNITS and not counts_scaled_things and not _BUILD_VERB.search(before):
-        # 四个着力点, 八个方面, 十条举措, 三个年: Chinese-numeral counts are labels unless
+        # 三个方面, 五条措施, 两个维护: Chinese-numeral counts are labels unless
         # something is built or added.
         return None
 
@@ -581,7 +630,7 @@ def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
 
 
 def _segments(clause: str, offset: int) -> list[tuple[str, int]]:
-    """Split a clause into 、-separated list items; "一个千亿级、两个五百亿级产业集群" stays whole."""
+    """Split a clause into 、-separated list items; "一个千亿级、三个百亿级产业基地" stays whole."""
     pieces = []
     start = 0
     for i, ch in enumerate(clause):
@@ -602,8 +651,8 @@ def _trim(text: str, start: int, number_at: int) -> tuple[str, int]:
     """Trim whitespace and the quote marks that do not belong to the clause.
 
     `number_at` is the offset of the target's number in `text`: an opening quote
-    before it that is never closed starts the clause ("锚定“三年建成…" -> "三年建成…"),
-    a closing quote after it that was never opened ends it ("…半壁江山”的奋斗目标").
+    before it that is never closed starts the clause ("围绕“两年建成…" -> "两年建成…"),
+    a closing quote after it that was never opened ends it ("…200家”的目标").
     """
     opening = text.rfind("“", 0, number_at)
     if opening >= 0 and "”" not in text[opening:number_at] and "”" not in text[number_at:]:
@@ -620,9 +669,14 @@ class _Extractor:
         self.text = text
         self.year = year
         self.marks, self.main_actor = _owner_marks(text)
-        self.mark_positions = [mark.position for mark in self.marks]
+        self.paragraph_marks = [mark for mark in self.marks if mark.paragraph_only]
+        self.paragraph_mark_positions = [mark.position for mark in self.paragraph_marks]
+        self.document_marks = [mark for mark in self.marks if not mark.paragraph_only]
+        self.document_mark_positions = [mark.position for mark in self.document_marks]
         self.speaker_positions = sorted(m.position for m in self.marks if m.owner)
         self.company_names = set(_COMPANY_ALIAS.findall(text))
+        # "总结今年经济工作,部署明年重点任务": a year-end review, where 今年 is already the past.
+        self.this_year_is_past = text.count("明年") >= 2 and text.count("明年") >= text.count("今年")
         self.heading_spans = [(m.start(), m.end()) for m in _HEADING.finditer(text)]
         self.heading_starts = [a for a, _ in self.heading_spans]
         self.drafts: list[Draft] = []
@@ -630,11 +684,17 @@ class _Extractor:
         self.tense: str = NEUTRAL
         self.sentence_deadline: date | None = None
         self.line_has_punctuation = False
+        self.paragraph_start = 0
+        self.sentence_metric = ""  # the last metric of the sentence, for "…,年均增长10%以上"
 
     # -- owners -------------------------------------------------------------
     def owner_at(self, position: int) -> _OwnerMark | None:
-        i = bisect.bisect_right(self.mark_positions, position) - 1
-        return self.marks[i] if i >= 0 else None
+        """The speaker of the current paragraph, else the actor of the current section."""
+        i = bisect.bisect_right(self.paragraph_mark_positions, position) - 1
+        if i >= 0 and self.paragraph_marks[i].position >= self.paragraph_start:
+            return self.paragraph_marks[i]
+        i = bisect.bisect_right(self.document_mark_positions, position) - 1
+        return self.document_marks[i] if i >= 0 else None
 
     def speaker_inside(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self.speaker_positions, start)
@@ -655,6 +715,7 @@ class _Extractor:
             kind = delimiter.lastgroup
             if kind == "sent":
                 self.sentence_deadline = None
+                self.sentence_metric = ""
                 self.line_has_punctuation = True
             elif kind == "clause":
                 self.line_has_punctuation = True
@@ -673,8 +734,10 @@ class _Extractor:
         if last_char in _TERMINAL or not self.line_has_punctuation or self.heading_at(back):
             self.tense = NEUTRAL
             self.sentence_deadline = None
+            self.sentence_metric = ""
             self.line_has_punctuation = False
-        # otherwise the line break only cuts a sentence (a page break, "新\n\n增"): keep the state
+            self.paragraph_start = position
+        # otherwise the line break only cuts a sentence (a page break inside a word): keep the state
 
     def handle_clause(self, start: int, end: int) -> None:
         if start >= end:
@@ -686,7 +749,7 @@ class _Extractor:
         clause = self.text[start:end]
         if self.speaker_inside(start, end):
             self.tense = NEUTRAL  # a new speaker starts a new passage
-        tense = clause_tense(clause, self.year)
+        tense = clause_tense(clause, self.year, self.this_year_is_past)
         if tense:
             self.tense = tense
         deadline = find_deadline(clause, self.year)
@@ -696,23 +759,32 @@ class _Extractor:
             return
         if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿半番" for ch in clause):
             return
-        if _SPECIFICATION.search(clause) or _COMPANY_MENTION.search(clause) or any(name in clause for name in self.company_names):
+        if _SPECIFICATION.search(clause) or _COMPANY_MENTION.search(clause):
+            return
+        if any(name in clause for name in self.company_names):
             return
         owner_mark = self.owner_at(start)
         if owner_mark and owner_mark.is_company:
             return  # a company's own statement
         owner = owner_mark.owner if owner_mark and owner_mark.owner else self.main_actor
         clause_deadline = self.sentence_deadline or date(self.year, 12, 31)
+        context = ""
         for segment, segment_start in _segments(clause, start):
-            for candidate in numbers_in_segment(segment):
+            candidates = numbers_in_segment(segment)
+            if not candidates and context and _BARE_QUANTITY.fullmatch(segment):
+                candidates = numbers_in_segment(segment, context)
+            context = _respectively_context(segment, candidates)
+            for candidate in candidates:
                 sentence, sentence_start = _trim(segment, segment_start, candidate.start)
                 if not sentence:
                     continue
+                metric = candidate.metric or self.sentence_metric
+                self.sentence_metric = metric
                 self.drafts.append(
                     Draft(
                         sentence=sentence,
                         start=sentence_start,
-                        metric=candidate.metric,
+                        metric=metric,
                         comparator=candidate.comparator,
                         value=candidate.value,
                         low=candidate.low,

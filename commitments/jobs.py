@@ -431,13 +431,7 @@ def deliver_notification(notification_id: int, *, connection=None) -> str:
     Transient SMTP and network errors are recorded and re-raised (the task retries with back-off);
     a permanent refusal marks the notification failed. Returns what happened.
     """
-    now = timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=notification_id, state=Notification.State.PENDING)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
-    )
-    if not claimed:
+    if not _claim(notification_id):
         return "skipped"
     notification = Notification.objects.get(pk=notification_id)
     try:
@@ -453,6 +447,42 @@ def deliver_notification(notification_id: int, *, connection=None) -> str:
         raise
     _finish(notification_id, state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
     return "sent"
+
+
+def _claim(notification_id: int) -> bool:
+    """Take a pending notification for sending, unless another sender holds it; counts the attempt."""
+    now = timezone.now()
+    return bool(
+        Notification.objects.filter(pk=notification_id, state=Notification.State.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+    )
+
+
+def deliver_notifications(notification_ids: list[int]) -> dict:
+    """Send several notifications over one SMTP connection (opening one per email is what bounds throughput).
+
+    Each is still claimed and marked on its own, so a retry of the batch sends only what is still pending.
+    A transient error postpones the one being sent and re-raises: the task retries the batch later.
+    """
+    outcomes = {"sent": 0, "skipped": 0, "failed": 0}
+    smtp = get_connection(fail_silently=False)
+    try:
+        smtp.open()
+    except TRANSIENT_ERRORS as error:
+        for notification_id in notification_ids:  # the mail server is down: each one records the attempt
+            if _claim(notification_id):
+                _postpone(Notification.objects.get(pk=notification_id), error)
+        raise
+    try:
+        for notification_id in notification_ids:
+            outcomes[deliver_notification(notification_id, connection=smtp)] += 1
+    finally:
+        try:
+            smtp.close()
+        except TRANSIENT_ERRORS:
+            pass
+    return outcomes
 
 
 def _postpone(notification: Notification, error: Exception) -> None:

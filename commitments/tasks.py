@@ -49,9 +49,13 @@ def send_digests(frequency):
 def dispatch_notifications():
     """Hand every due pending notification to a sender task (also run every few minutes by beat)."""
     ids = jobs.due_notification_ids()
-    for notification_id in ids:
-        deliver_notification.delay(notification_id)
+    for start in range(0, len(ids), SEND_BATCH):
+        deliver_notifications.delay(ids[start : start + SEND_BATCH])
     return {"dispatched": len(ids)}
+
+
+# Emails sent over one SMTP connection by one task.
+SEND_BATCH = 50
 
 
 @shared_task(
@@ -66,6 +70,19 @@ def deliver_notification(self, notification_id):
     """Send one email. While the mail server is down the task retries with back-off; after the last retry
     the notification simply stays pending and the dispatcher queues it again later."""
     return jobs.deliver_notification(notification_id)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=jobs.TRANSIENT_ERRORS + DATABASE_ERRORS,
+    retry_backoff=settings.TRACKER_SEND_RETRY_BACKOFF,
+    retry_backoff_max=3600,
+    retry_jitter=False,
+    max_retries=settings.TRACKER_SEND_RETRY_MAX,
+)
+def deliver_notifications(self, notification_ids):
+    """Send a batch of emails over one connection; a retry sends only those still pending."""
+    return jobs.deliver_notifications(notification_ids)
 
 
 def enqueue_safely(task, *args):

@@ -338,3 +338,43 @@ def test_the_seed_documents_are_extracted_with_high_precision_and_recall():
     overall = evaluate(SEEDS / "docs", SEEDS / "gold", SEEDS / "meta.json", throughput_bytes=0)["overall"]
     assert overall["precision"] >= 0.9
     assert overall["recall"] >= 0.9
+
+
+# --------------------------------------------------------------------------
+# Lists and year-end reviews
+# --------------------------------------------------------------------------
+
+
+def test_the_items_of_a_fenbie_list_share_the_words_before_the_first_number():
+    first, second = drafts("城乡居民人均可支配收入分别增长5%、6.5%。")
+    assert (first.value, second.value) == (5, Decimal("6.5"))
+    assert {first.kind, second.kind} == {"growth"}
+    assert second.metric == "城乡居民人均可支配收入"
+
+
+def test_in_a_year_end_review_this_years_results_are_not_targets():
+    text = (
+        "会议总结今年工作,部署明年任务。"
+        "今年全区完成工业投资260亿元,超年度计划6个百分点。"
+        "明年力争完成工业投资300亿元。"
+    )
+    assert [(d.value, d.deadline) for d in drafts(text, 2024)] == [(300, date(2025, 12, 31))]
+
+
+def test_a_number_of_years_inside_a_name_is_not_a_deadline():
+    draft = only("今年新建九年一贯制学校3所。")
+    assert draft.deadline == date(YEAR, 12, 31)
+
+
+def test_the_five_year_plan_period_ends_in_its_last_year():
+    assert only("“十五五”期间新建城市道路200公里。").deadline == date(2030, 12, 31)
+
+
+def test_a_comparison_with_last_year_is_not_part_of_the_metric():
+    draft = only("今年规上工业增加值比上年增长8%。")
+    assert (draft.metric, draft.kind, draft.value) == ("规上工业增加值", "growth", 8)
+
+
+def test_a_speaker_does_not_own_the_next_paragraph():
+    text = "南湖县县长马骏表示,年内新增绿色工厂3家。\n\n全市新建城市道路200公里。"
+    assert [d.owner for d in drafts(text)] == ["南湖县", None]
