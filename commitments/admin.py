@@ -114,8 +114,11 @@ class ProgressUpdateInline(admin.TabularInline):
             def add_fields(self, form, index):
                 super().add_fields(form, index)
                 if "supersedes" in form.fields:
-                    own = ProgressUpdate.objects.filter(pledge=self.instance, superseded_by__isnull=True)
-                    form.fields["supersedes"].queryset = own if self.instance.pk else ProgressUpdate.objects.none()
+                    form.fields["supersedes"].queryset = (
+                        ProgressUpdate.objects.filter(pledge=self.instance, superseded_by__isnull=True)
+                        if self.instance.pk  # a pledge being added has no updates to correct yet
+                        else ProgressUpdate.objects.none()
+                    )
 
         return CorrectionsOfThisPledge
 

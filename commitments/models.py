@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
@@ -22,7 +22,14 @@ from simple_history.models import HistoricalRecords
 from . import status as engine
 from .status import Cadence, Comparator, Kind, ReportingStatus, TargetStatus
 
-VALUE_DIGITS = {"max_digits": 20, "decimal_places": 4}
+# Values up to a thousand trillion in the pledge's unit: far beyond any real target, and small enough that
+# every database (SQLite keeps decimals as floating point) stores and reads them back exactly.
+VALUE_LIMIT = Decimal(10) ** 15
+VALUE_DIGITS = {
+    "max_digits": 20,
+    "decimal_places": 4,
+    "validators": [MinValueValidator(-VALUE_LIMIT), MaxValueValidator(VALUE_LIMIT)],
+}
 
 
 def rules_from_settings() -> engine.Rules:
