@@ -255,7 +255,7 @@ def bench_sweep(total: int) -> dict:
     return result
 
 
-def bench_fanout(count: int) -> dict:
+def bench_fanout(count: int, workers: int = 1) -> dict:
     """`count` notifications through a real Celery worker and Redis to a local SMTP server."""
     import asyncio  # noqa: F401  (aiosmtpd needs it)
 
@@ -288,8 +288,8 @@ def bench_fanout(count: int) -> dict:
     )
     env = os.environ | {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--loglevel", "WARNING", "--concurrency", "2",
-         "--prefetch-multiplier", "16", "-O", "fair"],
+        [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--loglevel", "WARNING", "--concurrency", str(workers),
+         "--prefetch-multiplier", "4", "-O", "fair"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -316,7 +316,7 @@ def bench_fanout(count: int) -> dict:
         smtp.stop()
     connection.close()
     return {"count": count, "sent": sent, "received": Counter.received, "seconds": seconds,
-            "per_second": Counter.received / seconds, "workers": 2}
+            "per_second": Counter.received / seconds, "workers": workers}
 
 
 def bench_extraction() -> dict:

@@ -433,7 +433,7 @@ def deliver_notification(notification_id: int, *, connection=None) -> str:
     """
     if not _claim(notification_id):
         return "skipped"
-    notification = Notification.objects.get(pk=notification_id)
+    notification = Notification.objects.only("id", "recipient", "subject", "body_text", "body_html", "attempts").get(pk=notification_id)
     try:
         emails.build_message(notification, connection=connection or get_connection(fail_silently=False)).send()
     except smtplib.SMTPRecipientsRefused as error:
