@@ -77,7 +77,8 @@ def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: s
     Pledge.objects.filter(pk=locked.pk).update(**{field: getattr(locked, field) for field in ASSESSED_FIELDS})
     if change is not None:
         change.save()
-        transaction.on_commit(_queue_status_alerts)
+        if change.from_status:  # a first assessment is nobody's news
+            transaction.on_commit(_queue_status_alerts)
     for field in ASSESSED_FIELDS:
         setattr(pledge, field, getattr(locked, field))
     return change

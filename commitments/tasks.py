@@ -89,5 +89,5 @@ def enqueue_safely(task, *args):
     """Queue a task from a web request without failing the request when the broker is unreachable."""
     try:
         task.delay(*args)
-    except Exception:  # the broker is down: the periodic dispatcher and the nightly sweep catch up
-        log.exception("could not queue %s; it will be picked up by the next scheduled run", task.name)
+    except Exception as error:  # the broker is down: the periodic dispatcher and the nightly sweep catch up
+        log.warning("could not queue %s (%s); the next scheduled run will pick it up", task.name, error)

@@ -57,6 +57,7 @@ class Command(BaseCommand):
             send_reminders.delay()
             where = settings.EMAIL_FILE_PATH if not settings.EMAIL_HOST else settings.EMAIL_HOST
             self.stdout.write(f"Queued a status sweep and today's reminders; mail goes to {where}")
+        self.stdout.flush()  # children share the terminal: say where to go before their logs start
         exit_code = 0
         try:
             while not stopping:
