@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test browser eval bench install install-test migrate seed messages check clean
+.PHONY: run test browser eval bench backup restore install install-test migrate seed messages check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ eval: install
 ## make bench: the benchmarks at scale (PostgreSQL at DATABASE_URL, default the local one; see bench/README).
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## make backup: every table to var/backups/tracker-<time>.json.gz; make restore FILE=…: put one back.
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/tracker-….json.gz"; exit 2; }
+	$(PY) manage.py restore "$(FILE)"
 
 ## make messages: refresh and compile the translation catalogues (needs GNU gettext).
 messages: install

@@ -99,3 +99,23 @@ def test_only_administrators_reach_the_pledge_import_page(client, district, role
     client.force_login(user)
     response = client.get(reverse("admin:commitments_pledge_import"))
     assert (response.status_code == 200) is allowed
+
+
+@pytest.mark.parametrize(
+    "url_name, args",
+    [
+        ("tracker-login", []),
+        ("set_language", []),
+        ("tracker-logout", []),
+        ("admin:commitments_progressupdate_add", []),
+        ("admin:commitments_pledge_add", []),
+        ("admin:commitments_sourcedocument_add", []),
+    ],
+)
+def test_every_form_needs_its_csrf_token(url_name, args, staff):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.post(reverse(url_name, args=args), {"language": "en", "username": "x", "password": "y"})
+    assert response.status_code == 403
