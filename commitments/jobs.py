@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 CLOSED = [TargetStatus.ACHIEVED, TargetStatus.OVERDUE]
 BAD_NEWS = {TargetStatus.AT_RISK, TargetStatus.OFF_TRACK, TargetStatus.OVERDUE}
 GOOD_NEWS = {TargetStatus.ON_TRACK, TargetStatus.ACHIEVED}
-CLAIM_SECONDS = 300
 
 
 # --- 1. Detect ------------------------------------------------------------------------------------
@@ -421,7 +420,7 @@ def due_notification_ids(now: datetime | None = None, limit: int = 20000) -> lis
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
-        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=settings.TRACKER_SEND_CLAIM_SECONDS))
     return ids
 
 
@@ -455,7 +454,7 @@ def _claim(notification_id: int) -> bool:
     return bool(
         Notification.objects.filter(pk=notification_id, state=Notification.State.PENDING)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+        .update(claimed_until=now + timedelta(seconds=settings.TRACKER_SEND_CLAIM_SECONDS), attempts=F("attempts") + 1)
     )
 
 

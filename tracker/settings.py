@@ -181,7 +181,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task taken by a worker that dies is handed out again after this many seconds (Redis has no acks).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A web request that queues a task must not hang when the broker is down: the periodic dispatcher
 # picks up whatever could not be queued.
@@ -207,6 +208,8 @@ TRACKER_ESCALATE_AFTER_DAYS = env.int("TRACKER_ESCALATE_AFTER_DAYS", default=14)
 # Sending: first retry after this many seconds, doubling up to an hour; the dispatcher picks up the rest.
 TRACKER_SEND_RETRY_BACKOFF = env.int("TRACKER_SEND_RETRY_BACKOFF", default=30)
 TRACKER_SEND_RETRY_MAX = env.int("TRACKER_SEND_RETRY_MAX", default=8)
+# How long a sender holds a notification; a sender that died lets go of it after this.
+TRACKER_SEND_CLAIM_SECONDS = env.int("TRACKER_SEND_CLAIM_SECONDS", default=300)
 
 if not 0 < TRACKER_AT_RISK_RATIO <= TRACKER_ON_TRACK_RATIO:
     raise ImproperlyConfigured("TRACKER_AT_RISK_RATIO must be > 0 and <= TRACKER_ON_TRACK_RATIO")

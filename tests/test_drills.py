@@ -1,0 +1,101 @@
+"""Fault drills with real processes: a Celery worker killed with SIGKILL in the middle of a batch."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from commitments.models import Notification
+from tests.conftest import SMTPServer
+from tests.factories import PledgeFactory
+
+pytestmark = [pytest.mark.slow]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SlowMailbox:
+    """Accepts mail at a human pace so that a worker can be killed in the middle of a batch."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.02)
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker(env):
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--loglevel", "WARNING", "--concurrency", "1",
+         "--prefetch-multiplier", "1", "-O", "fair"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def wait_for(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flight(transactional_db, broker_url):
+    smtp = SMTPServer()
+    smtp.mailbox = SlowMailbox()
+    smtp.start()
+    pledge = PledgeFactory()
+    Notification.objects.bulk_create(
+        [Notification(recipient=f"r{n}@example.test", pledge=pledge, kind="status_change", period=f"drill:{n}",
+                      subject=f"drill {n}", body_text="drill") for n in range(200)]
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {
+        "DATABASE_URL": database_url(), "REDIS_URL": broker_url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port),
+        "CELERY_VISIBILITY_TIMEOUT": "5", "TRACKER_SEND_CLAIM_SECONDS": "5", "TRACKER_VAR_DIR": str(settings.VAR_DIR),
+        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "tracker.settings",  # real SMTP, not the tests' in-memory mail
+    }
+    from commitments.tasks import dispatch_notifications
+
+    worker = start_worker(env)
+    try:
+        dispatch_notifications.delay()
+        assert wait_for(lambda: len(smtp.mailbox.messages) >= 60, 60), len(smtp.mailbox.messages)
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its pool process, mid-batch
+        worker.wait(timeout=10)
+        killed_at = len(smtp.mailbox.messages)
+        assert killed_at < 200
+
+        worker = start_worker(env)
+        time.sleep(6)  # the dead worker's claims and unacknowledged tasks expire
+        dispatch_notifications.delay()
+        assert wait_for(lambda: Notification.objects.filter(state="sent").count() == 200, 120)
+        time.sleep(2)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        smtp.stop()
+
+    subjects = Counter(
+        line.split(b":", 1)[1].strip() for message in smtp.mailbox.messages for line in message.splitlines()
+        if line.startswith(b"Subject:")
+    )
+    assert len(subjects) == 200  # nothing lost
+    repeated = {subject: n for subject, n in subjects.items() if n > 1}
+    assert sum(n - 1 for n in repeated.values()) <= 1, repeated  # at most the one message in flight at the kill
