@@ -99,3 +99,57 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message
     assert len(subjects) == 200  # nothing lost
     repeated = {subject: n for subject, n in subjects.items() if n > 1}
     assert sum(n - 1 for n in repeated.values()) <= 1, repeated  # at most the one message in flight at the kill
+
+
+def test_redis_restarted_mid_run_the_jobs_resume_and_each_email_goes_once(transactional_db, tmp_path):
+    from tracker import embedded_redis
+
+    socket_path = tmp_path / "redis" / "redis.sock"
+    redis_process = embedded_redis.start(socket_path)  # its own Redis, with an append-only file, to restart
+    url = f"redis+socket://{socket_path}"
+    smtp = SMTPServer()
+    smtp.mailbox = SlowMailbox()
+    smtp.start()
+    pledge = PledgeFactory()
+    Notification.objects.bulk_create(
+        [Notification(recipient=f"r{n}@example.test", pledge=pledge, kind="status_change", period=f"redis:{n}",
+                      subject=f"redis {n}", body_text="drill") for n in range(150)]
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {
+        "DATABASE_URL": database_url(), "REDIS_URL": url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port),
+        "CELERY_VISIBILITY_TIMEOUT": "5", "TRACKER_SEND_CLAIM_SECONDS": "5", "TRACKER_VAR_DIR": str(settings.VAR_DIR),
+        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "tracker.settings",
+    }
+    from tracker.celery import app
+
+    previous_broker = app.conf.broker_url
+    app.conf.broker_url = url
+    app.pool.force_close_all()
+    worker = start_worker(env)
+    try:
+        from commitments.tasks import dispatch_notifications
+
+        dispatch_notifications.apply_async(connection=app.connection_for_write(url))
+        assert wait_for(lambda: len(smtp.mailbox.messages) >= 30, 60)
+        redis_process.terminate()  # Redis goes away in the middle of the run…
+        redis_process.wait(timeout=10)
+        time.sleep(2)
+        redis_process = embedded_redis.start(socket_path)  # …and comes back with its queue (append-only file)
+        time.sleep(6)  # claims and unacknowledged tasks of the interrupted run expire
+        dispatch_notifications.apply_async(connection=app.connection_for_write(url))
+        assert wait_for(lambda: Notification.objects.filter(state="sent").count() == 150, 120)
+        time.sleep(2)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        smtp.stop()
+        redis_process.terminate()
+        app.conf.broker_url = previous_broker
+        app.pool.force_close_all()
+
+    subjects = Counter(
+        line.split(b":", 1)[1].strip() for message in smtp.mailbox.messages for line in message.splitlines()
+        if line.startswith(b"Subject:")
+    )
+    assert len(subjects) == 150
+    assert all(n == 1 for n in subjects.values()), {s: n for s, n in subjects.items() if n > 1}
