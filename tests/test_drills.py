@@ -153,3 +153,44 @@ def test_redis_restarted_mid_run_the_jobs_resume_and_each_email_goes_once(transa
     )
     assert len(subjects) == 150
     assert all(n == 1 for n in subjects.values()), {s: n for s, n in subjects.items() if n > 1}
+
+
+def test_a_database_connection_dropped_mid_sweep_makes_the_job_retry_and_finish_once(transactional_db, broker_url):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database server whose connections can be dropped (CI runs it on PostgreSQL)")
+    import psycopg
+    from datetime import date
+
+    from commitments import actions
+    from commitments.models import StatusChange
+
+    pledge = PledgeFactory(deadline=date(2025, 12, 31))
+    actions.do_recompute_status(pledge, today=date(2025, 6, 1))
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {
+        "DATABASE_URL": database_url(), "REDIS_URL": broker_url, "TRACKER_VAR_DIR": str(settings.VAR_DIR),
+        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "tracker.settings",
+    }
+    dsn = f"host=127.0.0.1 port={connection.settings_dict['PORT'] or 5432} user={connection.settings_dict['USER']} dbname={connection.settings_dict['NAME']}"
+    with psycopg.connect(dsn) as blocker, psycopg.connect(dsn, autocommit=True) as admin:
+        blocker.execute("SELECT id FROM commitments_pledge WHERE id = %s FOR UPDATE", [pledge.pk])  # the sweep will wait here
+        worker = start_worker(env)
+        try:
+            from commitments.tasks import sweep_statuses
+
+            sweep_statuses.delay()
+
+            def waiting_sweep():
+                row = admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'UPDATE %%commitments_pledge%%'"
+                ).fetchone()
+                return row[0] if row else None
+
+            assert wait_for(lambda: waiting_sweep() is not None, 60)
+            admin.execute("SELECT pg_terminate_backend(%s)", [waiting_sweep()])  # the connection drops mid-statement
+            blocker.rollback()  # and the way is clear for the retry
+            assert wait_for(lambda: StatusChange.objects.filter(pledge=pledge, to_status="overdue").exists(), 60)
+            time.sleep(2)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+    assert StatusChange.objects.filter(pledge=pledge, to_status="overdue").count() == 1
