@@ -257,9 +257,6 @@ class PledgeAdmin(ImportExportForUser, SimpleHistoryAdmin):
         (_("Source"), {"fields": ["source_document", "source_sentence", "notes"]}),
     ]
 
-    class Media:
-        css = {"all": ["commitments/admin.css"]}
-
     @admin.display(description=_("lead organization"), ordering="lead_organization__name")
     def owner(self, obj):
         org = obj.lead_organization

@@ -58,7 +58,8 @@ def dispatch_notifications():
 SEND_BATCH = 50
 
 
-@shared_task(
+# Sending retries on SMTP, network and database errors, with back-off doubling up to an hour.
+SENDING = dict(
     bind=True,
     autoretry_for=jobs.TRANSIENT_ERRORS + DATABASE_ERRORS,
     retry_backoff=settings.TRACKER_SEND_RETRY_BACKOFF,
@@ -66,20 +67,16 @@ SEND_BATCH = 50
     retry_jitter=False,
     max_retries=settings.TRACKER_SEND_RETRY_MAX,
 )
+
+
+@shared_task(**SENDING)
 def deliver_notification(self, notification_id):
     """Send one email. While the mail server is down the task retries with back-off; after the last retry
     the notification simply stays pending and the dispatcher queues it again later."""
     return jobs.deliver_notification(notification_id)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=jobs.TRANSIENT_ERRORS + DATABASE_ERRORS,
-    retry_backoff=settings.TRACKER_SEND_RETRY_BACKOFF,
-    retry_backoff_max=3600,
-    retry_jitter=False,
-    max_retries=settings.TRACKER_SEND_RETRY_MAX,
-)
+@shared_task(**SENDING)
 def deliver_notifications(self, notification_ids):
     """Send a batch of emails over one connection; a retry sends only those still pending."""
     return jobs.deliver_notifications(notification_ids)

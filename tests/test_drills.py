@@ -40,6 +40,33 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def queue_notifications(count: int, label: str):
+    pledge = PledgeFactory()
+    Notification.objects.bulk_create(
+        [Notification(recipient=f"r{n}@example.test", pledge=pledge, kind="status_change", period=f"{label}:{n}",
+                      subject=f"{label} {n}", body_text="drill") for n in range(count)]
+    )
+
+
+def worker_env(redis_url: str, smtp_port: int | None = None) -> dict:
+    """The environment of a real worker process: this test database, the given Redis, real SMTP, short timeouts."""
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {
+        "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "TRACKER_VAR_DIR": str(settings.VAR_DIR),
+        "CELERY_VISIBILITY_TIMEOUT": "5", "TRACKER_SEND_CLAIM_SECONDS": "5", "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "tracker.settings",  # real SMTP, not the tests' in-memory mail
+    }
+    if smtp_port:
+        env |= {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port)}
+    return env
+
+
+def received_subjects(mailbox) -> Counter:
+    return Counter(
+        line.split(b":", 1)[1].strip() for message in mailbox.messages for line in message.splitlines()
+        if line.startswith(b"Subject:")
+    )
+
+
 def start_worker(env):
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--loglevel", "WARNING", "--concurrency", "1",
@@ -61,16 +88,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message
     smtp = SMTPServer()
     smtp.mailbox = SlowMailbox()
     smtp.start()
-    pledge = PledgeFactory()
-    Notification.objects.bulk_create(
-        [Notification(recipient=f"r{n}@example.test", pledge=pledge, kind="status_change", period=f"drill:{n}",
-                      subject=f"drill {n}", body_text="drill") for n in range(200)]
-    )
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {
-        "DATABASE_URL": database_url(), "REDIS_URL": broker_url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port),
-        "CELERY_VISIBILITY_TIMEOUT": "5", "TRACKER_SEND_CLAIM_SECONDS": "5", "TRACKER_VAR_DIR": str(settings.VAR_DIR),
-        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "tracker.settings",  # real SMTP, not the tests' in-memory mail
-    }
+    queue_notifications(200, "drill")
+    env = worker_env(broker_url, smtp.port)
     from commitments.tasks import dispatch_notifications
 
     worker = start_worker(env)
@@ -92,10 +111,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message
         worker.wait(timeout=30)
         smtp.stop()
 
-    subjects = Counter(
-        line.split(b":", 1)[1].strip() for message in smtp.mailbox.messages for line in message.splitlines()
-        if line.startswith(b"Subject:")
-    )
+    subjects = received_subjects(smtp.mailbox)
     assert len(subjects) == 200  # nothing lost
     repeated = {subject: n for subject, n in subjects.items() if n > 1}
     assert sum(n - 1 for n in repeated.values()) <= 1, repeated  # at most the one message in flight at the kill
@@ -110,21 +126,10 @@ def test_redis_restarted_mid_run_the_jobs_resume_and_each_email_goes_once(transa
     smtp = SMTPServer()
     smtp.mailbox = SlowMailbox()
     smtp.start()
-    pledge = PledgeFactory()
-    Notification.objects.bulk_create(
-        [Notification(recipient=f"r{n}@example.test", pledge=pledge, kind="status_change", period=f"redis:{n}",
-                      subject=f"redis {n}", body_text="drill") for n in range(150)]
-    )
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {
-        "DATABASE_URL": database_url(), "REDIS_URL": url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port),
-        "CELERY_VISIBILITY_TIMEOUT": "5", "TRACKER_SEND_CLAIM_SECONDS": "5", "TRACKER_VAR_DIR": str(settings.VAR_DIR),
-        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "tracker.settings",
-    }
+    queue_notifications(150, "redis")
+    env = worker_env(url, smtp.port)
     from tracker.celery import app
 
-    previous_broker = app.conf.broker_url
-    app.conf.broker_url = url
-    app.pool.force_close_all()
     worker = start_worker(env)
     try:
         from commitments.tasks import dispatch_notifications
@@ -144,13 +149,8 @@ def test_redis_restarted_mid_run_the_jobs_resume_and_each_email_goes_once(transa
         worker.wait(timeout=30)
         smtp.stop()
         redis_process.terminate()
-        app.conf.broker_url = previous_broker
-        app.pool.force_close_all()
 
-    subjects = Counter(
-        line.split(b":", 1)[1].strip() for message in smtp.mailbox.messages for line in message.splitlines()
-        if line.startswith(b"Subject:")
-    )
+    subjects = received_subjects(smtp.mailbox)
     assert len(subjects) == 150
     assert all(n == 1 for n in subjects.values()), {s: n for s, n in subjects.items() if n > 1}
 
@@ -166,10 +166,7 @@ def test_a_database_connection_dropped_mid_sweep_makes_the_job_retry_and_finish_
 
     pledge = PledgeFactory(deadline=date(2025, 12, 31))
     actions.do_recompute_status(pledge, today=date(2025, 6, 1))
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {
-        "DATABASE_URL": database_url(), "REDIS_URL": broker_url, "TRACKER_VAR_DIR": str(settings.VAR_DIR),
-        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "tracker.settings",
-    }
+    env = worker_env(broker_url)
     dsn = f"host=127.0.0.1 port={connection.settings_dict['PORT'] or 5432} user={connection.settings_dict['USER']} dbname={connection.settings_dict['NAME']}"
     with psycopg.connect(dsn) as blocker, psycopg.connect(dsn, autocommit=True) as admin:
         blocker.execute("SELECT id FROM commitments_pledge WHERE id = %s FOR UPDATE", [pledge.pk])  # the sweep will wait here
