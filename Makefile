@@ -32,7 +32,7 @@ seed: migrate
 run: seed
 	$(PY) manage.py ensure_demo_user
 	@echo
-	@echo "  Open  http://127.0.0.1:8000/admin/   log in as  demo / demo-pledges-2026"
+	@echo "  Open  http://127.0.0.1:8000/  (pages)  and  /admin/  (record progress);  log in as  demo / demo-pledges-2026"
 	@echo
 	$(PY) manage.py runstack
 

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         for name, command in commands.items():
             # Own process group: the terminal's Ctrl-C reaches us only, and we stop children in order.
             children.append((name, subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)))
-        self.stdout.write(self.style.SUCCESS(f"Tracker running at http://{addr}/admin/  (Ctrl-C stops everything)"))
+        self.stdout.write(self.style.SUCCESS(f"Tracker running at http://{addr}/ (pages) and http://{addr}/admin/ (Ctrl-C stops everything)"))
         if not no_initial_sweep:
             # So that a fresh demo shows alerts at once instead of after the nightly run.
             from commitments.tasks import send_reminders, sweep_statuses
