@@ -424,64 +424,90 @@ def due_notification_ids(now: datetime | None = None, limit: int = 20000) -> lis
     return ids
 
 
+SENDER_COLUMNS = ["id", "recipient", "subject", "body_text", "body_html", "attempts"]
+
+
 def deliver_notification(notification_id: int, *, connection=None) -> str:
     """Send one notification if it is still pending and nobody else holds it.
 
     Transient SMTP and network errors are recorded and re-raised (the task retries with back-off);
     a permanent refusal marks the notification failed. Returns what happened.
     """
-    if not _claim(notification_id):
+    claimed = _claim([notification_id])
+    if not claimed:
         return "skipped"
-    notification = Notification.objects.only("id", "recipient", "subject", "body_text", "body_html", "attempts").get(pk=notification_id)
-    try:
-        emails.build_message(notification, connection=connection or get_connection(fail_silently=False)).send()
-    except smtplib.SMTPRecipientsRefused as error:
-        if all(code >= 500 for code, _ in error.recipients.values()):
-            _finish(notification_id, state=Notification.State.FAILED, last_error=_describe(error))
-            return "failed"
-        _postpone(notification, error)
-        raise
-    except TRANSIENT_ERRORS as error:
-        _postpone(notification, error)
-        raise
-    _finish(notification_id, state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
-    return "sent"
-
-
-def _claim(notification_id: int) -> bool:
-    """Take a pending notification for sending, unless another sender holds it; counts the attempt."""
-    now = timezone.now()
-    return bool(
-        Notification.objects.filter(pk=notification_id, state=Notification.State.PENDING)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + timedelta(seconds=settings.TRACKER_SEND_CLAIM_SECONDS), attempts=F("attempts") + 1)
-    )
+    return _send(claimed[0], connection or get_connection(fail_silently=False))
 
 
 def deliver_notifications(notification_ids: list[int]) -> dict:
-    """Send several notifications over one SMTP connection (opening one per email is what bounds throughput).
+    """Send several notifications over one SMTP connection, claimed together in one statement.
 
-    Each is still claimed and marked on its own, so a retry of the batch sends only what is still pending.
-    A transient error postpones the one being sent and re-raises: the task retries the batch later.
+    Each is marked sent on its own as soon as the server accepts it, so a crash repeats at most the message in
+    flight, and a retry of the batch sends only what is still pending. A transient error postpones the message
+    being sent, lets go of the rest, and re-raises: the task retries the batch later.
     """
     outcomes = {"sent": 0, "skipped": 0, "failed": 0}
+    claimed = _claim(notification_ids)
+    outcomes["skipped"] = len(notification_ids) - len(claimed)
+    if not claimed:
+        return outcomes
     smtp = get_connection(fail_silently=False)
     try:
         smtp.open()
     except TRANSIENT_ERRORS as error:
-        for notification_id in notification_ids:  # the mail server is down: each one records the attempt
-            if _claim(notification_id):
-                _postpone(Notification.objects.get(pk=notification_id), error)
+        for notification in claimed:  # the mail server is down: each one records the attempt
+            _postpone(notification, error)
         raise
     try:
-        for notification_id in notification_ids:
-            outcomes[deliver_notification(notification_id, connection=smtp)] += 1
+        for position, notification in enumerate(claimed):
+            try:
+                outcomes[_send(notification, smtp)] += 1
+            except Exception:
+                _finish_all([n.pk for n in claimed[position + 1 :]])  # not tried: free for the retry at once
+                raise
     finally:
         try:
             smtp.close()
         except TRANSIENT_ERRORS:
             pass
     return outcomes
+
+
+def _claim(notification_ids: list[int]) -> list[Notification]:
+    """Take pending notifications for sending, except those another sender holds; counts the attempt.
+
+    One UPDATE tags the rows it takes with a fresh token, and one SELECT reads exactly those back.
+    """
+    now = timezone.now()
+    token = uuid.uuid4()
+    Notification.objects.filter(pk__in=notification_ids, state=Notification.State.PENDING).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    ).update(
+        claimed_until=now + timedelta(seconds=settings.TRACKER_SEND_CLAIM_SECONDS),
+        attempts=F("attempts") + 1,
+        claim_token=token,
+    )
+    return list(Notification.objects.filter(pk__in=notification_ids, claim_token=token).only(*SENDER_COLUMNS).order_by("pk"))
+
+
+def _send(notification: Notification, connection) -> str:
+    try:
+        emails.build_message(notification, connection=connection).send()
+    except smtplib.SMTPRecipientsRefused as error:
+        if all(code >= 500 for code, _ in error.recipients.values()):
+            _finish(notification.pk, state=Notification.State.FAILED, last_error=_describe(error))
+            return "failed"
+        _postpone(notification, error)
+        raise
+    except TRANSIENT_ERRORS as error:
+        _postpone(notification, error)
+        raise
+    _finish(notification.pk, state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def _finish_all(notification_ids: list[int]) -> None:
+    Notification.objects.filter(pk__in=notification_ids).update(claimed_until=None)
 
 
 def _postpone(notification: Notification, error: Exception) -> None:

@@ -606,6 +606,8 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     # A sender holds the row until then; a crashed sender's claim simply expires.
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Which claim took it, so a sender that claims a batch in one statement knows which rows it got.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
