@@ -496,7 +496,11 @@ class ProgressUpdate(models.Model):
 class StatusChange(models.Model):
     """One row per change of a pledge's target status, with why. Never edited."""
 
-    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="status_changes")
+    # No index of its own: the (pledge, changed_at) index below serves every lookup by pledge, and the overdue
+    # sweep inserts these rows by the hundred thousand.
+    pledge = models.ForeignKey(
+        Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )
     from_status = models.CharField(_("from"), max_length=20, choices=TargetStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=TargetStatus.choices)
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
