@@ -122,8 +122,8 @@ def build(pledges: int, updates_per_pledge: int, organizations: int) -> None:
 
 
 def bench_recompute() -> dict:
-    """The nightly recompute: every open pledge re-assessed from all its updates. The first pass (every status
-    new, so every pledge writes a status change) is reported beside the steady-state one that is measured."""
+    """The nightly recompute of every open pledge (the steady state, measured), beside the first assessment of
+    every pledge by the engine in Python (every status new, so every pledge writes a status change)."""
     from django.db import connection
 
     from commitments import jobs

@@ -25,6 +25,9 @@ ASSESSED_FIELDS = [
     "status_reason",
     "status_changed_at",
     "status_assessed_on",
+    "line_start",
+    "line_start_value",
+    "line_end_value",
 ]
 
 
@@ -59,6 +62,8 @@ def apply_assessment(pledge: Pledge, assessment: engine.Assessment, *, today: da
     pledge.next_report_due = assessment.next_report_due
     pledge.status_reason = assessment.reason.as_json()
     pledge.status_assessed_on = today
+    # The line ends at the deadline, which the pledge itself holds.
+    pledge.line_start, pledge.line_start_value, _, pledge.line_end_value = assessment.line or (None, None, None, None)
     return change
 
 

@@ -107,22 +107,74 @@ def _record_batch_changes(batch: uuid.UUID, now: datetime, today: date) -> None:
         )
 
 
-def recompute_open(today: date, chunk_size: int = 2000) -> dict:
-    """Re-assess open pledges not yet assessed today: expected-by-now moves every day, and so may the status.
+def recompute_open(today: date, *, full: bool = False, chunk_size: int = 2000) -> dict:
+    """Bring open pledges up to `today`.
 
-    Works through the table in id order, a chunk per transaction: the chunk's rows are locked (rows another
-    worker holds are skipped: it is assessing them), their approved updates are read as plain tuples, the
-    engine runs in Python, and the results go back in one statement per chunk with the chunk's status changes.
+    A status moves only when a report arrives (assessed at once), when a deadline passes (flag_overdue) or when
+    a report falls due; between those, only "expected by now" and the reporting status move with the calendar.
+    So pledges never assessed go through the engine, and the others are moved along in two set-based
+    statements (refresh_with_the_calendar). `full=True` runs the engine on every open pledge not assessed
+    today, e.g. after the thresholds were changed.
     """
-    rules = rules_from_settings()
     stale = Pledge.objects.exclude(target_status__in=CLOSED).filter(
         Q(status_assessed_on__lt=today) | Q(status_assessed_on__isnull=True)
     )
+    if not full:
+        stale = stale.filter(status_assessed_on__isnull=True)
+    result = assess_in_python(stale, today, chunk_size)
+    result["assessed"] += 0 if full else refresh_with_the_calendar(today)
+    return result
+
+
+def refresh_with_the_calendar(today: date) -> int:
+    """Move "expected by now" along each open pledge's stored line, and set the reporting status from the stored
+    next due date, for every open pledge assessed before today: the engine's own rules, in one SQL statement.
+
+    expected_now = start + (end - start) × the share of [line_start, deadline] elapsed today (0…1); the
+    reporting status is late after the grace period past the due date, due soon shortly before it.
+    """
+    q = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        elapsed = "(%s::date - line_start)::numeric / (deadline - line_start)"
+    else:
+        elapsed = "(julianday(%s) - julianday(line_start)) / (julianday(deadline) - julianday(line_start))"
+    share = f"CASE WHEN deadline <= line_start THEN 1 ELSE {_least_greatest(elapsed)} END"
+    grace, soon = settings.TRACKER_REPORT_GRACE_DAYS, settings.TRACKER_REPORT_DUE_SOON_DAYS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(Pledge._meta.db_table)} SET "
+            f"expected_now = CASE WHEN line_start IS NULL THEN expected_now "
+            f"ELSE ROUND(line_start_value + (line_end_value - line_start_value) * ({share}), 4) END, "
+            f"reporting_status = CASE WHEN next_report_due IS NULL THEN %s WHEN next_report_due < %s THEN %s "
+            f"WHEN next_report_due <= %s THEN %s ELSE %s END, "
+            f"status_assessed_on = %s "
+            f"WHERE status_assessed_on < %s AND target_status NOT IN (%s, %s)",
+            [
+                today,
+                ReportingStatus.OK, today - timedelta(days=grace), ReportingStatus.LATE,
+                today + timedelta(days=soon), ReportingStatus.DUE_SOON, ReportingStatus.OK,
+                today, today, *CLOSED,
+            ],
+        )
+        return cursor.rowcount
+
+
+def _least_greatest(expression: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"LEAST(1, GREATEST(0, {expression}))"
+    return f"min(1, max(0, {expression}))"  # SQLite's scalar min/max
+
+
+def assess_in_python(pledges, today: date, chunk_size: int = 2000) -> dict:
+    """Run the status engine on each pledge of `pledges`, a chunk per transaction: the chunk's rows are locked
+    (rows another worker holds are skipped: it is assessing them), their approved updates read as plain tuples,
+    and the results written in one statement per chunk with the chunk's status changes."""
+    rules = rules_from_settings()
     last_id, assessed, changed = 0, 0, 0
     while True:
         with transaction.atomic():
             chunk = list(
-                stale.filter(id__gt=last_id).order_by("id").select_for_update(skip_locked=True, of=("self",))[:chunk_size]
+                pledges.filter(id__gt=last_id).order_by("id").select_for_update(skip_locked=True, of=("self",))[:chunk_size]
             )
             if not chunk:
                 break
@@ -154,6 +206,7 @@ ASSESSED_COLUMNS = {
     "target_status": "text", "reporting_status": "text", "expected_now": "numeric", "progress_ratio": "numeric",
     "latest_value": "numeric", "latest_as_of": "date", "next_report_due": "date", "status_reason": "jsonb",
     "status_changed_at": "timestamptz", "status_assessed_on": "date",
+    "line_start": "date", "line_start_value": "numeric", "line_end_value": "numeric",
 }
 
 
@@ -531,11 +584,11 @@ def _describe(error: Exception) -> str:
 # --- The nightly run ------------------------------------------------------------------------------
 
 
-def run_sweep(today: date | None = None) -> dict:
+def run_sweep(today: date | None = None, *, full: bool = False) -> dict:
     """Flag overdue pledges, recompute the rest, and queue the alerts for what changed."""
     today = today or timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         overdue = flag_overdue(today)
-        recomputed = recompute_open(today)
+        recomputed = recompute_open(today, full=full)
         alerts = queue_status_alerts()
     return {"overdue": overdue, **recomputed, "alerts": alerts}

@@ -263,6 +263,10 @@ class Pledge(models.Model):
     status_reason = models.JSONField(_("status reason"), default=dict, editable=False)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, editable=False)
     status_assessed_on = models.DateField(_("status assessed on"), null=True, editable=False)
+    # The line expected_now lies on (see status.Assessment.line), moved along nightly in SQL.
+    line_start = models.DateField(null=True, editable=False)
+    line_start_value = models.DecimalField(null=True, editable=False, **VALUE_DIGITS)
+    line_end_value = models.DecimalField(null=True, editable=False, **VALUE_DIGITS)
     # Set by the overdue sweep's single UPDATE so that it can tell which rows it changed (and from what).
     previous_status = models.CharField(max_length=20, blank=True, editable=False)
     status_batch = models.UUIDField(null=True, editable=False)
@@ -274,7 +278,7 @@ class Pledge(models.Model):
         excluded_fields=[
             "target_status", "reporting_status", "expected_now", "progress_ratio", "latest_value", "latest_as_of",
             "next_report_due", "status_reason", "status_changed_at", "status_assessed_on", "previous_status",
-            "status_batch",
+            "status_batch", "line_start", "line_start_value", "line_end_value",
         ],
     )
 

@@ -176,6 +176,9 @@ class Assessment:
     progress_ratio: Decimal | None = None
     latest: Reading | None = None
     next_report_due: date | None = None
+    # The straight line that `expected_now` lies on, (start date, start value, end date, end value), when it
+    # moves with the calendar; stored so the nightly job can move it along in SQL (jobs.refresh_with_the_calendar).
+    line: tuple | None = None
 
     @property
     def latest_value(self) -> Decimal | None:
@@ -206,7 +209,25 @@ def assess(terms: Terms, readings: Iterable[Reading], today: date, rules: Rules 
         progress_ratio=_round(ratio),
         latest=latest,
         next_report_due=next_due,
+        line=_line_through(terms, readings_for_line(current), today, _round(expected_now)),
     )
+
+
+def readings_for_line(current: list[Reading]) -> list[Reading]:
+    return [r for r in current if r.value is not None]
+
+
+def _line_through(terms: Terms, valued: list[Reading], today: date, expected_now: Decimal | None):
+    """The expected path as a line, if `expected_now` lies on it today (a target that is not a line, such as a
+    baseline already at the target, keeps a constant expected value instead)."""
+    if expected_now is None:
+        return None
+    points = trajectory(terms, valued, today)
+    if len(points) != 2:
+        return None
+    (start, start_value), (end, end_value) = points
+    on_line = start_value + (end_value - start_value) * _fraction(start, end, today)
+    return (start, start_value, end, end_value) if _round(on_line) == expected_now else None
 
 
 def current_readings(readings: Iterable[Reading], today: date) -> list[Reading]:
@@ -256,7 +277,7 @@ def _judge_milestone(terms: Terms, latest: Reading | None, today: date):
         return TargetStatus.OVERDUE, Reason("overdue_milestone", {"deadline": _iso(terms.deadline)}), None, None
     if latest is None:
         return TargetStatus.NO_DATA, Reason("no_data", {"deadline": _iso(terms.deadline)}), None, None
-    params = {"as_of": _iso(latest.as_of), "deadline": _iso(terms.deadline), "days": (terms.deadline - today).days}
+    params = {"as_of": _iso(latest.as_of), "deadline": _iso(terms.deadline)}
     return TargetStatus.ON_TRACK, Reason("milestone_open", params), None, None
 
 
@@ -598,5 +619,5 @@ REASON_MESSAGES = {
     "ceiling_pace": _("{value}{unit} so far as of {as_of}, against a pro-rata allowance of {expected}{unit} (ceiling {target})."),
     "period_start": _("{value}{unit} as of {as_of}; the period has just started, so nothing is expected yet."),
     "milestone_done": _("Reported done as of {as_of}."),
-    "milestone_open": _("Reported not yet done as of {as_of}; {days} days left until {deadline}."),
+    "milestone_open": _("Reported not yet done as of {as_of}; the deadline is {deadline}."),
 }

@@ -18,9 +18,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", type=date.fromisoformat, help="Assess as of this day (default: today).")
         parser.add_argument("--send", action="store_true", help="Also send the queued notifications now.")
+        parser.add_argument("--full", action="store_true", help="Run the engine on every open pledge (after changing thresholds).")
 
-    def handle(self, *args, date=None, send=False, **options):
-        summary = jobs.run_sweep(date)
+    def handle(self, *args, date=None, send=False, full=False, **options):
+        summary = jobs.run_sweep(date, full=full)
         self.stdout.write(
             f"{summary['overdue']} newly overdue, {summary['assessed']} recomputed, {summary['changed']} changed status, "
             f"{summary['alerts']} alerts queued"
