@@ -206,11 +206,22 @@ def assess(terms: Terms, readings: Iterable[Reading], today: date, rules: Rules 
         reporting_status=reporting,
         reason=reason,
         expected_now=_round(expected_now),
-        progress_ratio=_round(ratio),
+        progress_ratio=_round(_bounded(ratio)),
         latest=latest,
         next_report_due=next_due,
         line=_line_through(terms, readings_for_line(current), today, _round(expected_now)),
     )
+
+
+RATIO_BOUND = Decimal(9999)
+
+
+def _bounded(ratio: Decimal | None) -> Decimal | None:
+    """A progress ratio kept within ±9999 (a value ten thousand times its pace says no more than one a hundred
+    times), so that it always fits its column."""
+    if ratio is None:
+        return None
+    return max(-RATIO_BOUND, min(RATIO_BOUND, ratio))
 
 
 def readings_for_line(current: list[Reading]) -> list[Reading]:

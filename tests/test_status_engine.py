@@ -348,3 +348,8 @@ class TestTrajectory:
 
         assert trajectory(terms(**GROWTH), [], date(2025, 6, 1)) == [(YEAR_START, D(6)), (YEAR_END, D(6))]
         assert trajectory(terms(kind="share", target=D(4)), [at("2025-03-31", 3)], date(2025, 6, 1)) == []
+
+
+def test_a_wildly_wrong_value_keeps_a_bounded_progress_ratio():
+    result = assess(terms(**COUNT), [at("2025-09-30", -(10**12))], date(2025, 10, 1))
+    assert (result.target_status, result.progress_ratio) == (OFF_TRACK, D(-9999))
