@@ -263,9 +263,7 @@ class Directory:
 
     def escalation(self, pledge: Pledge, level: int) -> list[Recipient]:
         """Level 1: the parent organization's head and contacts; level 2: the top organization's."""
-        lead = self.orgs[pledge.lead_organization_id]
-        path = [int(part) for part in lead.tree_path.strip("/").split("/") if part]
-        above = path[:-1]
+        above = self.orgs[pledge.lead_organization_id].ancestor_ids()
         if not above:
             return []
         target = self.orgs[above[-1]] if level == 1 else self.orgs[above[0]]

@@ -388,10 +388,6 @@ class Pledge(models.Model):
     def target_text(self) -> str:
         return engine.target_text(engine.target_params(self.terms()))
 
-    @property
-    def days_left(self) -> int:
-        return (self.deadline - timezone.localdate()).days
-
 
 class ProgressUpdate(models.Model):
     """A reported value for the period ending `as_of`. Append-only: a correction is a new row that supersedes."""

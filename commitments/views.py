@@ -189,7 +189,7 @@ class OrganizationDetailView(LoginRequiredMixin, SingleTableMixin, DetailView):
         context["summary_rows"] = [matrix_row(org, counts, {"organization": org.pk})]
         context["status_headers"] = [display.status_badge(s, TargetStatus(s).label) for s in STATUS_ORDER]
         context["children"] = Organization.objects.filter(parent=org)
-        context["ancestors"] = Organization.objects.filter(pk__in=[int(p) for p in org.tree_path.strip("/").split("/")[:-1]]).order_by("tree_path")
+        context["ancestors"] = Organization.objects.filter(pk__in=org.ancestor_ids()).order_by("tree_path")
         return context
 
 
