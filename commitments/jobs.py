@@ -112,8 +112,8 @@ def recompute_open(today: date, *, full: bool = False, chunk_size: int = 2000) -
 
     A status moves only when a report arrives (assessed at once), when a deadline passes (flag_overdue) or when
     a report falls due; between those, only "expected by now" and the reporting status move with the calendar.
-    So pledges never assessed go through the engine, and the others are moved along in two set-based
-    statements (refresh_with_the_calendar). `full=True` runs the engine on every open pledge not assessed
+    So pledges never assessed go through the engine, and the others are moved along in one set-based
+    statement (refresh_with_the_calendar). `full=True` runs the engine on every open pledge not assessed
     today, e.g. after the thresholds were changed.
     """
     stale = Pledge.objects.exclude(target_status__in=CLOSED).filter(
@@ -122,7 +122,8 @@ def recompute_open(today: date, *, full: bool = False, chunk_size: int = 2000) -
     if not full:
         stale = stale.filter(status_assessed_on__isnull=True)
     result = assess_in_python(stale, today, chunk_size)
-    result["assessed"] += 0 if full else refresh_with_the_calendar(today)
+    if not full:
+        result["assessed"] += refresh_with_the_calendar(today)
     return result
 
 

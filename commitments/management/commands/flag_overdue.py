@@ -31,12 +31,21 @@ class Command(BaseCommand):
 
 
 def send_pending() -> str:
-    """Deliver every due notification in this process (no Celery needed)."""
+    """Deliver every due notification in this process (no Celery needed), in the workers' batches."""
+    from commitments.tasks import SEND_BATCH
+
+    ids = jobs.due_notification_ids()
     outcomes = {}
-    for notification_id in jobs.due_notification_ids():
+    for start in range(0, len(ids), SEND_BATCH):
         try:
-            outcome = jobs.deliver_notification(notification_id)
-        except jobs.TRANSIENT_ERRORS:
-            outcome = "postponed"
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return "notifications: " + (", ".join(f"{n} {k}" for k, n in outcomes.items()) or "none due")
+            batch = jobs.deliver_notifications(ids[start : start + SEND_BATCH])
+        except jobs.TRANSIENT_ERRORS as error:  # the mail server is down: the rest waits for the dispatcher
+            outcomes["left pending (this batch may have sent some)"] = len(ids) - start
+            return f"notifications: {_summary(outcomes)}; stopped: {error}"
+        for outcome, count in batch.items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
+    return f"notifications: {_summary(outcomes) or 'none due'}"
+
+
+def _summary(outcomes: dict) -> str:
+    return ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items() if count)
