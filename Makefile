@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test browser eval bench backup restore install install-test migrate seed messages check clean
+.PHONY: run test browser eval bench audit backup restore install install-test migrate seed messages check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,16 @@ eval: install
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+## make audit: the packages requirements.txt installs, checked by pip-audit against published advisories
+## (pip-audit lives in its own virtualenv so that its own dependencies are not audited as ours).
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/bin/pip-audit:
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet pip-audit==2.10.1
+
+audit: install $(AUDIT_VENV)/bin/pip-audit
+	$(PY) .ci/audit.py --pip-audit $(AUDIT_VENV)/bin/pip-audit
+
 ## make backup: every table to var/backups/tracker-<time>.json.gz; make restore FILE=…: put one back.
 backup: install
 	$(PY) manage.py backup
@@ -71,4 +81,4 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) $(AUDIT_VENV) var .pytest_cache .hypothesis
