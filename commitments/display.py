@@ -41,7 +41,6 @@ def moment(value: datetime | None) -> str:
 
 
 # A symbol beside each label, so status never depends on colour alone.
-# A symbol beside each label, so status never depends on colour alone.
 STATUS_SYMBOLS = {
     TargetStatus.ACHIEVED: "✔",
     TargetStatus.ON_TRACK: "●",

@@ -91,7 +91,7 @@ class PledgeTable(tables.Table):
 
     def render_days_left(self, value):
         days = (value - timezone.localdate()).days
-        return _("%(days)d days ago") % {"days": -days} if days < 0 else days
+        return _("%(days)d days ago") % {"days": -days} if days < 0 else _("%(days)d days left") % {"days": days}
 
     def value_days_left(self, value):
         return (value - timezone.localdate()).days

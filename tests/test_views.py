@@ -80,6 +80,13 @@ class TestStatusTable:
         assert "▼" in page and "进度滞后" in page and "截至2025年9月30日" in page
         assert 'class="bar"' in page and "商务局" in page
 
+    def test_days_left_read_as_words_both_before_and_after_the_deadline(self, manager_client, board):
+        past = PledgeFactory(metric="已过期指标", deadline=date(2025, 10, 1))
+        actions.do_recompute_status(past)
+        page = manager_client.get(reverse("tracker-pledges")).content.decode()
+        assert "还剩 263 天" in page  # 2026-06-30, seen on 2025-10-10
+        assert "已过 9 天" in page
+
     def test_filters_combine_and_stay_in_the_url(self, manager_client, board, district):
         response = manager_client.get(reverse("tracker-pledges"), {"organization": district.pk, "status": ["off_track", "at_risk"]})
         assert sorted(rows(response)) == ["新注册重大产业项目", "进出口总额"]
