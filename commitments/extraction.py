@@ -301,8 +301,22 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
             continue
         org = _speaker_org(block)
         if org:
-            marks.append(_OwnerMark(begin, org[0], org[1], paragraph_only=True))
+            marks.append(_OwnerMark(_quote_start(text, begin), org[0], org[1], paragraph_only=True))
     return marks
+
+
+def _quote_start(text: str, speaker_at: int) -> int:
+    """Where the speaker's words begin: at the opening quote when the quote comes first
+    ("“…全年新增企业40家。”市科技局局长王强说"), else at the speaker."""
+    before = speaker_at - 1
+    while before >= 0 and text[before] in " \t\u3000，,":
+        before -= 1
+    if before < 0 or text[before] != "”":
+        return speaker_at
+    opening = text.rfind("“", 0, before)
+    if opening < 0 or "\n" in text[opening:before] or "”" in text[opening:before]:
+        return speaker_at
+    return opening
 
 
 def _is_generic_actor(name: str) -> bool:

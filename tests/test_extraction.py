@@ -254,6 +254,19 @@ def test_each_passage_belongs_to_its_own_speaker():
     assert [d.owner for d in drafts(text)] == ["市商务局", "市农业农村局"]
 
 
+def test_an_official_named_after_the_quote_owns_the_targets_inside_it():
+    text = (
+        "市商务局局长陈刚表示,全年外贸进出口增长5%。\n\n"
+        "“今年全市将新增专精特新企业40家,研发投入增长10%以上。”市科技局局长王强说。"
+    )
+    assert [d.owner for d in drafts(text)] == ["市商务局", "市科技局", "市科技局"]
+
+
+def test_a_quote_closed_before_the_speaker_does_not_reach_back_past_an_earlier_quote():
+    text = "“全年新建公园8个。”市园林局局长赵亮说。“今年新增就业1万人。”市人社局局长钱平说。"
+    assert [d.owner for d in drafts(text)] == ["市园林局", "市人社局"]
+
+
 # --------------------------------------------------------------------------
 # What is not a target
 # --------------------------------------------------------------------------
