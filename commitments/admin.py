@@ -22,6 +22,7 @@ from .resources import PledgeResource, ProgressUpdateResource
 from .documents import decode_document
 from .display import reporting_badge, status_badge, update_standing, update_value_text
 from .models import (
+    JobRun,
     IMMEDIATE_KINDS,
     Membership,
     AlertKind,
@@ -484,6 +485,22 @@ class StatusChangeAdmin(admin.ModelAdmin):
     list_filter = ["to_status", ("changed_at", admin.DateFieldListFilter)]
     search_fields = ["pledge__metric"]
     list_select_related = ["pledge"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """The latest run of each scheduled job, as the jobs recorded it (read-only; the health check reads it)."""
+
+    list_display = ["name", "started_at", "succeeded_at", "failed_at", "last_error", "last_summary"]
 
     def has_add_permission(self, request):
         return False

@@ -683,3 +683,23 @@ class PledgeDraft(models.Model):
 
     def __str__(self):
         return f"{self.metric}（{self.sentence[:30]}）"
+
+
+class JobRun(models.Model):
+    """The latest run of each scheduled job, written by the job itself, so the health check can tell whether the
+    nightly sweep and the mail dispatcher really ran (beat and a worker alive, the job not failing)."""
+
+    name = models.CharField(_("job"), max_length=100, unique=True)
+    started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    succeeded_at = models.DateTimeField(_("last succeeded"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_summary = models.JSONField(_("last result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

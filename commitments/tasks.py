@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from . import jobs
+from . import health, jobs
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,8 @@ DATABASE_ERRORS = (DatabaseError,)
 @shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
 def sweep_statuses():
     """Nightly: flag overdue pledges, recompute the rest, queue status alerts, then send."""
-    summary = jobs.run_sweep()
+    with health.recorded(health.SWEEP) as summary:
+        summary.update(jobs.run_sweep())
     dispatch_notifications.delay()
     return summary
 
@@ -33,25 +34,29 @@ def queue_status_alerts():
 
 @shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
 def send_reminders():
-    queued = jobs.queue_reminders(timezone.localdate())
+    with health.recorded("reminders") as summary:
+        summary["reminders"] = jobs.queue_reminders(timezone.localdate())
     dispatch_notifications.delay()
-    return {"reminders": queued}
+    return summary
 
 
 @shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
 def send_digests(frequency):
-    queued = jobs.queue_digests(frequency, timezone.localdate())
+    with health.recorded(f"digests:{frequency}") as summary:
+        summary["digests"] = jobs.queue_digests(frequency, timezone.localdate())
     dispatch_notifications.delay()
-    return {"digests": queued}
+    return summary
 
 
 @shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
 def dispatch_notifications():
     """Hand every due pending notification to a sender task (also run every few minutes by beat)."""
-    ids = jobs.due_notification_ids()
-    for start in range(0, len(ids), SEND_BATCH):
-        deliver_notifications.delay(ids[start : start + SEND_BATCH])
-    return {"dispatched": len(ids)}
+    with health.recorded(health.DISPATCH) as summary:
+        ids = jobs.due_notification_ids()
+        for start in range(0, len(ids), SEND_BATCH):
+            deliver_notifications.delay(ids[start : start + SEND_BATCH])
+        summary["dispatched"] = len(ids)
+    return summary
 
 
 # Emails sent over one SMTP connection by one task.

@@ -4,6 +4,7 @@ from collections import Counter, defaultdict
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -11,12 +12,13 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
-from . import access, charts, display
+from . import access, charts, display, health
 from .display import update_standing, update_value_text
 from .filters import PledgeFilter
 from .models import Category, Organization, Pledge, SourceDocument
@@ -254,3 +256,19 @@ def mark_pledges(text: str, pledges) -> str:
         position = end
     out.append(format_html("{}", text[position:]))
     return mark_safe("".join(out))
+
+
+@never_cache
+def health_view(request):
+    """For monitoring: 200 while alerts can go out (ok or warning), 503 when something stops them.
+    Anyone gets each check's state; signed-in staff also get the details (errors may name hosts)."""
+    checks = health.check_all()
+    state = health.overall(checks)
+    show_details = request.user.is_authenticated and request.user.is_staff
+    body = {
+        "status": state,
+        "checks": {
+            check.name: {"state": check.state, **({"detail": check.detail} if show_details else {})} for check in checks
+        },
+    }
+    return JsonResponse(body, status=503 if state == health.FAILING else 200, json_dumps_params={"ensure_ascii": False})

@@ -7,7 +7,7 @@ import time_machine
 from django.apps import apps
 from django.core.management import call_command
 
-from commitments import jobs
+from commitments import health, jobs
 from commitments.models import AlertProfile, Membership, Organization
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +27,8 @@ def every_table():
 def test_a_backup_restores_every_table_exactly(tmp_path, staff):
     with time_machine.travel(date(2026, 11, 23), tick=False):
         call_command("load_seeds", verbosity=0)
-        jobs.queue_reminders(date(2026, 11, 23))
+        with health.recorded("reminders") as summary:
+            summary["reminders"] = jobs.queue_reminders(date(2026, 11, 23))
     Membership.objects.create(user=staff, organization=Organization.objects.first(), role="manager")
     AlertProfile.objects.create(user=staff, organization=Organization.objects.first())
     before = every_table()

@@ -210,6 +210,11 @@ TRACKER_SEND_RETRY_BACKOFF = env.int("TRACKER_SEND_RETRY_BACKOFF", default=30)
 TRACKER_SEND_RETRY_MAX = env.int("TRACKER_SEND_RETRY_MAX", default=8)
 # How long a sender holds a notification; a sender that died lets go of it after this.
 TRACKER_SEND_CLAIM_SECONDS = env.int("TRACKER_SEND_CLAIM_SECONDS", default=300)
+# Health (/health/, `manage.py health`): how old the last successful nightly sweep and notification dispatch may
+# be (they run daily and every 10 minutes), and how long an email may wait for the mail server.
+TRACKER_HEALTH_SWEEP_HOURS = env.int("TRACKER_HEALTH_SWEEP_HOURS", default=26)
+TRACKER_HEALTH_DISPATCH_MINUTES = env.int("TRACKER_HEALTH_DISPATCH_MINUTES", default=30)
+TRACKER_HEALTH_MAIL_BACKLOG_MINUTES = env.int("TRACKER_HEALTH_MAIL_BACKLOG_MINUTES", default=60)
 
 if not 0 < TRACKER_AT_RISK_RATIO <= TRACKER_ON_TRACK_RATIO:
     raise ImproperlyConfigured("TRACKER_AT_RISK_RATIO must be > 0 and <= TRACKER_ON_TRACK_RATIO")

@@ -5,11 +5,12 @@
 The same function runs as the Celery task `commitments.tasks.sweep_statuses` from beat.
 """
 
+from contextlib import nullcontext
 from datetime import date
 
 from django.core.management.base import BaseCommand
 
-from commitments import jobs
+from commitments import health, jobs
 
 
 class Command(BaseCommand):
@@ -21,7 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true", help="Run the engine on every open pledge (after changing thresholds).")
 
     def handle(self, *args, date=None, send=False, full=False, **options):
-        summary = jobs.run_sweep(date, full=full)
+        # Today's sweep counts for the health check, as the beat-run one does; one "as of" another day does not.
+        with health.recorded(health.SWEEP) if date is None else nullcontext({}) as summary:
+            summary.update(jobs.run_sweep(date, full=full))
         self.stdout.write(
             f"{summary['overdue']} newly overdue, {summary['assessed']} recomputed, {summary['changed']} changed status, "
             f"{summary['alerts']} alerts queued"
@@ -34,16 +37,16 @@ def send_pending() -> str:
     """Deliver every due notification in this process (no Celery needed), in the workers' batches."""
     from commitments.tasks import SEND_BATCH
 
-    ids = jobs.due_notification_ids()
-    outcomes = {}
-    for start in range(0, len(ids), SEND_BATCH):
-        try:
-            batch = jobs.deliver_notifications(ids[start : start + SEND_BATCH])
-        except jobs.TRANSIENT_ERRORS as error:  # the mail server is down: the rest waits for the dispatcher
-            outcomes["left pending (this batch may have sent some)"] = len(ids) - start
-            return f"notifications: {_summary(outcomes)}; stopped: {error}"
-        for outcome, count in batch.items():
-            outcomes[outcome] = outcomes.get(outcome, 0) + count
+    with health.recorded(health.DISPATCH) as outcomes:
+        ids = jobs.due_notification_ids()
+        for start in range(0, len(ids), SEND_BATCH):
+            try:
+                batch = jobs.deliver_notifications(ids[start : start + SEND_BATCH])
+            except jobs.TRANSIENT_ERRORS as error:  # the mail server is down: the rest waits for the dispatcher
+                outcomes["left pending (this batch may have sent some)"] = len(ids) - start
+                return f"notifications: {_summary(outcomes)}; stopped: {error}"
+            for outcome, count in batch.items():
+                outcomes[outcome] = outcomes.get(outcome, 0) + count
     return f"notifications: {_summary(outcomes) or 'none due'}"
 
 
