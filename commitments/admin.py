@@ -1,8 +1,6 @@
 """Admin: where staff record progress. Saving a pledge or an update recomputes its status in the same
 transaction (the admin's change view is atomic) through `commitments.actions`."""
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -20,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import access, actions, display
 from .resources import PledgeResource, ProgressUpdateResource
 from .documents import decode_document
+from .numbers import NumberField, NumberInput
 from .display import reporting_badge, status_badge, update_standing, update_value_text
 from .models import (
     JobRun,
@@ -64,16 +63,7 @@ class OrganizationSubtreeFilter(admin.SimpleListFilter):
         return queryset.filter(lead_organization__tree_path__startswith=org.tree_path)
 
 
-class PlainNumberInput(forms.NumberInput):
-    """Shows 50 rather than 50.0000 for the 4-decimal value columns."""
-
-    def format_value(self, value):
-        if isinstance(value, Decimal):
-            return format(value.normalize(), "f")
-        return super().format_value(value)
-
-
-FORM_FIELDS = URL_FIELDS | {models.DecimalField: {"widget": PlainNumberInput}}
+FORM_FIELDS = URL_FIELDS | {models.DecimalField: {"form_class": NumberField, "widget": NumberInput}}
 
 
 class ProgressUpdateInline(admin.TabularInline):

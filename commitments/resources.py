@@ -8,12 +8,15 @@ from import_export import fields, resources, widgets
 
 from . import access, actions
 from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument
+from .numbers import normalise_number_text
 
 
 class NumberWidget(widgets.DecimalWidget):
     """A number, or an error naming the bad cell's text (which then shows under its column)."""
 
     def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = normalise_number_text(value)
         try:
             return super().clean(value, row, **kwargs)
         except (ArithmeticError, ValueError):

@@ -1,6 +1,7 @@
 """Bad input where staff type or upload: a clear error naming the field, never a server error, nothing half-stored."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -114,3 +115,35 @@ def test_script_in_a_note_is_shown_escaped(admin_client, pledge):
 def test_values_beyond_a_thousand_trillion_are_refused_so_every_database_reads_them_back(admin_client, pledge, value):
     response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": value})
     assert response.status_code == 200 and "value" in response.context["adminform"].form.errors
+
+
+@time_machine.travel(date(2025, 10, 10), tick=False)
+@pytest.mark.parametrize(
+    "typed, stored",
+    [("１２３．５", "123.5"), ("１２３", "123"), ("1,234", "1234"), ("１，２３４．５", "1234.5"), (" 12 ", "12"), ("−3", "-3")],
+    ids=["full-width", "full-width integer", "thousands", "full-width thousands", "spaces", "minus sign"],
+)
+def test_numbers_from_a_chinese_input_method_or_a_spreadsheet_are_read_as_meant(admin_client, pledge, typed, stored):
+    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert ProgressUpdate.objects.get().value == Decimal(stored)
+
+
+@time_machine.travel(date(2025, 10, 10), tick=False)
+@pytest.mark.parametrize("typed", ["7.2%", "3.5％", "30个", "8000万美元"])
+def test_a_number_typed_with_its_unit_is_refused_saying_to_leave_the_unit_out(admin_client, pledge, typed):
+    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed})
+    assert response.status_code == 200
+    assert "不带单位" in " ".join(response.context["adminform"].form.errors["value"])
+    assert not ProgressUpdate.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["12,34", "1,2345", "1.234,5"])
+def test_commas_that_do_not_group_thousands_are_refused_not_guessed(admin_client, pledge, typed):
+    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed})
+    assert response.status_code == 200 and "value" in response.context["adminform"].form.errors
+
+
+def test_value_boxes_are_text_boxes_that_bring_up_a_number_keyboard(admin_client):
+    page = admin_client.get(reverse("admin:commitments_progressupdate_add")).content.decode()
+    assert 'name="value"' in page and 'inputmode="decimal"' in page and 'type="number"' not in page

@@ -1,6 +1,7 @@
 """Bulk import and export: a dry-run preview, errors by row and column, all or nothing, and a clean round trip."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import tablib
@@ -120,3 +121,13 @@ def test_an_imported_row_cannot_change_an_existing_update(seeded):
     result = ProgressUpdateResource(user=seeded).import_data(exported, dry_run=False, raise_errors=False)
     assert result.has_errors()
     assert not ProgressUpdate.objects.filter(value=999).exists()
+
+
+def test_numbers_in_a_spreadsheet_with_thousands_separators_or_full_width_digits_are_read_as_meant(staff):
+    pledge = PledgeFactory()
+    headers = ["id", "pledge", "as_of", "value", "note"]
+    dataset = tablib.Dataset(["", pledge.pk, "2025-06-30", "1,234.5", ""], ["", pledge.pk, "2025-09-30", "２３４５", ""], headers=headers)
+    with time_machine.travel(date(2025, 10, 10), tick=False):
+        result, stored = import_all_or_nothing(ProgressUpdateResource, dataset, staff)
+    assert stored, [row.error for row in result.invalid_rows]
+    assert sorted(ProgressUpdate.objects.values_list("value", flat=True)) == [Decimal("1234.5"), Decimal("2345")]
