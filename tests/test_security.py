@@ -29,6 +29,23 @@ def test_repeated_failed_logins_lock_the_account_out(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_an_administrator_unlocks_a_locked_account_from_the_admin_in_chinese(client, staff):
+    from axes.models import AccessAttempt
+
+    UserFactory(username="zhao", password="the-right-password-1")
+    for _ in range(5):
+        client.post(reverse("tracker-login"), {"username": "zhao", "password": "wrong"})
+    client.force_login(staff)
+    listing = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert "登录尝试" in listing and "zhao" in listing
+    attempt = AccessAttempt.objects.get(username="zhao")
+    client.post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+    client.logout()
+
+    response = client.post(reverse("tracker-login"), {"username": "zhao", "password": "the-right-password-1"})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
 def test_a_right_password_before_the_limit_logs_in(client):
     UserFactory(username="li", password="the-right-password-1")
     client.post(reverse("tracker-login"), {"username": "li", "password": "wrong"})
