@@ -1,6 +1,7 @@
 """Pages for managers: the status table, the summary, one pledge, one organization, one source document."""
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
@@ -21,7 +22,7 @@ from django_tables2.export.views import ExportMixin
 from . import access, charts, display, health
 from .display import update_standing, update_value_text
 from .filters import PledgeFilter
-from .models import Category, Organization, Pledge, SourceDocument
+from .models import Category, Organization, Pledge, SourceDocument, StatusChange
 from .status import SEVERITY, ReportingStatus, TargetStatus
 from .tables import PledgeTable
 
@@ -115,7 +116,35 @@ class SummaryView(LoginRequiredMixin, TemplateView):
             .order_by("severity", "deadline")[:50]
         )
         context["attention"] = PledgeTable(attention, orderable=False)
+        context["recent_changes"] = recent_changes(visible, timezone.now() - timedelta(days=RECENT_CHANGE_DAYS))
+        context["recent_change_days"] = RECENT_CHANGE_DAYS
         return context
+
+
+RECENT_CHANGE_DAYS = 7
+RANK = {code: rank for rank, code in enumerate(STATUS_ORDER)}
+
+
+def recent_changes(visible, since, limit=30):
+    """The newest status changes of the visible pledges since a moment, each marked better or worse.
+    Newest first by id (the primary key index), so the page stays fast however long the history grows."""
+    changes = (
+        StatusChange.objects.filter(pledge__in=visible, changed_at__gte=since)
+        .select_related("pledge__lead_organization")
+        .order_by("-id")[:limit]
+    )
+    rows = []
+    for change in changes:
+        worse = change.from_status and RANK[change.to_status] < RANK[change.from_status]
+        better = change.from_status and RANK[change.to_status] > RANK[change.from_status]
+        rows.append({
+            "change": change,
+            "when": display.moment(change.changed_at),
+            "from": display.status_badge(change.from_status, change.get_from_status_display()) if change.from_status else "—",
+            "to": display.status_badge(change.to_status, change.get_to_status_display()),
+            "direction": "worse" if worse else "better" if better else "",
+        })
+    return rows
 
 
 class PledgeDetailView(LoginRequiredMixin, DetailView):

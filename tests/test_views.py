@@ -166,6 +166,24 @@ class TestSummary:
         assert attention[0] == "进出口总额"
         assert "新增外资企业" not in attention
 
+    def test_status_changes_of_the_last_week_are_listed_newest_first_and_marked_better_or_worse(self, client, staff, board):
+        pledge = board["at_risk"]  # 32 of 50 by 2025-09-30: at risk
+        with time_machine.travel(date(2025, 10, 12), tick=False):
+            with_status(pledge, 45, as_of=date(2025, 10, 11))  # ahead again
+        with time_machine.travel(date(2025, 10, 14), tick=False):
+            with_status(pledge, 20, as_of=date(2025, 10, 13))  # a lower figure reported
+            client.force_login(staff)
+            response = client.get(reverse("tracker-summary"))
+        changes = response.context["recent_changes"]
+        assert [(row["change"].to_status, row["direction"]) for row in changes[:2]] == [("off_track", "worse"), ("on_track", "better")]
+        page = response.content.decode()
+        assert "近 7 天的状态变化" in page and "↘ 变差" in page and "↗ 好转" in page
+
+    def test_changes_older_than_a_week_are_not_listed(self, client, staff, board):
+        with time_machine.travel(date(2025, 10, 30), tick=False):
+            client.force_login(staff)
+            assert client.get(reverse("tracker-summary")).context["recent_changes"] == []
+
     def test_the_category_matrix(self, manager_client, board):
         rows_ = manager_client.get(reverse("tracker-summary")).context["category_rows"]
         assert [(row["label"].name, row["total"]) for row in rows_] == [("产业创新", 1)]
