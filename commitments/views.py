@@ -126,21 +126,23 @@ RANK = {code: rank for rank, code in enumerate(STATUS_ORDER)}
 
 
 def recent_changes(visible, since, limit=30):
-    """The newest status changes of the visible pledges since a moment, each marked better or worse.
-    Newest first by id (the primary key index), so the page stays fast however long the history grows."""
+    """The newest status changes of the visible pledges since a moment, each marked better or worse; a pledge's
+    first assessment is not a change. Newest first by id (the primary key index), so the page stays fast however
+    long the history grows."""
     changes = (
         StatusChange.objects.filter(pledge__in=visible, changed_at__gte=since)
+        .exclude(from_status="")
         .select_related("pledge__lead_organization")
         .order_by("-id")[:limit]
     )
     rows = []
     for change in changes:
-        worse = change.from_status and RANK[change.to_status] < RANK[change.from_status]
-        better = change.from_status and RANK[change.to_status] > RANK[change.from_status]
+        worse = RANK[change.to_status] < RANK[change.from_status]
+        better = RANK[change.to_status] > RANK[change.from_status]
         rows.append({
             "change": change,
             "when": display.moment(change.changed_at),
-            "from": display.status_badge(change.from_status, change.get_from_status_display()) if change.from_status else "—",
+            "from": display.status_badge(change.from_status, change.get_from_status_display()),
             "to": display.status_badge(change.to_status, change.get_to_status_display()),
             "direction": "worse" if worse else "better" if better else "",
         })
