@@ -110,7 +110,10 @@ def _is_real_chinese_number(numeral: str) -> bool:
 
 _SCALES = "万亿|千亿|百亿|亿|千万|百万|万|千"
 _CURRENCIES = ["元人民币", "美元", "欧元", "元"]
-_MEASURE_WORDS = ["微克/立方米", "微克", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "千瓦时", "千瓦", "兆瓦", "标箱", "倍"]
+_MEASURE_WORDS = [
+    "微克/立方米", "微克", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "公斤", "千克", "斤", "千瓦时", "千瓦",
+    "兆瓦", "标箱", "倍", "个工作日", "工作日", "小时",
+]
 _COUNT_WORDS = [
     "人次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次",
 ]
@@ -159,6 +162,8 @@ _BUILD_VERB = re.compile(
     r"(?:建成|新建|新增|培育|创建|打造|引进|招引|建设|认定|实施|完成|形成|落地|签约|开工|注册|引培|争创|创成|举办|"
     r"培强|壮大|发展|成为|迈入|跻身|突破)$"
 )
+# "百亿级企业5家": things of a stated scale, then how many of them.
+_COUNT_FOLLOWS = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:多|余)?(?:" + "|".join(_COUNT_WORDS) + r")")
 # "三个三百亿级产业基地": a count of things of a stated scale.
 _SCALE_QUALIFIER_AHEAD = re.compile(r"[0-9.〇零一二两三四五六七八九十百千万亿]+级")
 _HALF_OF = re.compile(r"(?:撑起|占据|扛起|贡献|占到|占)(?P<what>[^，,。；;]{0,20}?)半壁江山")
@@ -236,7 +241,8 @@ _LEADING_NOISE = re.compile(
     r"|全市|全区|全县|全省|我市|我区|我县)"
 )
 _TRAILING_NOISE = re.compile(
-    r"(?:(?:比|较)(?:上年|去年|(?:19|20)[0-9]{2}年)|(?:提高|提升|增长|增加|上升|下降|降低|减少|降)(?:到|至)|达到|达|为|实现|完成|总计|共计|合计|分别|的)$"
+    r"(?:(?:比|较)(?:上年|去年|(?:19|20)[0-9]{2}年)|(?:提高|提升|增长|增加|上升|下降|降低|减少|降|压缩|缩短|缩减)(?:到|至)"
+    r"|(?:稳定|保持|维持)在|达到|达|为|实现|完成|总计|共计|合计|分别|的)$"
 )
 
 # A list item that is only a quantity ("7%", "40家以上"), as after 分别.
@@ -574,8 +580,9 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         after = ""
     if tail.group("level"):
         # 千亿级: a target only when something is to be built at that scale ("建成千亿级装备制造基地");
-        # otherwise it qualifies a project or firm (十亿级项目).
-        if not is_scale_level or not _BUILD_VERB.search(before):
+        # otherwise it qualifies a project or firm (十亿级项目), also when the firms are then counted
+        # ("培育百亿级企业5家": the target is the 5).
+        if not is_scale_level or not _BUILD_VERB.search(before) or _COUNT_FOLLOWS.search(segment, tail_end):
             return None
     next_char = segment[tail_end : tail_end + 1]
     if after in ("以上", "以下", "及以上") and _CJK.match(next_char):
@@ -643,12 +650,17 @@ def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
 # --------------------------------------------------------------------------
 
 
+# In a 分别 list the last two quantities may be joined by 和/及/与 ("分别增长5.5%和7%", "分别达到30家和40家").
+_QUANTITY_JOIN = re.compile(r"(?:[0-9%％]|" + "|".join(_ALL_UNITS) + r")[和及与](?=[0-9])")
+
+
 def _segments(clause: str, offset: int) -> list[tuple[str, int]]:
     """Split a clause into 、-separated list items; "一个千亿级、三个百亿级产业基地" stays whole."""
     pieces = []
     start = 0
+    respectively = clause.find("分别")
     for i, ch in enumerate(clause):
-        if ch == "、":
+        if ch == "、" or (0 <= respectively < i and ch in "和及与" and _QUANTITY_JOIN.match(clause, i - 1)):
             pieces.append((start, i))
             start = i + 1
     pieces.append((start, len(clause)))

@@ -160,6 +160,36 @@ def test_yishang_at_the_end_of_a_list_binds_only_to_the_last_item():
 # --------------------------------------------------------------------------
 
 
+def test_the_last_two_items_of_a_fenbie_list_may_be_joined_by_he():
+    urban, rural = drafts("城乡居民人均可支配收入分别增长5.5%和7%。")
+    assert [(d.metric, d.value, d.kind) for d in (urban, rural)] == [
+        ("城乡居民人均可支配收入", Decimal("5.5"), "growth"), ("城乡居民人均可支配收入", 7, "growth"),
+    ]
+    assert [d.value for d in drafts("今年新增规上企业和高新技术企业分别达到30家和40家。")] == [30, 40]
+
+
+def test_he_outside_a_fenbie_list_is_part_of_the_name():
+    assert only("研发和创新投入增长10%。").metric == "研发和创新投入"
+
+
+def test_a_scale_class_followed_by_a_count_is_a_qualifier_and_the_count_is_the_target():
+    draft = only("力争三年内培育百亿级企业5家。")
+    assert (draft.value, draft.unit, draft.metric) == (5, "家", "培育百亿级企业")
+
+
+@pytest.mark.parametrize(
+    "text, metric, comparator, value, unit",
+    [
+        ("粮食产量稳定在35亿斤以上。", "粮食产量", ">=", 35, "亿斤"),
+        ("全年粮食总产保持在20亿斤以上。", "粮食总产", ">=", 20, "亿斤"),
+        ("审批时限压缩至3个工作日以内。", "审批时限", "<=", 3, "个工作日"),
+    ],
+)
+def test_weights_and_working_days_are_units_and_holding_words_are_not_part_of_the_metric(text, metric, comparator, value, unit):
+    draft = only(text)
+    assert (draft.metric, draft.comparator, draft.value, draft.unit) == (metric, comparator, value, unit)
+
+
 def test_zengzhang_a_percentage_is_growth():
     draft = only("全年规上工业增加值增长7%。")
     assert (draft.kind, draft.metric) == ("growth", "规上工业增加值")
