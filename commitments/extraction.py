@@ -177,6 +177,9 @@ _PAST = re.compile(
     r"|[0-9一二三四五六七八九十]+\s*[—\-–~至]\s*[0-9一二三四五六七八九十]+月"
     r"|前[0-9一二三四五六七八九十]+个?月"
 )
+# Reported statistics: a figure compared with the same period before is a result, never a target.
+_STATISTICS = re.compile(r"同比|环比")
+_SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 # Words that mark only their own clause as done (实现了…, 已有…).
 _DONE = re.compile(r"已|(?:实现|完成|达到|取得|获得|建成|落地|获批|新增|突破|增长|节省|提高|降低|提升)了")
 _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
@@ -726,6 +729,11 @@ class _Extractor:
         i = bisect.bisect_left(self.speaker_positions, start)
         return i < len(self.speaker_positions) and self.speaker_positions[i] < end
 
+    def statistics_follow(self, position: int) -> bool:
+        """Does the rest of this sentence compare with a year or period before (同比/环比)?"""
+        end = _SENTENCE_END.search(self.text, position)
+        return bool(_STATISTICS.search(self.text, position, end.start() if end else len(self.text)))
+
     def heading_at(self, position: int) -> tuple[int, int] | None:
         i = bisect.bisect_right(self.heading_starts, position) - 1
         if i >= 0 and self.heading_spans[i][0] <= position < self.heading_spans[i][1]:
@@ -776,6 +784,8 @@ class _Extractor:
         if self.speaker_inside(start, end):
             self.tense = NEUTRAL  # a new speaker starts a new passage
         tense = clause_tense(clause, self.year, self.this_year_is_past)
+        if tense is None and self.statistics_follow(end):
+            tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
         if tense:
             self.tense = tense
         deadline = find_deadline(clause, self.year)

@@ -319,6 +319,12 @@ def test_past_results_and_current_statistics_are_not_targets(text):
     assert drafts(text) == []
 
 
+def test_a_sentence_that_compares_with_last_year_reports_results_from_its_first_clause():
+    assert drafts("今年上半年,全市实现地区生产总值3200亿元,同比增长6.1%。") == []
+    only_target = only("1-9月,规上工业增加值完成800亿元,同比增长7%;全年力争规上工业增加值增长8%。")
+    assert (only_target.value, only_target.kind) == (8, "growth")
+
+
 def test_statistics_after_a_past_marker_stay_in_the_past_until_the_paragraph_ends():
     text = "近年来,园区发展迅速。新增企业120家,产值增长18%。\n\n今年力争新增企业150家。"
     assert [d.value for d in drafts(text)] == [150]
