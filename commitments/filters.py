@@ -105,3 +105,25 @@ class PledgeFilter(django_filters.FilterSet):
         if value == "past":
             return queryset.filter(deadline__lt=today)
         return queryset.filter(deadline__gte=today, deadline__lte=today + timedelta(days=int(value)))
+
+    def described(self) -> list[tuple[str, str]]:
+        """(label, value) of every filter in use, in words: printed above the table, where the form is hidden."""
+        form = self.form
+        if not form.is_valid():
+            return []
+        described = []
+        for name, field in form.fields.items():
+            value = form.cleaned_data.get(name)
+            if value in (None, "", [], ()) or (isinstance(value, slice) and value.start is None and value.stop is None):
+                continue
+            if isinstance(value, slice):  # a date range
+                text = f"{value.start or '…'} – {value.stop or '…'}"
+            elif isinstance(value, (list, tuple)):
+                labels = dict(field.choices)
+                text = "、".join(str(labels.get(v, v)) for v in value)
+            elif getattr(field, "choices", None) is not None and not hasattr(value, "pk"):
+                text = str(dict(field.choices).get(value, value))
+            else:
+                text = str(value)
+            described.append((str(field.label), text))
+        return described

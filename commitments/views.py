@@ -59,6 +59,29 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     def get_export_filename(self, export_format):
         return f"pledges-{timezone.localdate().isoformat()}.{export_format}"
 
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        if table.paginator.per_page > MAX_ROWS_PER_PAGE:  # ?per_page= comes from the URL: keep a page bounded
+            table.paginate(page=1, per_page=MAX_ROWS_PER_PAGE)
+        return table
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        table = context["table"]
+        context["active_filters"] = self.filterset.described()
+        context["generated_at"] = display.moment(timezone.now())
+        if table.paginator.num_pages > 1:
+            query = self.request.GET.copy()
+            query["per_page"] = min(table.paginator.count, MAX_ROWS_PER_PAGE)
+            query.pop("page", None)
+            context["one_page_url"] = f"?{query.urlencode()}"
+            context["one_page_rows"] = query["per_page"]
+        return context
+
+
+# The most rows one page shows (the "all on one page, for printing" link asks for up to this many).
+MAX_ROWS_PER_PAGE = 500
+
 
 def status_counts(queryset, field):
     """{group id: Counter(status → n)} from one GROUP BY query."""

@@ -154,3 +154,16 @@ def test_the_table_works_by_keyboard_and_at_phone_width(browser, page, live_serv
     assert body_width <= 400  # the table scrolls inside its own box, the page does not
     shot(small, "pledge-table-phone")
     phone.close()
+
+
+def test_a_printed_table_has_no_navigation_or_filter_form_and_says_what_it_shows(page, live_server, seeded):
+    page.goto(f"{live_server.url}/pledges/?status=at_risk")
+    assert page.locator("details.filter-box").is_visible() and not page.locator(".print-heading").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible()
+    assert not page.locator("details.filter-box").is_visible()
+    assert page.locator(".print-heading").is_visible()
+    assert "存在风险" in page.locator(".print-heading").inner_text()
+    assert table_metrics(page) == ["新注册重大产业项目"]
+    page.pdf(path=str(ARTIFACTS / "pledge-table-printed.pdf"), format="A4", landscape=True)
+    shot(page, "pledge-table-printed")

@@ -124,6 +124,31 @@ class TestStatusTable:
         assert len(values) == 2 and "新增外资企业" in values[1]
 
 
+class TestPrinting:
+    def test_a_long_table_offers_all_rows_on_one_page_keeping_the_filters(self, manager_client, district):
+        PledgeFactory.create_batch(30, lead_organization=district)
+        response = manager_client.get(reverse("tracker-pledges"), {"organization": district.pk})
+        assert len(rows(response)) == 25
+        one_page = response.context["one_page_url"]
+        assert f"organization={district.pk}" in one_page and "per_page=30" in one_page
+        assert len(rows(manager_client.get(reverse("tracker-pledges") + one_page))) == 30
+        assert "一页显示全部，便于打印（30 条）" in response.content.decode()
+
+    def test_a_page_never_holds_more_than_500_rows_whatever_the_url_asks(self, manager_client, board):
+        response = manager_client.get(reverse("tracker-pledges"), {"per_page": 10**9})
+        assert response.context["table"].paginator.per_page == 500
+
+    def test_the_printed_heading_states_the_filters_in_words(self, manager_client, board, district):
+        response = manager_client.get(
+            reverse("tracker-pledges"), {"status": ["off_track", "at_risk"], "organization": district.pk, "q": "进出口"}
+        )
+        assert response.context["active_filters"] == [
+            ("搜索", "进出口"), ("状态", "进度滞后、存在风险"), ("单位（含下级单位）", "通州区"),
+        ]
+        page = response.content.decode()
+        assert 'class="print-only print-heading"' in page and "alice 打印于 2025年10月10日" in page
+
+
 def count_queries(client, url):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
