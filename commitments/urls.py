@@ -9,6 +9,7 @@ urlpatterns = [
     path("pledges/<int:pk>/", views.PledgeDetailView.as_view(), name="tracker-pledge"),
     path("organizations/<int:pk>/", views.OrganizationDetailView.as_view(), name="tracker-organization"),
     path("documents/<int:pk>/", views.SourceDocumentDetailView.as_view(), name="tracker-document"),
+    path("help/", views.HelpView.as_view(), name="tracker-help"),
     path("health/", views.health_view, name="tracker-health"),
     path("login/", auth_views.LoginView.as_view(), name="tracker-login"),
     path("logout/", auth_views.LogoutView.as_view(), name="tracker-logout"),

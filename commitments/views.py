@@ -312,6 +312,30 @@ def mark_pledges(text: str, pledges) -> str:
     return mark_safe("".join(out))
 
 
+class HelpView(LoginRequiredMixin, TemplateView):
+    """What each status means and when alerts go out, with the thresholds this installation uses."""
+
+    template_name = "commitments/help.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        context = super().get_context_data(**kwargs)
+        context["badges"] = {s: display.status_badge(s, TargetStatus(s).label) for s in STATUS_ORDER}
+        context["reporting_badges"] = {
+            s: display.reporting_badge(s, ReportingStatus(s).label) for s in (ReportingStatus.DUE_SOON, ReportingStatus.LATE)
+        }
+        context["on_track"] = display.percent(settings.TRACKER_ON_TRACK_RATIO)
+        context["at_risk"] = display.percent(settings.TRACKER_AT_RISK_RATIO)
+        context["due_soon_days"] = settings.TRACKER_REPORT_DUE_SOON_DAYS
+        context["grace_days"] = settings.TRACKER_REPORT_GRACE_DAYS
+        context["warning_days"] = "、".join(str(d) for d in sorted(settings.TRACKER_DEADLINE_WARNING_DAYS, reverse=True))
+        context["reminder_every"] = settings.TRACKER_LATE_REMINDER_EVERY_DAYS
+        context["reminder_max"] = settings.TRACKER_LATE_REMINDER_MAX
+        context["escalate_after"] = settings.TRACKER_ESCALATE_AFTER_DAYS
+        return context
+
+
 @never_cache
 def health_view(request):
     """For monitoring: 200 while alerts can go out (ok or warning), 503 when something stops them.

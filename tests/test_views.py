@@ -254,3 +254,23 @@ def test_the_pages_speak_english_when_chosen(manager_client, board):
     manager_client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = manager_client.get(reverse("tracker-pledges")).content.decode()
     assert "All pledges" in page and "off track" in page and "Sept. 30, 2025" in page
+
+
+class TestHelpPage:
+    def test_it_explains_every_status_with_this_installations_thresholds(self, manager_client, settings):
+        settings.TRACKER_ON_TRACK_RATIO = 0.9
+        settings.TRACKER_AT_RISK_RATIO = 0.8
+        page = manager_client.get(reverse("tracker-help")).content.decode()
+        for word in ("已完成", "进度正常", "存在风险", "进度滞后", "逾期未完成", "暂无数据", "即将到期", "报送逾期"):
+            assert word in page, word
+        assert "完成进度达到同期应达进度的 90% 及以上" in page
+        assert "达到同期应达进度的 80%，但低于 90%" in page
+        assert "截止日期前 30、7 天" in page
+        assert "达 2.97%" in page and "%%" not in page
+
+    def test_every_page_links_to_it_and_it_reads_in_english_too(self, manager_client):
+        summary = manager_client.get(reverse("tracker-summary")).content.decode()
+        assert reverse("tracker-help") in summary and "状态说明" in summary
+        manager_client.cookies["django_language"] = "en"
+        page = manager_client.get(reverse("tracker-help")).content.decode()
+        assert "How status works" in page and "Progress is at least 95% of the progress expected by then." in page
