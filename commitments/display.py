@@ -49,7 +49,8 @@ STATUS_SYMBOLS = {
     TargetStatus.OVERDUE: "✖",
     TargetStatus.NO_DATA: "○",
 }
-REPORTING_SYMBOLS = {ReportingStatus.OK: "✔", ReportingStatus.DUE_SOON: "⏰", ReportingStatus.LATE: "⚠"}
+# ◷ rather than the alarm-clock emoji: office fonts without colour emoji showed an empty box.
+REPORTING_SYMBOLS = {ReportingStatus.OK: "✔", ReportingStatus.DUE_SOON: "◷", ReportingStatus.LATE: "⚠"}
 
 
 def status_badge(code: str, label: str) -> str:

@@ -274,3 +274,12 @@ class TestHelpPage:
         manager_client.cookies["django_language"] = "en"
         page = manager_client.get(reverse("tracker-help")).content.decode()
         assert "How status works" in page and "Progress is at least 95% of the progress expected by then." in page
+
+
+def test_every_status_symbol_is_a_plain_text_character_that_office_fonts_have():
+    """Emoji (an alarm clock, say) show as an empty box where no colour-emoji font is installed."""
+    from commitments.display import REPORTING_SYMBOLS, STATUS_SYMBOLS
+
+    for symbol in [*STATUS_SYMBOLS.values(), *REPORTING_SYMBOLS.values()]:
+        # Geometric Shapes, Miscellaneous Symbols and Dingbats: in DejaVu, Segoe UI Symbol and the CJK fonts.
+        assert all(0x25A0 <= ord(ch) <= 0x27BF for ch in symbol), symbol
