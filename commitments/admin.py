@@ -104,6 +104,8 @@ class ProgressUpdateInline(admin.TabularInline):
 
             def add_fields(self, form, index):
                 super().add_fields(form, index)
+                if "value" in form.fields and self.instance.unit:
+                    form.fields["value"].widget = NumberInput(unit=self.instance.unit)
                 if "supersedes" in form.fields:
                     form.fields["supersedes"].queryset = (
                         ProgressUpdate.objects.filter(pledge=self.instance, superseded_by__isnull=True)
@@ -408,6 +410,12 @@ class ProgressUpdateAdmin(ImportExportForUser, SimpleHistoryAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.request_user = request.user
+        # The unit beside the value box, when the pledge is known (an update, or "add" with ?pledge=ID).
+        pledge = obj.pledge if obj else None
+        if pledge is None and request.GET.get("pledge", "").isdigit():
+            pledge = access.pledges_for(request.user).filter(pk=request.GET["pledge"]).first()
+        if pledge is not None and pledge.unit and "value" in form.base_fields:
+            form.base_fields["value"].widget = NumberInput(unit=pledge.unit)
         return form
 
     def get_fields(self, request, obj=None):

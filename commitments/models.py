@@ -393,7 +393,10 @@ class ProgressUpdate(models.Model):
     """A reported value for the period ending `as_of`. Append-only: a correction is a new row that supersedes."""
 
     pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="updates")
-    value = models.DecimalField(_("value"), null=True, blank=True, **VALUE_DIGITS)
+    value = models.DecimalField(
+        _("value"), null=True, blank=True, **VALUE_DIGITS,
+        help_text=_("In the pledge's unit, without the unit; for a growth target the growth rate (7.2 for 7.2%)."),
+    )
     done = models.BooleanField(_("done"), null=True, blank=True, help_text=_("For milestones: done or not yet."))
     as_of = models.DateField(_("as of (period end)"))
     note = models.TextField(_("note"), blank=True)

@@ -6,6 +6,7 @@ import unicodedata
 from decimal import Decimal
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 # 1,234 or 12,345,678.5: commas that group thousands, nothing else.
@@ -44,8 +45,13 @@ class NumberInput(forms.TextInput):
     """A text box, not <input type=number>: with a Chinese input method in full-width mode a number box drops what
     was typed and the form only says "required". Shows 50 rather than 50.0000 for the 4-decimal columns."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, unit: str = ""):
         super().__init__({"inputmode": "decimal", "autocomplete": "off", "size": 12, **(attrs or {})})
+        self.unit = unit  # shown after the box, so nobody types 亿元 figures into a 万元 pledge
+
+    def render(self, name, value, attrs=None, renderer=None):
+        box = super().render(name, value, attrs, renderer)
+        return format_html('{} <span class="tracker-unit">{}</span>', box, self.unit) if self.unit else box
 
     def format_value(self, value):
         if isinstance(value, Decimal):

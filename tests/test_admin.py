@@ -148,6 +148,15 @@ def test_the_quick_entry_page_records_an_update_and_recomputes(admin_client, ple
     assert ProgressUpdate.objects.get().reporter == staff
 
 
+def test_the_value_box_shows_the_pledges_unit_where_the_pledge_is_known(admin_client, pledge):
+    unit = '<span class="tracker-unit">个</span>'  # PledgeFactory's unit
+    assert unit in admin_client.get(reverse("admin:commitments_pledge_change", args=[pledge.pk])).content.decode()
+    quick_entry = reverse("admin:commitments_progressupdate_add")
+    assert unit in admin_client.get(quick_entry, {"pledge": pledge.pk}).content.decode()
+    page = admin_client.get(quick_entry).content.decode()
+    assert "tracker-unit" not in page and "不带单位" in page  # no pledge chosen yet: the help text says how
+
+
 def test_updates_cannot_be_edited_or_deleted_in_the_admin(admin_client, pledge):
     update = ProgressUpdateFactory(pledge=pledge)
     change = admin_client.post(reverse("admin:commitments_progressupdate_change", args=[update.pk]), {"value": "99"})
