@@ -477,37 +477,32 @@ class ProgressUpdateAdmin(ImportExportForUser, SimpleHistoryAdmin):
             )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes and people only read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["pledge", "from_status", "to_status", "reason_text", "changed_at", "trigger"]
     list_filter = ["to_status", ("changed_at", admin.DateFieldListFilter)]
     search_fields = ["pledge__metric"]
     list_select_related = ["pledge"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
-    """The latest run of each scheduled job, as the jobs recorded it (read-only; the health check reads it)."""
+class JobRunAdmin(ReadOnlyAdmin):
+    """The latest run of each scheduled job, as the jobs recorded it (the health check reads it)."""
 
     list_display = ["name", "started_at", "succeeded_at", "failed_at", "last_error", "last_summary"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organization)
