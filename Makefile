@@ -63,12 +63,12 @@ $(AUDIT_VENV)/bin/pip-audit:
 audit: install $(AUDIT_VENV)/bin/pip-audit
 	$(PY) .ci/audit.py --pip-audit $(AUDIT_VENV)/bin/pip-audit
 
-## make backup: every table to var/backups/tracker-<time>.json.gz; make restore FILE=…: put one back.
+## make backup: every table and uploaded file to var/backups/tracker-<time>.tar.gz; make restore FILE=…: put one back.
 backup: install
 	$(PY) manage.py backup
 
 restore: install
-	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/tracker-….json.gz"; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/tracker-….tar.gz"; exit 2; }
 	$(PY) manage.py restore "$(FILE)"
 
 ## make messages: refresh and compile the translation catalogues (needs GNU gettext).

@@ -1,14 +1,16 @@
-"""Write every table to one compressed JSON file (portable between SQLite and PostgreSQL).
+"""Write every table and every uploaded file (documents, evidence) to one archive.
 
-    python manage.py backup [--output FILE]        # default var/backups/tracker-YYYYmmdd-HHMMSS.json.gz
+    python manage.py backup [--output FILE]        # default var/backups/tracker-YYYYmmdd-HHMMSS.tar.gz
 
-Restore with `python manage.py restore FILE`. Unlike `dumpdata`, times keep their microseconds and texts their
-exact whitespace, so a restore gives back every row as it was. For a very large PostgreSQL database pg_dump is
-faster; this file can also move data between the two databases.
+The archive holds `data.json` (every row; portable between SQLite and PostgreSQL) and `media/<name>` for each file
+a row refers to. Restore with `python manage.py restore FILE`. Unlike `dumpdata`, times keep their microseconds and
+texts their exact whitespace, so a restore gives back every row as it was. For a very large PostgreSQL database
+pg_dump is faster; this archive can also move data between the two databases.
 """
 
-import gzip
+import io
 import json
+import tarfile
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -17,9 +19,13 @@ from uuid import UUID
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
+from django.db import models
 from django.utils import timezone
 
+DATA_MEMBER = "data.json"
+MEDIA_PREFIX = "media/"
 
 
 def exact(value):
@@ -35,18 +41,46 @@ def models_in_order():
     return [model for model in apps.get_models() if not model._meta.proxy and model._meta.managed]
 
 
+def referenced_files() -> list[str]:
+    """The names of the stored files that rows refer to (history rows included), each once."""
+    names = set()
+    for model in models_in_order():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.FileField):
+                names.update(model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True))
+    return sorted(name for name in names if name)
+
+
 class Command(BaseCommand):
-    help = "Back up every table to a compressed JSON file."
+    help = "Back up every table and every uploaded file to one archive."
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", help="File to write (default: var/backups/tracker-<time>.json.gz).")
+        parser.add_argument("--output", help="File to write (default: var/backups/tracker-<time>.tar.gz).")
 
     def handle(self, *args, output=None, **options):
-        path = Path(output) if output else settings.VAR_DIR / "backups" / f"tracker-{timezone.now():%Y%m%d-%H%M%S}.json.gz"
+        path = Path(output) if output else settings.VAR_DIR / "backups" / f"tracker-{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         records = []
         for model in models_in_order():
             records += serializers.serialize("python", model._default_manager.order_by("pk"))
-        with gzip.open(path, "wt", encoding="utf-8") as handle:
-            json.dump(records, handle, default=exact, ensure_ascii=False)
-        self.stdout.write(f"Backup of {len(records)} rows written to {path} ({path.stat().st_size // 1024} KB)")
+        data = json.dumps(records, default=exact, ensure_ascii=False).encode("utf-8")
+        names, missing = referenced_files(), []
+        with tarfile.open(path, "w:gz") as archive:
+            add_member(archive, DATA_MEMBER, data)
+            for name in names:
+                if not default_storage.exists(name):
+                    missing.append(name)
+                    continue
+                with default_storage.open(name, "rb") as stored:
+                    add_member(archive, MEDIA_PREFIX + name, stored.read())
+        files = len(names) - len(missing)
+        self.stdout.write(f"Backup of {len(records)} rows and {files} files written to {path} ({path.stat().st_size // 1024} KB)")
+        for name in missing:
+            self.stderr.write(f"warning: {name} is referenced by a row but missing from the media folder")
+
+
+def add_member(archive: tarfile.TarFile, name: str, content: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(content)
+    info.mtime = int(timezone.now().timestamp())
+    archive.addfile(info, io.BytesIO(content))
