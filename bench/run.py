@@ -179,6 +179,42 @@ def bench_page(samples: int = 30) -> dict:
             "ratio": median / statistics.median(bare)}
 
 
+def bench_summary(samples: int = 5) -> dict:
+    """The summary page after the sweep: counts over every pledge and the last week's status changes. Timed twice:
+    with the sweep's changes fresh, and with them moved a month back (nothing recent: the list scans furthest)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    say("timing the summary page …")
+    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
+    client = Client()
+    client.force_login(user)
+
+    def median_ms():
+        client.get("/")  # warm up
+        times = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            assert client.get("/").status_code == 200
+            times.append(time.perf_counter() - started)
+        return statistics.median(times) * 1000
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM commitments_pledge")
+        pledges = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM commitments_statuschange")
+        changes = cursor.fetchone()[0]
+    fresh = median_ms()
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE commitments_statuschange SET changed_at = changed_at - interval '30 days'")
+    stale = median_ms()
+    return {"pledges": pledges, "changes": changes, "fresh_ms": fresh, "stale_ms": stale, "queries": len(queries)}
+
+
 def grow_for_sweep(total: int) -> None:
     """Extra pledges (without updates) so that the sweep runs over `total`; two thirds are past their deadline."""
     from django.db import connection
@@ -372,6 +408,11 @@ def report(results: dict, args) -> str:
             f"{fanout['received']:,} received of {fanout['count']:,}", "≥ 200/s per worker", per_worker >= 200)
         row("  exactly once", f"{fanout['received']:,} received, {fanout['sent']:,} marked sent", f"{fanout['count']:,} queued",
             "each once", fanout["received"] == fanout["count"] == fanout["sent"])
+    summary = results.get("summary")
+    if summary:
+        row(f"summary page ({summary['pledges']:,} pledges, {summary['changes']:,} status changes)",
+            f"{summary['fresh_ms']:.0f} ms ({summary['queries']} queries)",
+            f"with no change in the last week {summary['stale_ms']:.0f} ms", "reported (no target)", True)
     if extraction:
         row("extraction", f"{extraction['per_second']:.2f} MB/s", f"{extraction['megabytes']:.1f} MB in {extraction['seconds']:.1f} s",
             "≥ 1 MB/s", extraction["per_second"] >= 1)
@@ -388,9 +429,9 @@ def main() -> None:
     parser.add_argument("--organizations", type=int, default=2000)
     parser.add_argument("--sweep", type=int, default=1_000_000, help="pledges in the overdue sweep (default 1,000,000)")
     parser.add_argument("--emails", type=int, default=10_000)
-    parser.add_argument("--only", nargs="*", choices=["recompute", "page", "sweep", "fanout", "extraction"])
+    parser.add_argument("--only", nargs="*", choices=["recompute", "page", "sweep", "summary", "fanout", "extraction"])
     args = parser.parse_args()
-    only = set(args.only or ["recompute", "page", "sweep", "fanout", "extraction"])
+    only = set(args.only or ["recompute", "page", "sweep", "summary", "fanout", "extraction"])
 
     ensure_database()
     setup_django()
@@ -406,6 +447,8 @@ def main() -> None:
         results["extraction"] = bench_extraction()
     if "sweep" in only:
         results["sweep"] = bench_sweep(max(args.sweep, args.scale))
+    if "summary" in only:
+        results["summary"] = bench_summary()
     print(report(results, args))
 
 
