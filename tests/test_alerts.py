@@ -325,3 +325,22 @@ def test_when_the_parent_is_the_top_organization_it_still_hears_of_a_long_overdu
     assert list(Notification.objects.filter(kind="escalation").values_list("recipient", "period")) == [
         ("city@example.test", "overdue:2025-12-31:L1"),
     ]
+
+
+def test_a_sweep_that_flags_many_rows_refreshes_the_planner_statistics(db, monkeypatch):
+    """Stale row estimates made the first summary page after a large sweep take over a minute (bench)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's (CI runs this on PostgreSQL)")
+
+    def estimated_rows():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Pledge._meta.db_table])
+            return cursor.fetchone()[0]
+
+    PledgeFactory.create_batch(3, deadline=date(2025, 6, 30))
+    monkeypatch.setattr(jobs, "REANALYZE_AFTER_ROWS", 3)
+    before = estimated_rows()
+    assert jobs.flag_overdue(date(2025, 7, 1)) == 3
+    assert estimated_rows() == 3 != before
