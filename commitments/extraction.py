@@ -654,7 +654,8 @@ def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
 
 
 # In a 分别 list the last two quantities may be joined by 和/及/与 ("分别增长5.5%和7%", "分别达到30家和40家").
-_QUANTITY_JOIN = re.compile(r"(?:[0-9%％]|" + "|".join(_ALL_UNITS) + r")[和及与](?=[0-9])")
+# The text before the 和 must end with a quantity; it is searched up to the 和, so units of any length match.
+_QUANTITY_END = re.compile(r"(?:[0-9%％]|" + _UNIT_ALTERNATION + r")$")
 
 
 def _segments(clause: str, offset: int) -> list[tuple[str, int]]:
@@ -663,7 +664,10 @@ def _segments(clause: str, offset: int) -> list[tuple[str, int]]:
     start = 0
     respectively = clause.find("分别")
     for i, ch in enumerate(clause):
-        if ch == "、" or (0 <= respectively < i and ch in "和及与" and _QUANTITY_JOIN.match(clause, i - 1)):
+        joins_quantities = (
+            0 <= respectively < i and ch in "和及与" and clause[i + 1 : i + 2].isdigit() and _QUANTITY_END.search(clause, 0, i)
+        )
+        if ch == "、" or joins_quantities:
             pieces.append((start, i))
             start = i + 1
     pieces.append((start, len(clause)))

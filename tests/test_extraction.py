@@ -166,6 +166,7 @@ def test_the_last_two_items_of_a_fenbie_list_may_be_joined_by_he():
         ("城乡居民人均可支配收入", Decimal("5.5"), "growth"), ("城乡居民人均可支配收入", 7, "growth"),
     ]
     assert [d.value for d in drafts("今年新增规上企业和高新技术企业分别达到30家和40家。")] == [30, 40]
+    assert [d.value for d in drafts("全年新建和改造农村公路分别达到30公里和40公里。")] == [30, 40]  # a two-character unit
 
 
 def test_he_outside_a_fenbie_list_is_part_of_the_name():
