@@ -120,7 +120,7 @@ class PledgeFilter(django_filters.FilterSet):
                 text = f"{value.start or '…'} – {value.stop or '…'}"
             elif isinstance(value, (list, tuple)):
                 labels = dict(field.choices)
-                text = "、".join(str(labels.get(v, v)) for v in value)
+                text = str(_(", ")).join(str(labels.get(v, v)) for v in value)  # 、 in Chinese
             elif getattr(field, "choices", None) is not None and not hasattr(value, "pk"):
                 text = str(dict(field.choices).get(value, value))
             else:

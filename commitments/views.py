@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import JsonResponse
@@ -318,8 +319,6 @@ class HelpView(LoginRequiredMixin, TemplateView):
     template_name = "commitments/help.html"
 
     def get_context_data(self, **kwargs):
-        from django.conf import settings
-
         context = super().get_context_data(**kwargs)
         context["badges"] = {s: display.status_badge(s, TargetStatus(s).label) for s in STATUS_ORDER}
         context["reporting_badges"] = {
@@ -329,7 +328,8 @@ class HelpView(LoginRequiredMixin, TemplateView):
         context["at_risk"] = display.percent(settings.TRACKER_AT_RISK_RATIO)
         context["due_soon_days"] = settings.TRACKER_REPORT_DUE_SOON_DAYS
         context["grace_days"] = settings.TRACKER_REPORT_GRACE_DAYS
-        context["warning_days"] = "、".join(str(d) for d in sorted(settings.TRACKER_DEADLINE_WARNING_DAYS, reverse=True))
+        # "30、7" in Chinese, "30, 7" in English.
+        context["warning_days"] = _(", ").join(str(d) for d in sorted(settings.TRACKER_DEADLINE_WARNING_DAYS, reverse=True))
         context["reminder_every"] = settings.TRACKER_LATE_REMINDER_EVERY_DAYS
         context["reminder_max"] = settings.TRACKER_LATE_REMINDER_MAX
         context["escalate_after"] = settings.TRACKER_ESCALATE_AFTER_DAYS

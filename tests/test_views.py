@@ -274,6 +274,7 @@ class TestHelpPage:
         manager_client.cookies["django_language"] = "en"
         page = manager_client.get(reverse("tracker-help")).content.decode()
         assert "How status works" in page and "Progress is at least 95% of the progress expected by then." in page
+        assert "30, 7 days before its deadline" in page
 
 
 def test_every_status_symbol_is_a_plain_text_character_that_office_fonts_have():
