@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 OK, WARNING, FAILING = "ok", "warning", "failing"
 SEVERITY = {OK: 0, WARNING: 1, FAILING: 2}
+SYMBOLS = {OK: "✔", WARNING: "⚠", FAILING: "✖"}  # beside the word: the state never depends on colour alone
 
 # The jobs whose silence means alerts stop; the others are listed but only fail when their last run failed.
 SWEEP, DISPATCH = "sweep", "dispatch"
@@ -46,6 +47,10 @@ class Check:
     @property
     def label(self) -> str:
         return str(LABELS.get(self.name, self.name))
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.state]
 
 
 # --- Recording runs ---------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
         if table.paginator.per_page > MAX_ROWS_PER_PAGE:  # ?per_page= comes from the URL: keep a page bounded
-            table.paginate(page=1, per_page=MAX_ROWS_PER_PAGE)
+            table.paginate(page=table.page.number, per_page=MAX_ROWS_PER_PAGE)
         return table
 
     def get_context_data(self, **kwargs):

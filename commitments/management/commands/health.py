@@ -4,8 +4,6 @@ from django.core.management.base import BaseCommand
 
 from commitments import health
 
-SYMBOLS = {health.OK: "✔", health.WARNING: "⚠", health.FAILING: "✖"}
-
 
 class Command(BaseCommand):
     help = "Check the database, the task queue, the nightly sweep, the notification dispatcher and mail delivery."
@@ -13,7 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         checks = health.check_all()
         for check in checks:
-            self.stdout.write(f"{SYMBOLS[check.state]} {check.label}: {check.detail}")
+            self.stdout.write(f"{check.symbol} {check.label}: {check.detail}")
         state = health.overall(checks)
         self.stdout.write(state)
         if state == health.FAILING:
