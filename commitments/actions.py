@@ -1,34 +1,23 @@
-"""Every write that changes a pledge's status goes through here: the admin, commands and jobs share these.
+"""Every write that changes a pledge's status goes through here: the admin, imports, commands and jobs share these.
 
-Each action is one transaction; callers that already hold one (the admin's change view) compose into it.
+Each action is one transaction; callers that already hold one (the admin's change view, an import) compose into it.
+Progress has one way in, `do_record_updates` (or `do_record_progress` for a single update): every entry point (the
+admin's inline and quick entry, the update import, commands) hands it new, unsaved updates; it decides who reported them
+and whether they wait for approval, validates and saves them, and re-assesses each pledge they touch once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from . import access, jobs, tasks
 from . import status as engine
-from .models import Pledge, ProgressUpdate, StatusChange, rules_from_settings
-
-# The Pledge columns that mirror an Assessment.
-ASSESSED_FIELDS = [
-    "target_status",
-    "reporting_status",
-    "expected_now",
-    "progress_ratio",
-    "latest_value",
-    "latest_as_of",
-    "next_report_due",
-    "status_reason",
-    "status_changed_at",
-    "status_assessed_on",
-    "line_start",
-    "line_start_value",
-    "line_end_value",
-]
+from .models import ASSESSED_FIELDS, Pledge, ProgressUpdate, StatusChange, rules_from_settings
 
 
 def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) -> engine.Assessment:
@@ -40,33 +29,6 @@ def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) ->
     return engine.assess(pledge.terms(), readings, today or timezone.localdate(), rules_from_settings())
 
 
-def apply_assessment(pledge: Pledge, assessment: engine.Assessment, *, today: date, trigger: str) -> StatusChange | None:
-    """Copy an assessment onto the pledge (unsaved) and return the StatusChange to record, if the status moved."""
-    change = None
-    if pledge.target_status != assessment.target_status or pledge.status_assessed_on is None:
-        change = StatusChange(
-            pledge=pledge,
-            from_status=pledge.target_status if pledge.status_assessed_on else "",
-            to_status=assessment.target_status,
-            assessed_on=today,
-            reason=assessment.reason.as_json(),
-            trigger=trigger[:100],
-        )
-        pledge.status_changed_at = timezone.now()
-    pledge.target_status = assessment.target_status
-    pledge.reporting_status = assessment.reporting_status
-    pledge.expected_now = assessment.expected_now
-    pledge.progress_ratio = assessment.progress_ratio
-    pledge.latest_value = assessment.latest_value
-    pledge.latest_as_of = assessment.latest_as_of
-    pledge.next_report_due = assessment.next_report_due
-    pledge.status_reason = assessment.reason.as_json()
-    pledge.status_assessed_on = today
-    # The line ends at the deadline, which the pledge itself holds.
-    pledge.line_start, pledge.line_start_value, _, pledge.line_end_value = assessment.line or (None, None, None, None)
-    return change
-
-
 @transaction.atomic
 def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: str = "") -> StatusChange | None:
     """Re-assess one pledge and store the result; write a StatusChange when its status changes.
@@ -76,26 +38,42 @@ def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: s
     """
     today = today or timezone.localdate()
     locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
-    change = apply_assessment(locked, assess_pledge(locked, today=today), today=today, trigger=trigger)
+    change = locked.apply_assessment(assess_pledge(locked, today=today), today=today, trigger=trigger)
     # A plain UPDATE: status columns are engine output, kept out of the pledge's audit history
     # (their changes are the StatusChange rows).
-    Pledge.objects.filter(pk=locked.pk).update(**{field: getattr(locked, field) for field in ASSESSED_FIELDS})
+    Pledge.objects.filter(pk=locked.pk).update(**locked.assessed_values())
     if change is not None:
         change.save()
         if change.from_status:  # a first assessment is nobody's news
-            transaction.on_commit(_queue_status_alerts)
+            transaction.on_commit(lambda: tasks.enqueue_safely(tasks.queue_status_alerts))
     for field in ASSESSED_FIELDS:
         setattr(pledge, field, getattr(locked, field))
     return change
 
 
-def _queue_status_alerts():
-    from .tasks import enqueue_safely, queue_status_alerts
-
-    enqueue_safely(queue_status_alerts)
-
-
 @transaction.atomic
+def do_record_updates(updates: Iterable[ProgressUpdate], *, acting_user) -> list[ProgressUpdate]:
+    """Append new progress updates (each validated) and re-assess every pledge they touch, once, in one transaction.
+
+    The one way progress is recorded. Several updates of one pledge (an import, a formset) give one re-assessment, so
+    the status history and the alerts see where the pledge ends up, not each step on the way.
+    """
+    saved = []
+    for update in updates:
+        if update.pk is not None:
+            raise ValueError("do_record_updates appends new updates; an update is never changed")
+        _prepare_new_update(update, acting_user)
+        update.full_clean()
+        update.save()
+        saved.append(update)
+    touched = {}
+    for update in saved:
+        touched[update.pledge_id] = (update.pledge, update.pk)  # the last update of each pledge names the trigger
+    for pledge, last_update_id in touched.values():
+        do_recompute_status(pledge, trigger=f"update:{last_update_id}")
+    return saved
+
+
 def do_record_progress(
     pledge: Pledge,
     *,
@@ -108,33 +86,21 @@ def do_record_progress(
     evidence_file=None,
     supersedes: ProgressUpdate | None = None,
 ) -> ProgressUpdate:
-    """Append a progress update (validated) and recompute the pledge's status in the same transaction."""
+    """Append one progress update and recompute the pledge's status (see do_record_updates)."""
     update = ProgressUpdate(
-        pledge=pledge,
-        value=value,
-        done=done,
-        as_of=as_of,
-        note=note,
-        evidence_url=evidence_url,
-        supersedes=supersedes,
+        pledge=pledge, value=value, done=done, as_of=as_of, note=note, evidence_url=evidence_url, supersedes=supersedes
     )
-    prepare_new_update(update, acting_user)
     if evidence_file is not None:
         update.evidence_file = evidence_file
-    update.full_clean()
-    update.save()
-    do_recompute_status(pledge, trigger=f"update:{update.pk}")
-    return update
+    return do_record_updates([update], acting_user=acting_user)[0]
 
 
-def prepare_new_update(update: ProgressUpdate, acting_user) -> None:
+def _prepare_new_update(update: ProgressUpdate, acting_user) -> None:
     """Who reported it, and whether it must wait for a reviewer (approval switched on for its organization)."""
-    from .access import needs_approval
-
     update.reporter = acting_user if acting_user is not None and acting_user.is_authenticated else None
     update._history_user = update.reporter  # who, for the audit trail, outside a web request too
     update.review_state = (
-        ProgressUpdate.Review.PENDING if needs_approval(update.pledge) else ProgressUpdate.Review.APPROVED
+        ProgressUpdate.Review.PENDING if access.needs_approval(update.pledge) else ProgressUpdate.Review.APPROVED
     )
 
 
@@ -144,11 +110,12 @@ class NotAllowed(Exception):
 
 @transaction.atomic
 def do_review_update(update: ProgressUpdate, *, acting_user, approve: bool, comment: str = "") -> ProgressUpdate:
-    """Approve an update (it then counts) or return it to its reporter with a comment."""
-    from .access import can_review
+    """Approve an update (it then counts) or return it to its reporter with a comment.
 
-    if not can_review(acting_user, update):
-        raise NotAllowed("only a reviewer of this pledge who did not report the update may review it")
+    A returned correction lets go of the update it meant to correct, so that one counts again and can be corrected anew.
+    """
+    if not access.can_review(acting_user, update):
+        raise NotAllowed(_("Only a reviewer of this pledge who did not report the update may review it."))
     if update.review_state != ProgressUpdate.Review.PENDING:
         return update  # already decided: nothing to do, nothing to announce
     update.review_state = ProgressUpdate.Review.APPROVED if approve else ProgressUpdate.Review.RETURNED
@@ -156,21 +123,17 @@ def do_review_update(update: ProgressUpdate, *, acting_user, approve: bool, comm
     update.reviewed_at = timezone.now()
     update.review_comment = comment
     update._history_user = acting_user
-    update.save(update_fields=ProgressUpdate.REVIEW_FIELDS)
+    fields = list(ProgressUpdate.REVIEW_FIELDS)
+    if not approve and update.supersedes_id is not None:
+        update.supersedes = None
+        fields.append("supersedes")
+    update.save(update_fields=fields)
     if approve:
         do_recompute_status(update.pledge, trigger=f"approved:{update.pk}")
     elif update.reporter and update.reporter.email:
-        from .jobs import queue_update_returned
-
-        queue_update_returned(update)
-        transaction.on_commit(_dispatch_notifications)
+        jobs.queue_update_returned(update)
+        transaction.on_commit(lambda: tasks.enqueue_safely(tasks.dispatch_notifications))
     return update
-
-
-def _dispatch_notifications():
-    from .tasks import dispatch_notifications, enqueue_safely
-
-    enqueue_safely(dispatch_notifications)
 
 
 # --- Drafts from documents ------------------------------------------------------------------------------

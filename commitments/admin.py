@@ -338,15 +338,14 @@ class PledgeAdmin(ImportExportForUser, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not ProgressUpdate:
             return super().save_formset(request, form, formset, change)
-        for update in formset.save(commit=False):
-            actions.prepare_new_update(update, request.user)
-            update.save()
-        formset.save_m2m()
+        # The inline only adds (no change, no delete): its new rows go through the one way progress is recorded.
+        actions.do_record_updates(formset.save(commit=False), acting_user=request.user)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         pledge = form.instance
         before = pledge.target_status
+        super().save_related(request, form, formsets, change)
+        # Its terms may have changed too (or it is new): assess it as it now stands.
         actions.do_recompute_status(pledge, trigger=f"admin:{request.user.pk}")
         if change and pledge.target_status != before:
             self.message_user(
@@ -465,9 +464,7 @@ class ProgressUpdateAdmin(ImportExportForUser, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            actions.prepare_new_update(obj, request.user)
-            obj.save()
-            actions.do_recompute_status(obj.pledge, trigger=f"update:{obj.pk}")
+            actions.do_record_updates([obj], acting_user=request.user)
             return
         decision = form.cleaned_data.get("decision")
         if decision:

@@ -15,7 +15,8 @@ import json
 import logging
 import smtplib
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -26,8 +27,9 @@ from django.db import connection, transaction
 from django.db.models import Case, F, JSONField, Q, Value, When
 from django.utils import timezone, translation
 
-from . import actions, emails
+from . import emails
 from .models import (
+    ASSESSED_FIELDS,
     AlertKind,
     AlertProfile,
     Notification,
@@ -205,7 +207,7 @@ def assess_in_python(pledges, today: date, chunk_size: int = 2000) -> dict:
             changes = []
             for pledge in chunk:
                 assessment = assess(pledge.terms(), readings[pledge.pk], today, rules)
-                change = actions.apply_assessment(pledge, assessment, today=today, trigger="recompute")
+                change = pledge.apply_assessment(assessment, today=today, trigger="recompute")
                 if change is not None:
                     changes.append(change)
             write_assessments(chunk)
@@ -215,13 +217,14 @@ def assess_in_python(pledges, today: date, chunk_size: int = 2000) -> dict:
     return {"assessed": assessed, "changed": changed}
 
 
-# The status columns, with their PostgreSQL types.
-ASSESSED_COLUMNS = {
-    "target_status": "text", "reporting_status": "text", "expected_now": "numeric", "progress_ratio": "numeric",
-    "latest_value": "numeric", "latest_as_of": "date", "next_report_due": "date", "status_reason": "jsonb",
-    "status_changed_at": "timestamptz", "status_assessed_on": "date",
-    "line_start": "date", "line_start_value": "numeric", "line_end_value": "numeric",
+# PostgreSQL's name for each kind of status column, for jsonb_to_recordset's column list.
+POSTGRES_TYPES = {
+    "CharField": "text", "DecimalField": "numeric", "DateField": "date", "DateTimeField": "timestamptz", "JSONField": "jsonb",
 }
+
+
+def _postgres_type(name: str) -> str:
+    return POSTGRES_TYPES[Pledge._meta.get_field(name).get_internal_type()]
 
 
 def _json_value(value):
@@ -234,14 +237,14 @@ def write_assessments(pledges: list[Pledge]) -> None:
     if not pledges:
         return
     if connection.vendor != "postgresql":
-        Pledge.objects.bulk_update(pledges, list(ASSESSED_COLUMNS), batch_size=500)
+        Pledge.objects.bulk_update(pledges, ASSESSED_FIELDS, batch_size=500)
         return
     q = connection.ops.quote_name
     records = json.dumps(
-        [{"id": pledge.pk, **{name: _json_value(getattr(pledge, name)) for name in ASSESSED_COLUMNS}} for pledge in pledges]
+        [{"id": pledge.pk, **{name: _json_value(value) for name, value in pledge.assessed_values().items()}} for pledge in pledges]
     )
-    columns = ", ".join(["id bigint"] + [f"{name} {kind}" for name, kind in ASSESSED_COLUMNS.items()])
-    assignments = ", ".join(f"{q(name)} = v.{name}" for name in ASSESSED_COLUMNS)
+    columns = ", ".join(["id bigint"] + [f"{name} {_postgres_type(name)}" for name in ASSESSED_FIELDS])
+    assignments = ", ".join(f"{q(name)} = v.{name}" for name in ASSESSED_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {q(Pledge._meta.db_table)} AS p SET {assignments} "
@@ -473,6 +476,26 @@ def queue_digests(frequency: str, today: date) -> int:
 # --- 3. Deliver -----------------------------------------------------------------------------------
 
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+# Emails sent over one SMTP connection: one sender task's batch, or one step of an operator's send.
+SEND_BATCH = 50
+
+
+def send_due_notifications(send_batch: Callable[[list[int]], dict | None]) -> dict:
+    """The send loop: every due pending notification, handed to `send_batch` in batches of SEND_BATCH.
+
+    The dispatcher task queues each batch for a worker (its `send_batch` returns nothing); an operator's command sends
+    each in this process with `deliver_notifications` and gets the outcomes back. A mail server that is down stops the
+    loop: the rest stays pending for the next dispatch. Returns the outcomes counted, "due", and why it stopped.
+    """
+    ids = due_notification_ids()
+    outcomes = Counter(due=len(ids))
+    for start in range(0, len(ids), SEND_BATCH):
+        try:
+            outcomes.update(send_batch(ids[start : start + SEND_BATCH]) or {})
+        except TRANSIENT_ERRORS as error:
+            outcomes["left pending"] = len(ids) - start  # this batch may have sent some before the error
+            return {**outcomes, "stopped": _describe(error)}
+    return dict(outcomes)
 
 
 def due_notification_ids(now: datetime | None = None, limit: int = 20000) -> list[int]:
@@ -596,8 +619,11 @@ def _describe(error: Exception) -> str:
 # --- The nightly run ------------------------------------------------------------------------------
 
 
-def run_sweep(today: date | None = None, *, full: bool = False) -> dict:
-    """Flag overdue pledges, recompute the rest, and queue the alerts for what changed."""
+def sweep_statuses(today: date | None = None, *, full: bool = False) -> dict:
+    """The nightly sweep: flag overdue pledges, recompute the rest, and queue the alerts for what changed.
+
+    Run by beat as the task `tasks.sweep_statuses`, and by hand as `manage.py sweep_statuses` (alias `flag_overdue`).
+    """
     today = today or timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         overdue = flag_overdue(today)

@@ -41,6 +41,25 @@ def rules_from_settings() -> engine.Rules:
     )
 
 
+# The Pledge columns that mirror an engine Assessment (written by Pledge.apply_assessment, stored in one statement by
+# actions.do_recompute_status and jobs.write_assessments). Engine output, not promises: kept out of the audit history.
+ASSESSED_FIELDS = (
+    "target_status",
+    "reporting_status",
+    "expected_now",
+    "progress_ratio",
+    "latest_value",
+    "latest_as_of",
+    "next_report_due",
+    "status_reason",
+    "status_changed_at",
+    "status_assessed_on",
+    "line_start",
+    "line_start_value",
+    "line_end_value",
+)
+
+
 def split_emails(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
 
@@ -275,11 +294,7 @@ class Pledge(models.Model):
     # left out: their changes are the StatusChange rows.
     history = HistoricalRecords(
         m2m_fields=[co_owners],
-        excluded_fields=[
-            "target_status", "reporting_status", "expected_now", "progress_ratio", "latest_value", "latest_as_of",
-            "next_report_due", "status_reason", "status_changed_at", "status_assessed_on", "previous_status",
-            "status_batch", "line_start", "line_start_value", "line_end_value",
-        ],
+        excluded_fields=[*ASSESSED_FIELDS, "previous_status", "status_batch"],
     )
 
     class Meta:
@@ -363,6 +378,35 @@ class Pledge(models.Model):
             start_date=self.start_date,
             cadence=self.cadence,
         )
+
+    def apply_assessment(self, assessment: engine.Assessment, *, today: date, trigger: str) -> StatusChange | None:
+        """Copy an assessment onto this pledge (unsaved) and return the StatusChange to record, if the status moved."""
+        change = None
+        if self.target_status != assessment.target_status or self.status_assessed_on is None:
+            change = StatusChange(
+                pledge=self,
+                from_status=self.target_status if self.status_assessed_on else "",
+                to_status=assessment.target_status,
+                assessed_on=today,
+                reason=assessment.reason.as_json(),
+                trigger=trigger[:100],
+            )
+            self.status_changed_at = timezone.now()
+        self.target_status = assessment.target_status
+        self.reporting_status = assessment.reporting_status
+        self.expected_now = assessment.expected_now
+        self.progress_ratio = assessment.progress_ratio
+        self.latest_value = assessment.latest_value
+        self.latest_as_of = assessment.latest_as_of
+        self.next_report_due = assessment.next_report_due
+        self.status_reason = assessment.reason.as_json()
+        self.status_assessed_on = today
+        # The line ends at the deadline, which the pledge itself holds.
+        self.line_start, self.line_start_value, _end, self.line_end_value = assessment.line or (None, None, None, None)
+        return change
+
+    def assessed_values(self) -> dict:
+        return {name: getattr(self, name) for name in ASSESSED_FIELDS}
 
     @property
     def reason(self) -> engine.Reason:
@@ -481,7 +525,10 @@ class ProgressUpdate(models.Model):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not set(kwargs.get("update_fields") or ["*"]) <= set(self.REVIEW_FIELDS):
+        allowed = set(self.REVIEW_FIELDS)
+        if self.review_state == self.Review.RETURNED and self.supersedes_id is None:
+            allowed.add("supersedes")  # a returned correction lets go of the update it meant to correct
+        if self.pk is not None and not set(kwargs.get("update_fields") or ["*"]) <= allowed:
             raise ValidationError(_("Progress updates cannot be changed: record a correcting update instead."))
         super().save(*args, **kwargs)
 

@@ -145,16 +145,16 @@ class ProgressUpdateResource(ResourceForUser):
             raise ValueError(f"update {original.pk} exists and cannot be changed: add a correcting update instead")
         return skip
 
-    def before_save_instance(self, instance, row, **kwargs):
-        if instance.pk is None:
-            actions.prepare_new_update(instance, self.user)
+    def before_import(self, dataset, **kwargs):
+        self.new_updates = []
 
-    def after_save_instance(self, instance, row, **kwargs):
-        if not kwargs.get("dry_run"):
-            self.touched_pledges.add(instance.pledge_id)
+    def do_instance_save(self, instance, is_create):
+        # Held until every row has been read, then stored together through the one way progress is recorded
+        # (after_import): each pledge is re-assessed once, with all of its new rows.
+        self.new_updates.append(instance)
 
     def after_import(self, dataset, result, **kwargs):
-        if not kwargs.get("dry_run") and not result.has_errors() and not result.has_validation_errors():
-            for pledge in Pledge.objects.filter(pk__in=self.touched_pledges):
-                actions.do_recompute_status(pledge, trigger="import")
+        # Also in the preview (a dry run, rolled back afterwards), so that it shows what the import would store.
+        if not result.has_errors() and not result.has_validation_errors():
+            actions.do_record_updates(self.new_updates, acting_user=self.user)
 

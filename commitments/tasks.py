@@ -19,7 +19,7 @@ DATABASE_ERRORS = (DatabaseError,)
 def sweep_statuses():
     """Nightly: flag overdue pledges, recompute the rest, queue status alerts, then send."""
     with health.recorded(health.SWEEP) as summary:
-        summary.update(jobs.run_sweep())
+        summary.update(jobs.sweep_statuses())
     dispatch_notifications.delay()
     return summary
 
@@ -50,17 +50,14 @@ def send_digests(frequency):
 
 @shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
 def dispatch_notifications():
-    """Hand every due pending notification to a sender task (also run every few minutes by beat)."""
+    """Hand every due pending notification to a sender task, a batch each (also run every few minutes by beat)."""
     with health.recorded(health.DISPATCH) as summary:
-        ids = jobs.due_notification_ids()
-        for start in range(0, len(ids), SEND_BATCH):
-            deliver_notifications.delay(ids[start : start + SEND_BATCH])
-        summary["dispatched"] = len(ids)
+        summary.update(jobs.send_due_notifications(_queue_for_a_sender))
     return summary
 
 
-# Emails sent over one SMTP connection by one task.
-SEND_BATCH = 50
+def _queue_for_a_sender(notification_ids):
+    deliver_notifications.delay(notification_ids)
 
 
 # Sending retries on SMTP, network and database errors, with back-off doubling up to an hour.

@@ -71,7 +71,7 @@ def test_two_sweeps_at_once_still_send_one_alert(owned_pledge, smtp_server, cele
     def sweep():
         barrier.wait()
         try:
-            jobs.run_sweep(date(2026, 1, 1))
+            jobs.sweep_statuses(date(2026, 1, 1))
         finally:
             connection.close()
 

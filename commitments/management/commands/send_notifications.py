@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from .flag_overdue import send_pending
+from commitments import health, jobs
 
 
 class Command(BaseCommand):
@@ -10,3 +10,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.stdout.write(send_pending())
+
+
+def send_pending() -> str:
+    """Deliver every due notification here, with the workers' send loop and batches; a line saying what happened."""
+    with health.recorded(health.DISPATCH) as summary:
+        summary.update(jobs.send_due_notifications(jobs.deliver_notifications))
+    stopped = summary.pop("stopped", None)
+    summary.pop("due", None)
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in summary.items() if count)
+    if stopped:
+        return f"notifications: {counts}; stopped: {stopped}"
+    return f"notifications: {counts or 'none due'}"

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 from commitments import jobs
 
-from .flag_overdue import send_pending
+from .send_notifications import send_pending
 
 
 class Command(BaseCommand):
