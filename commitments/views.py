@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -34,6 +35,10 @@ SEVERITY_RANK = Case(
     output_field=IntegerField(),
 )
 STATUS_ORDER = [*SEVERITY, TargetStatus.NO_DATA]
+RANK = {code: rank for rank, code in enumerate(STATUS_ORDER)}  # worse statuses first: a change to a lower rank is worse
+RECENT_CHANGE_DAYS = 7  # the summary lists status changes of this many days
+# The most rows one page shows (the "all on one page, for printing" link asks for up to this many).
+MAX_ROWS_PER_PAGE = 500
 
 
 def pledge_rows(user):
@@ -41,11 +46,24 @@ def pledge_rows(user):
     return access.pledges_for(user, Pledge.objects.select_related("lead_organization")).annotate(severity=SEVERITY_RANK)
 
 
+class BoundedPaginator(Paginator):
+    """?per_page= comes from the URL: below 1 means the page's default, above MAX_ROWS_PER_PAGE means that many."""
+
+    def __init__(self, object_list, per_page, *args, default_per_page, **kwargs):
+        per_page = default_per_page if per_page < 1 else min(per_page, MAX_ROWS_PER_PAGE)
+        super().__init__(object_list, per_page, *args, **kwargs)
+
+
+def bounded_pages(per_page: int) -> dict:
+    """A table view's pagination: `per_page` rows unless the URL asks for another number within bounds."""
+    return {"per_page": per_page, "paginator_class": BoundedPaginator, "default_per_page": per_page}
+
+
 class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     table_class = PledgeTable
     filterset_class = PledgeFilter
     template_name = "commitments/pledge_list.html"
-    table_pagination = {"per_page": 25}
+    table_pagination = bounded_pages(25)
     export_formats = ["csv", "xlsx"]
     export_name = "pledges"
 
@@ -60,12 +78,6 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     def get_export_filename(self, export_format):
         return f"pledges-{timezone.localdate().isoformat()}.{export_format}"
 
-    def get_table(self, **kwargs):
-        table = super().get_table(**kwargs)
-        if table.paginator.per_page > MAX_ROWS_PER_PAGE:  # ?per_page= comes from the URL: keep a page bounded
-            table.paginate(page=table.page.number, per_page=MAX_ROWS_PER_PAGE)
-        return table
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         table = context["table"]
@@ -78,10 +90,6 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
             context["one_page_url"] = f"?{query.urlencode()}"
             context["one_page_rows"] = query["per_page"]
         return context
-
-
-# The most rows one page shows (the "all on one page, for printing" link asks for up to this many).
-MAX_ROWS_PER_PAGE = 500
 
 
 def status_counts(queryset, field):
@@ -143,10 +151,6 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         context["recent_changes"] = recent_changes(visible, timezone.now() - timedelta(days=RECENT_CHANGE_DAYS))
         context["recent_change_days"] = RECENT_CHANGE_DAYS
         return context
-
-
-RECENT_CHANGE_DAYS = 7
-RANK = {code: rank for rank, code in enumerate(STATUS_ORDER)}
 
 
 def recent_changes(visible, since, limit=30):
@@ -219,14 +223,19 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
         return context
 
 
+class OrganizationPledgeTable(PledgeTable):
+    class Meta(PledgeTable.Meta):
+        per_page = 50  # also what ?per_page=0 falls back to
+
+
 class OrganizationDetailView(LoginRequiredMixin, SingleTableMixin, DetailView):
     """One organization and everything under it: for accountability meetings."""
 
     model = Organization
     template_name = "commitments/organization_detail.html"
     context_object_name = "organization"
-    table_class = PledgeTable
-    table_pagination = {"per_page": 50}
+    table_class = OrganizationPledgeTable
+    table_pagination = bounded_pages(OrganizationPledgeTable._meta.per_page)
 
     def get_queryset(self):
         return access.organizations_for(self.request.user)
