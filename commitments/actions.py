@@ -137,41 +137,28 @@ def do_review_update(update: ProgressUpdate, *, acting_user, approve: bool, comm
 
 
 # --- Drafts from documents ------------------------------------------------------------------------------
+# The extractor runs as a Celery job (documents.extract_drafts), not in the request: a large document takes a while.
 
 
-def match_organization(owner: str | None):
-    """The organization a document names as owner: exact name, then short name, then a unique partial match."""
-    from .models import Organization
+def do_queue_extraction(document) -> None:
+    """Mark a document's extraction queued and hand it to the worker once this transaction commits.
 
-    if not owner:
-        return None
-    for lookup in ({"name": owner}, {"short_name": owner}):
-        found = Organization.objects.filter(**lookup).first()
-        if found:
-            return found
-    candidates = list(Organization.objects.filter(name__contains=owner)[:2])
-    return candidates[0] if len(candidates) == 1 else None
+    With the broker down the document stays queued; "extract again" in the admin or
+    `manage.py extract_pledges --queued` runs it later.
+    """
+    document.extraction_state = document.Extraction.QUEUED
+    document.extraction_message = ""
+    document.extraction_finished_at = None
+    document.save(update_fields=["extraction_state", "extraction_message", "extraction_finished_at"])
+    document_id = document.pk
+    transaction.on_commit(lambda: tasks.enqueue_safely(tasks.extract_drafts, document_id))
 
 
-@transaction.atomic
-def do_extract_drafts(document, *, year: int | None = None) -> int:
-    """Run the extractor on a document and store what it finds as drafts; returns how many are new."""
-    from .extraction import extract
-    from .models import PledgeDraft
+def do_extract_drafts(document) -> int:
+    """Temporary: the admin still extracts in the request until it queues the job (do_queue_extraction)."""
+    from .documents import extract_drafts
 
-    year = year or (document.issued_on.year if document.issued_on else timezone.localdate().year)
-    before = document.drafts.count()
-    drafts = [
-        PledgeDraft(
-            document=document, sentence=found.sentence, position=found.start, metric=found.metric[:200],
-            kind=found.kind, comparator=found.comparator, value=found.value, low=found.low, high=found.high,
-            unit=found.unit[:20], deadline=found.deadline, owner_text=(found.owner or "")[:100],
-            organization=match_organization(found.owner),
-        )
-        for found in extract(document.full_text, year)
-    ]
-    PledgeDraft.objects.bulk_create(drafts, ignore_conflicts=True)
-    return document.drafts.count() - before
+    return extract_drafts(document.pk)["new"]
 
 
 COUNT_UNITS = {"个", "家", "项", "名", "件", "人", "户", "座", "所", "条", "次"}
@@ -187,9 +174,9 @@ def do_accept_draft(draft, *, acting_user) -> Pledge:
     if draft.pledge_id:
         return draft.pledge
     if draft.organization_id is None:
-        raise ValidationError({"organization": "choose the lead organization before accepting"})
+        raise ValidationError({"organization": _("choose the lead organization before accepting")})
     if draft.deadline is None:
-        raise ValidationError({"deadline": "enter the deadline before accepting"})
+        raise ValidationError({"deadline": _("enter the deadline before accepting")})
     document = draft.document
     start = document.issued_on or draft.deadline.replace(month=1, day=1)
     pledge = Pledge(

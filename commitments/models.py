@@ -200,6 +200,20 @@ class SourceDocument(models.Model):
     url = models.URLField(_("URL"), max_length=500, blank=True)
     file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True)
 
+    class Extraction(models.TextChoices):
+        """Where the extractor stands on this document (it runs as a Celery job: documents.extract_drafts)."""
+
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("extracting")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    # Blank until the document is first queued (e.g. documents loaded with the demo data).
+    extraction_state = models.CharField(_("extraction"), max_length=10, choices=Extraction.choices, blank=True)
+    extraction_drafts = models.PositiveIntegerField(_("drafts found"), default=0)
+    extraction_message = models.TextField(_("extraction message"), blank=True)
+    extraction_finished_at = models.DateTimeField(_("extraction finished"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("source document")
         verbose_name_plural = _("source documents")

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from . import health, jobs
+from . import documents, health, jobs
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +90,9 @@ def enqueue_safely(task, *args):
         task.delay(*args)
     except Exception as error:  # the broker is down: the periodic dispatcher and the nightly sweep catch up
         log.warning("could not queue %s (%s); the next scheduled run will pick it up", task.name, error)
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def extract_drafts(document_id):
+    """After a document is added, its text changed or "extract again" chosen: store the drafts found in it."""
+    return documents.extract_drafts(document_id)

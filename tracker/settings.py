@@ -216,6 +216,10 @@ TRACKER_HEALTH_SWEEP_HOURS = env.int("TRACKER_HEALTH_SWEEP_HOURS", default=26)
 TRACKER_HEALTH_DISPATCH_MINUTES = env.int("TRACKER_HEALTH_DISPATCH_MINUTES", default=30)
 TRACKER_HEALTH_MAIL_BACKLOG_MINUTES = env.int("TRACKER_HEALTH_MAIL_BACKLOG_MINUTES", default=60)
 
+# --- Documents ------------------------------------------------------------------------------------
+# Drafts kept from one extraction of a document; a document with more is most likely several documents in one.
+TRACKER_MAX_DRAFTS_PER_DOCUMENT = env.int("TRACKER_MAX_DRAFTS_PER_DOCUMENT", default=500)
+
 if not 0 < TRACKER_AT_RISK_RATIO <= TRACKER_ON_TRACK_RATIO:
     raise ImproperlyConfigured("TRACKER_AT_RISK_RATIO must be > 0 and <= TRACKER_ON_TRACK_RATIO")
 
