@@ -1,0 +1,13 @@
+"""Admin: where staff record progress. Saving a pledge or an update recomputes its status in the same
+transaction (the admin's change view is atomic) through `commitments.actions`. Importing the modules registers
+their admins."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import documents, pledges  # noqa: F401  (registers the admins)
+
+admin.site.site_header = _("Pledge tracker")
+admin.site.site_title = _("Pledge tracker")
+admin.site.index_title = _("Administration")
+admin.site.enable_nav_sidebar = False  # the pledge table needs the width
