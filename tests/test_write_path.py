@@ -130,3 +130,26 @@ def test_an_update_is_never_changed_through_the_write_path(pledge, staff):
     update = ProgressUpdateFactory(pledge=pledge)
     with pytest.raises(ValueError):
         actions.do_record_updates([update], acting_user=staff)
+
+
+@IN_OCTOBER
+def test_a_returned_correction_lets_go_of_the_update_it_meant_to_correct(on_track_pledge, staff):
+    from tests.factories import UserFactory
+
+    on_track_pledge.lead_organization.requires_approval = True
+    on_track_pledge.lead_organization.save()
+    original = on_track_pledge.updates.get()
+    correction = actions.do_record_progress(
+        on_track_pledge, acting_user=staff, as_of=original.as_of, value=Decimal(5), supersedes=original
+    )
+    reviewer = UserFactory(username="reviewer", is_staff=True, is_superuser=True)
+    actions.do_review_update(correction, acting_user=reviewer, approve=False, comment="数据有误")
+
+    correction.refresh_from_db()
+    original.refresh_from_db()
+    assert correction.review_state == "returned" and correction.supersedes is None
+    assert not hasattr(original, "superseded_by")  # it counts again, and can be corrected anew
+    again = actions.do_record_progress(
+        on_track_pledge, acting_user=staff, as_of=original.as_of, value=Decimal(24), supersedes=original
+    )
+    assert again.supersedes == original
