@@ -10,6 +10,8 @@ from ..numbers import NumberField, NumberInput
 
 # Links typed without a scheme are https (Django 6's default, stated now to silence the 5.x warning).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+FORM_FIELDS = URL_FIELDS | {models.DecimalField: {"form_class": NumberField, "widget": NumberInput}}
+
 
 class OrganizationSubtreeFilter(admin.SimpleListFilter):
     """Lead organization, including everything under it."""
@@ -27,9 +29,6 @@ class OrganizationSubtreeFilter(admin.SimpleListFilter):
         if org is None:
             return queryset.none()
         return queryset.filter(lead_organization__tree_path__startswith=org.tree_path)
-
-
-FORM_FIELDS = URL_FIELDS | {models.DecimalField: {"form_class": NumberField, "widget": NumberInput}}
 
 
 class ImportExportForUser(ImportExportMixin):

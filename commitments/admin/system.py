@@ -1,0 +1,70 @@
+"""Rows the system writes: status changes, job runs, the notification log."""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import JobRun, Notification, StatusChange
+from ..tasks import deliver_notification, enqueue_safely
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes and people only read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["pledge", "from_status", "to_status", "reason_text", "changed_at", "trigger"]
+    list_filter = ["to_status", ("changed_at", admin.DateFieldListFilter)]
+    search_fields = ["pledge__metric"]
+    list_select_related = ["pledge"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    """The latest run of each scheduled job, as the jobs recorded it (the health check reads it)."""
+
+    list_display = ["name", "started_at", "succeeded_at", "failed_at", "last_error", "last_summary"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The notification log: what was sent, what is still pending and why, what failed."""
+
+    list_display = ["created_at", "kind", "recipient", "pledge", "state", "attempts", "sent_at", "last_error_short"]
+    list_filter = ["state", "kind", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["recipient", "subject", "pledge__metric"]
+    list_select_related = ["pledge"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def last_error_short(self, obj):
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Queue the selected failed or pending notifications for sending now"))
+    def send_again(self, request, queryset):
+        from ..tasks import deliver_notification, enqueue_safely
+
+        ids = list(queryset.exclude(state=Notification.State.SENT).values_list("id", flat=True))
+        Notification.objects.filter(pk__in=ids).update(
+            state=Notification.State.PENDING, next_attempt_at=timezone.now(), claimed_until=None
+        )
+        for notification_id in ids:
+            enqueue_safely(deliver_notification, notification_id)
+        self.message_user(request, _("%(count)d notifications queued.") % {"count": len(ids)})
