@@ -79,10 +79,29 @@ def update_value_text(update, pledge=None) -> str:
     return amount(update.value, pledge.unit)
 
 
+def update_counts(update) -> bool:
+    """Whether an update counts towards the status: approved, and not replaced by an approved correction
+    (the status engine reads approved updates only, and a correction replaces the update it corrects)."""
+    approved = type(update).Review.APPROVED
+    correction = getattr(update, "superseded_by", None)
+    return update.review_state == approved and (correction is None or correction.review_state != approved)
+
+
 def update_standing(update) -> str:
-    """Whether an update counts, or which correction replaced it."""
-    if hasattr(update, "superseded_by"):
-        return _("corrected on %(date)s") % {"date": moment(update.superseded_by.created_at)}
+    """Whether an update counts, and if not why: awaiting approval, returned (with the reviewer's comment), or
+    replaced by an approved correction."""
+    review = type(update).Review
+    if update.review_state == review.PENDING:
+        return update.get_review_state_display()
+    if update.review_state == review.RETURNED:
+        if update.review_comment:
+            return _("returned: %(comment)s") % {"comment": update.review_comment}
+        return update.get_review_state_display()
+    correction = getattr(update, "superseded_by", None)
+    if correction is not None and correction.review_state == review.APPROVED:
+        return _("corrected on %(date)s") % {"date": moment(correction.created_at)}
+    if correction is not None and correction.review_state == review.PENDING:
+        return _("yes (a correction awaits approval)")
     if update.supersedes_id:
         return _("corrects the update of %(date)s") % {"date": moment(update.supersedes.created_at)}
     return _("yes")

@@ -22,9 +22,9 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
 from . import access, charts, display, health
-from .display import update_standing, update_value_text
+from .display import update_counts, update_standing, update_value_text
 from .filters import PledgeFilter
-from .models import Category, Organization, Pledge, SourceDocument, StatusChange
+from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument, StatusChange
 from .status import SEVERITY, ReportingStatus, TargetStatus
 from .tables import PledgeTable
 
@@ -191,8 +191,6 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
 
     @staticmethod
     def updates():
-        from .models import ProgressUpdate
-
         return ProgressUpdate.objects.select_related("reporter", "superseded_by", "supersedes").order_by("-as_of", "-created_at", "-id")
 
     def get_context_data(self, **kwargs):
@@ -203,7 +201,7 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
         context["updates"] = updates
         context["update_rows"] = [
             {"update": u, "value": update_value_text(u, pledge), "recorded": display.moment(u.created_at),
-             "counts": not hasattr(u, "superseded_by"), "standing": update_standing(u)}
+             "counts": update_counts(u), "standing": update_standing(u)}
             for u in updates
         ]
         context["baseline"] = display.amount(pledge.baseline, pledge.unit)
@@ -215,7 +213,9 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
             _("%(days)d days left") % {"days": days} if days >= 0 else _("%(days)d days ago") % {"days": -days}
         )
         context["changes"] = sorted(pledge.status_changes.all(), key=lambda c: (c.changed_at, c.pk), reverse=True)
-        context["chart"] = charts.progress_chart(pledge.terms(), [u.reading() for u in updates], today, pledge.unit)
+        # The chart reads what the status engine reads: approved updates only (corrections among them replace).
+        approved = [u.reading() for u in updates if u.review_state == ProgressUpdate.Review.APPROVED]
+        context["chart"] = charts.progress_chart(pledge.terms(), approved, today, pledge.unit)
         context["status_badge"] = display.status_badge(pledge.target_status, pledge.get_target_status_display())
         context["reporting_badge"] = display.reporting_badge(pledge.reporting_status, pledge.get_reporting_status_display())
         if pledge.source_document_id:

@@ -52,3 +52,61 @@ def test_a_huge_page_size_is_bounded_and_keeps_the_page_asked_for(client, staff,
     assert response.status_code == 200 and response.context["table"].paginator.per_page == 500
     response = client.get(url, {"per_page": "2", "page": "2"})
     assert response.context["table"].page.number == 2 and len(response.context["table"].page.object_list) == 1
+
+
+# --- 2. The pledge page counts and plots only approved updates ------------------------------------------
+
+
+@pytest.fixture
+def under_review(district):
+    """A pledge whose organization needs approval: an approved 20 (June), a pending 45 (September), a returned 40
+    (August, with the reviewer's comment), and a pending correction of the June value (to 25)."""
+    district.requires_approval = True
+    district.save()
+    pledge = PledgeFactory(lead_organization=district)
+    reporter, reviewer = member("reporter", district), member("reviewer", district)
+    june = actions.do_record_progress(pledge, acting_user=reporter, as_of=date(2025, 6, 30), value=Decimal(20))
+    actions.do_review_update(june, acting_user=reviewer, approve=True)
+    august = actions.do_record_progress(pledge, acting_user=reporter, as_of=date(2025, 8, 31), value=Decimal(40))
+    actions.do_review_update(august, acting_user=reviewer, approve=False, comment="附件与数值不符")
+    september = actions.do_record_progress(pledge, acting_user=reporter, as_of=date(2025, 9, 30), value=Decimal(45))
+    correction = actions.do_record_progress(
+        pledge, acting_user=reporter, as_of=date(2025, 6, 30), value=Decimal(25), supersedes=june
+    )
+    return {"pledge": pledge, "june": june, "august": august, "september": september, "correction": correction,
+            "reviewer": reviewer, "reporter": reporter}
+
+
+def standing_by_value(response):
+    return {row["value"]: (row["standing"], row["counts"]) for row in response.context["update_rows"]}
+
+
+def test_pending_and_returned_updates_are_listed_as_such_and_do_not_count(client, staff, under_review):
+    client.force_login(staff)
+    response = client.get(reverse("tracker-pledge", args=[under_review["pledge"].pk]))
+    assert standing_by_value(response) == {
+        "45个": ("待审核", False),
+        "40个": ("已退回：附件与数值不符", False),
+        "25个": ("待审核", False),
+        "20个": ("计入（更正待审核）", True),
+    }
+    page = response.content.decode()
+    assert page.count('class="pending"') == 2 and page.count('class="superseded"') == 1
+
+
+def test_the_chart_plots_only_the_updates_that_count(client, staff, under_review):
+    client.force_login(staff)
+    chart = client.get(reverse("tracker-pledge", args=[under_review["pledge"].pk])).context["chart"]
+    assert [label for _, _, label in chart.dots] == ["2025-06-30: 20个"]
+
+
+def test_once_approved_a_correction_counts_and_the_original_reads_corrected(client, staff, under_review):
+    actions.do_review_update(under_review["correction"], acting_user=under_review["reviewer"], approve=True)
+    actions.do_review_update(under_review["september"], acting_user=under_review["reviewer"], approve=True)
+    client.force_login(staff)
+    response = client.get(reverse("tracker-pledge", args=[under_review["pledge"].pk]))
+    standing = standing_by_value(response)
+    assert standing["25个"][1] and standing["25个"][0].startswith("更正")
+    assert not standing["20个"][1] and standing["20个"][0].startswith("已于")
+    assert [label for _, _, label in response.context["chart"].dots] == ["2025-06-30: 25个", "2025-09-30: 45个"]
+
