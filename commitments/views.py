@@ -348,10 +348,10 @@ class HelpView(LoginRequiredMixin, TemplateView):
 @never_cache
 def health_view(request):
     """For monitoring: 200 while alerts can go out (ok or warning), 503 when something stops them.
-    Anyone gets each check's state; signed-in staff also get the details (errors may name hosts)."""
+    Anyone gets each check's state; administrators also get the details (errors may name hosts)."""
     checks = health.check_all()
     state = health.overall(checks)
-    show_details = request.user.is_authenticated and request.user.is_staff
+    show_details = access.is_administrator(request.user)
     body = {
         "status": state,
         "checks": {

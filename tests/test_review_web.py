@@ -110,3 +110,24 @@ def test_once_approved_a_correction_counts_and_the_original_reads_corrected(clie
     assert not standing["20个"][1] and standing["20个"][0].startswith("已于")
     assert [label for _, _, label in response.context["chart"].dots] == ["2025-06-30: 25个", "2025-09-30: 45个"]
 
+
+
+# --- 3. Health details are for administrators only ----------------------------------------------------
+
+
+@pytest.fixture
+def roles(district):
+    return {role: member(role, district) for role in ("reporter", "reviewer", "manager", "administrator")}
+
+
+@pytest.mark.parametrize("role", ["reporter", "reviewer", "manager", "administrator"])
+def test_health_details_and_the_admin_panel_are_for_administrators_only(client, roles, role, broker_url):
+    client.force_login(roles[role])
+    checks = client.get(reverse("tracker-health")).json()["checks"]
+    index = client.get(reverse("admin:index")).content.decode()
+    if role == "administrator":
+        assert all(check["detail"] for check in checks.values())
+        assert "系统运行状况" in index
+    else:
+        assert all(set(check) == {"state"} for check in checks.values())
+        assert "系统运行状况" not in index
