@@ -71,6 +71,35 @@ def reporting_badge(code: str, label: str) -> str:
     )
 
 
+# The cells of a pledge row, the same in the admin's list and on the managers' pages.
+def latest_cell(pledge) -> str:
+    """The latest reported value, with the period it is as of."""
+    if pledge.latest_value is None:
+        return "—"
+    return format_html("{}<br><small>{}</small>", amount(pledge.latest_value, pledge.unit), pledge.latest_as_of.isoformat())
+
+
+def expected_cell(pledge) -> str:
+    return amount(pledge.expected_now, pledge.unit)
+
+
+def status_cell(pledge) -> str:
+    """The status badge and, under it, why."""
+    return format_html(
+        '{}<div class="tracker-reason">{}</div>',
+        status_badge(pledge.target_status, pledge.get_target_status_display()),
+        pledge.status_reason_text,
+    )
+
+
+def reporting_cell(pledge) -> str:
+    """The reporting badge and, under it, when the next report is due."""
+    badge = reporting_badge(pledge.reporting_status, pledge.get_reporting_status_display())
+    if pledge.next_report_due is None:
+        return badge
+    return format_html('{}<div class="tracker-reason">{}</div>', badge, _("due %(date)s") % {"date": pledge.next_report_due.isoformat()})
+
+
 def update_value_text(update, pledge=None) -> str:
     """A progress update's value with its unit, or done / not done for a milestone."""
     pledge = pledge or update.pledge

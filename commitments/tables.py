@@ -45,15 +45,13 @@ class PledgeTable(tables.Table):
     value_target = render_target
 
     def render_latest(self, record):
-        if record.latest_as_of is None:
-            return "—"
-        return format_html('{}<br><small>{}</small>', display.amount(record.latest_value, record.unit), record.latest_as_of.isoformat())
+        return display.latest_cell(record)
 
     def value_latest(self, record):
         return display.number(record.latest_value) if record.latest_value is not None else ""
 
     def render_expected(self, record):
-        return display.amount(record.expected_now, record.unit)
+        return display.expected_cell(record)
 
     def value_expected(self, record):
         return display.number(record.expected_now) if record.expected_now is not None else ""
@@ -71,20 +69,13 @@ class PledgeTable(tables.Table):
         return display.percent(record.progress_ratio) if record.progress_ratio is not None else ""
 
     def render_status(self, record):
-        return format_html(
-            '{}<div class="reason">{}</div>',
-            display.status_badge(record.target_status, record.get_target_status_display()),
-            record.status_reason_text,
-        )
+        return display.status_cell(record)
 
     def value_status(self, record):
         return f"{record.get_target_status_display()}: {record.status_reason_text}"
 
     def render_reporting(self, record):
-        badge = display.reporting_badge(record.reporting_status, record.get_reporting_status_display())
-        if record.next_report_due:
-            return format_html('{}<div class="reason">{}</div>', badge, _("due %(date)s") % {"date": record.next_report_due.isoformat()})
-        return badge
+        return display.reporting_cell(record)
 
     def value_reporting(self, record):
         return record.get_reporting_status_display()

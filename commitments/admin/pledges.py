@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import access, actions, display
-from ..display import reporting_badge, status_badge, update_standing, update_value_text
+from ..display import status_badge, update_standing, update_value_text
 from ..models import Pledge, ProgressUpdate, StatusChange
 from ..numbers import NumberInput
 from ..resources import PledgeResource
@@ -200,28 +200,19 @@ class PledgeAdmin(ImportExportForUser, SimpleHistoryAdmin):
 
     @admin.display(description=_("latest"), ordering="latest_as_of")
     def latest_display(self, obj):
-        if obj.latest_value is None:
-            return "—"
-        return format_html("{} <small>({})</small>", display.amount(obj.latest_value, obj.unit), obj.latest_as_of.isoformat())
+        return display.latest_cell(obj)
 
     @admin.display(description=_("expected by now"), ordering="expected_now")
     def expected_display(self, obj):
-        return display.amount(obj.expected_now, obj.unit)
+        return display.expected_cell(obj)
 
     @admin.display(description=_("status and why"), ordering="target_status")
     def status_display(self, obj):
-        return format_html(
-            '{}<div class="tracker-reason">{}</div>',
-            status_badge(obj.target_status, obj.get_target_status_display()),
-            obj.status_reason_text,
-        )
+        return display.status_cell(obj)
 
     @admin.display(description=_("reporting"), ordering="next_report_due")
     def reporting_display(self, obj):
-        badge = reporting_badge(obj.reporting_status, obj.get_reporting_status_display())
-        if obj.next_report_due:
-            return format_html("{}<div class='tracker-reason'>{}</div>", badge, _("due %(date)s") % {"date": obj.next_report_due.isoformat()})
-        return badge
+        return display.reporting_cell(obj)
 
     @admin.display(description=_("current status"))
     def status_panel(self, obj):
