@@ -154,13 +154,6 @@ def do_queue_extraction(document) -> None:
     transaction.on_commit(lambda: tasks.enqueue_safely(tasks.extract_drafts, document_id))
 
 
-def do_extract_drafts(document) -> int:
-    """Temporary: the admin still extracts in the request until it queues the job (do_queue_extraction)."""
-    from .documents import extract_drafts
-
-    return extract_drafts(document.pk)["new"]
-
-
 COUNT_UNITS = {"个", "家", "项", "名", "件", "人", "户", "座", "所", "条", "次"}
 
 

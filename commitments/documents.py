@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .extraction import extract
-from .models import Organization, PledgeDraft, SourceDocument
+from .models import VALUE_LIMIT, Organization, PledgeDraft, SourceDocument
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
@@ -88,7 +88,8 @@ def extract_drafts(document_id: int) -> dict:
 @transaction.atomic
 def _store_drafts(document: SourceDocument) -> dict:
     year = document.issued_on.year if document.issued_on else timezone.localdate().year
-    found = extract(document.full_text, year)
+    # A number beyond what a pledge can hold is no target (and PostgreSQL would refuse the whole batch for it).
+    found = [draft for draft in extract(document.full_text, year) if _storable(draft)]
     kept = found[: settings.TRACKER_MAX_DRAFTS_PER_DOCUMENT]
     organizations = {}  # one lookup per owner named, not per draft
     for draft in kept:
@@ -108,6 +109,10 @@ def _store_drafts(document: SourceDocument) -> dict:
         ignore_conflicts=True,
     )
     return {"found": len(found), "kept": len(kept), "new": document.drafts.count() - before}
+
+
+def _storable(draft) -> bool:
+    return all(number is None or abs(number) <= VALUE_LIMIT for number in (draft.value, draft.low, draft.high))
 
 
 def _record(document: SourceDocument, *, state: str, message: str, finished_at, drafts: int | None = None) -> None:

@@ -203,10 +203,10 @@ class SourceDocument(models.Model):
     class Extraction(models.TextChoices):
         """Where the extractor stands on this document (it runs as a Celery job: documents.extract_drafts)."""
 
-        QUEUED = "queued", _("queued")
+        QUEUED = "queued", _("queued for extraction")
         RUNNING = "running", _("extracting")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        DONE = "done", _("extracted")
+        FAILED = "failed", _("extraction failed")
 
     # Blank until the document is first queued (e.g. documents loaded with the demo data).
     extraction_state = models.CharField(_("extraction"), max_length=10, choices=Extraction.choices, blank=True)

@@ -3,13 +3,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import access, actions
-from ..documents import decode_document
+from ..documents import read_document
 from ..models import PledgeDraft, SourceDocument
 from .common import FORM_FIELDS, URL_FIELDS
 
@@ -26,7 +28,7 @@ class SourceDocumentForm(forms.ModelForm):
         upload = cleaned.get("file")
         if upload and hasattr(upload, "read") and not cleaned.get("full_text"):
             try:
-                cleaned["full_text"] = decode_document(upload.read())
+                cleaned["full_text"] = read_document(upload)
             except ValueError as error:
                 self.add_error("file", str(error))
             upload.seek(0)
@@ -37,17 +39,42 @@ class SourceDocumentForm(forms.ModelForm):
 
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin):
-    """Adding or changing a document's text runs the extractor; its drafts wait under 待审核的目标任务草稿."""
+    """Adding or changing a document's text queues the extractor (a Celery job); its drafts then wait under
+    待审核的目标任务草稿, and the list shows how far it got."""
 
     form = SourceDocumentForm
     formfield_overrides = URL_FIELDS
-    list_display = ["title", "issuing_body", "issued_on", "draft_count"]
+    fields = ["title", "issuing_body", "issued_on", "url", "file", "extraction", "full_text"]
+    readonly_fields = ["extraction"]
+    list_display = ["title", "issuing_body", "issued_on", "extraction", "draft_count"]
     search_fields = ["title", "issuing_body", "full_text"]
     date_hierarchy = "issued_on"
     actions = ["extract_again"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(drafts_total=Count("drafts"))
+        # Count in a subquery and leave the text out: grouping by every column (full_text included, up to 10 MB a
+        # document) made the list run for minutes and lock SQLite.
+        drafts = PledgeDraft.objects.filter(document=OuterRef("pk")).order_by().values("document")
+        total = Subquery(drafts.annotate(total=Count("pk")).values("total"))
+        return super().get_queryset(request).defer("full_text").annotate(drafts_total=Coalesce(total, 0))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [name for name in fields if name != "extraction"]
+
+    @admin.display(description=_("extraction"), ordering="extraction_state")
+    def extraction(self, obj):
+        """Queued, extracting…, done with the drafts kept (and a warning when some were left out), or failed: why."""
+        if obj.extraction_state == SourceDocument.Extraction.DONE:
+            done = ngettext("done: %(count)d draft", "done: %(count)d drafts", obj.extraction_drafts) % {
+                "count": obj.extraction_drafts
+            }
+            return f"{done} ({obj.extraction_message})" if obj.extraction_message else done
+        if obj.extraction_state == SourceDocument.Extraction.FAILED:
+            return _("failed: %(reason)s") % {"reason": obj.extraction_message}
+        if obj.extraction_state == SourceDocument.Extraction.RUNNING:
+            return _("extracting…")
+        return obj.get_extraction_state_display() or "—"
 
     @admin.display(description=_("draft pledges"), ordering="drafts_total")
     def draft_count(self, obj):
@@ -57,19 +84,26 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "full_text" in form.changed_data or not change:
-            self._extract(request, obj)
+            actions.do_queue_extraction(obj)
+            self.message_user(
+                request,
+                _("The pledges of “%(title)s” are being extracted; the document list shows when its drafts are ready.")
+                % {"title": obj.title},
+            )
 
     @admin.action(description=_("Extract the pledges of the selected documents again"))
     def extract_again(self, request, queryset):
+        count = 0
         for document in queryset:
-            self._extract(request, document)
-
-    def _extract(self, request, document):
-        new = actions.do_extract_drafts(document)
-        url = reverse("admin:commitments_pledgedraft_changelist") + f"?document__id__exact={document.pk}"
+            actions.do_queue_extraction(document)
+            count += 1
         self.message_user(
             request,
-            format_html(_("{} new draft pledges found in “{}”: <a href=\"{}\">review them</a>."), new, document.title, url),
+            ngettext(
+                "Extraction queued for %(count)d document; the list shows when it is done.",
+                "Extraction queued for %(count)d documents; the list shows when they are done.",
+                count,
+            ) % {"count": count},
         )
 
 

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='sourcedocument',
             name='extraction_state',
-            field=models.CharField(blank=True, choices=[('queued', 'queued'), ('running', 'extracting'), ('done', 'done'), ('failed', 'failed')], max_length=10, verbose_name='extraction'),
+            field=models.CharField(blank=True, choices=[('queued', 'queued for extraction'), ('running', 'extracting'), ('done', 'extracted'), ('failed', 'extraction failed')], max_length=10, verbose_name='extraction'),
         ),
         migrations.RunPython(mark_earlier_extractions_done, migrations.RunPython.noop),
     ]
