@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Organization, Pledge, ProgressUpdate
+from .models import Membership, Organization, Pledge, ProgressUpdate, SourceDocument
 
 Role = Membership.Role
 SEES = {Role.REPORTER, Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR}
@@ -70,6 +70,26 @@ def organizations_for(user) -> QuerySet:
 
 def can_see(user, pledge: Pledge) -> bool:
     return pledges_for(user).filter(pk=pledge.pk).exists()
+
+
+def documents_for(user) -> QuerySet:
+    """The source documents `user` may open: all for an administrator, else those with a pledge they may see."""
+    if is_administrator(user):
+        return SourceDocument.objects.all()
+    return SourceDocument.objects.filter(pk__in=pledges_for(user).values("source_document"))
+
+
+def can_see_document(user, document: SourceDocument) -> bool:
+    return documents_for(user).filter(pk=document.pk).exists()
+
+
+def can_open_file(user, name: str) -> bool:
+    """An uploaded file, by its stored name: an evidence file goes to whoever may see its pledge, a document's file to
+    whoever may open the document. A name no row refers to is open to no one."""
+    if not name:  # rows without a file store ""
+        return False
+    evidence = ProgressUpdate.objects.filter(evidence_file=name, pledge__in=pledges_for(user))
+    return evidence.exists() or documents_for(user).filter(file=name).exists()
 
 
 def can_report(user, pledge: Pledge) -> bool:

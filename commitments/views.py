@@ -1,13 +1,18 @@
 """Pages for managers: the status table, the summary, one pledge, one organization, one source document."""
 
+import mimetypes
+import posixpath
 from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +28,7 @@ from django_tables2.export.views import ExportMixin
 
 from . import access, charts, display, health
 from .display import update_counts, update_standing, update_value_text
+from .exports import SpreadsheetSafeTableExport
 from .filters import PledgeFilter
 from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument, StatusChange
 from .status import SEVERITY, ReportingStatus, TargetStatus
@@ -64,7 +70,8 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     filterset_class = PledgeFilter
     template_name = "commitments/pledge_list.html"
     table_pagination = bounded_pages(25)
-    export_formats = ["csv", "xlsx"]
+    export_class = SpreadsheetSafeTableExport  # CSV and XLSX only; formulas written as text
+    export_formats = SpreadsheetSafeTableExport.OFFERED
     export_name = "pledges"
 
     def get_queryset(self):
@@ -266,9 +273,7 @@ class SourceDocumentDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "document"
 
     def get_queryset(self):
-        if access.is_administrator(self.request.user):
-            return SourceDocument.objects.all()
-        return SourceDocument.objects.filter(pledges__in=access.pledges_for(self.request.user)).distinct()
+        return access.documents_for(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -359,3 +364,30 @@ def health_view(request):
         },
     }
     return JsonResponse(body, status=503 if state == health.FAILING else 200, json_dumps_params={"ensure_ascii": False})
+
+
+# Shown in the browser; anything else is downloaded (an HTML or SVG upload must not run as a page of this site).
+INLINE_FILE_TYPES = {"text/plain", "image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@login_required
+def media_file(request, name):
+    """An uploaded file (evidence, a source document's file) for whoever may see what it belongs to.
+    Unknown and not-allowed names both answer 404, so the answer does not tell whether a file exists."""
+    if name != posixpath.normpath(name) or name.startswith(("/", "../")) or "\\" in name:
+        raise Http404  # only names exactly as the storage writes them; the row lookup below then finds nothing else
+    if not access.can_open_file(request.user, name):
+        raise Http404
+    try:
+        stored = default_storage.open(name)
+    except (OSError, SuspiciousFileOperation):
+        raise Http404 from None
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(
+        stored, as_attachment=content_type not in INLINE_FILE_TYPES, filename=posixpath.basename(name),
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Opened on its own, a file gets no scripts, forms or plugins, whatever it contains.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    return response

@@ -131,3 +131,79 @@ def test_health_details_and_the_admin_panel_are_for_administrators_only(client, 
     else:
         assert all(set(check) == {"state"} for check in checks.values())
         assert "系统运行状况" not in index
+
+
+# --- 4. Uploaded files are served to those who may see what they belong to ------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def uploads(media, city, district):
+    """Evidence of a 通州区 pledge (an image, a PDF, an HTML page) and a source document's file; 如皋市 is elsewhere."""
+    from django.core.files.base import ContentFile
+
+    from tests.factories import ProgressUpdateFactory, SourceDocumentFactory
+
+    elsewhere = OrganizationFactory(name="如皋市", level="city")
+    document = SourceDocumentFactory(title="通州区2025年目标")
+    own = PledgeFactory(lead_organization=district, source_document=document)
+    other = PledgeFactory(lead_organization=elsewhere, metric="外地指标")
+    files = {}
+    for key, pledge, name, content in [
+        ("image", own, "照片.png", b"\x89PNG\r\n\x1a\n"),
+        ("pdf", own, "证明.pdf", b"%PDF-1.4"),
+        ("html", own, "page.html", b"<script>alert(1)</script>"),
+        ("other", other, "外地.txt", b"elsewhere"),
+    ]:
+        files[key] = ProgressUpdateFactory(pledge=pledge, evidence_file=ContentFile(content, name=name)).evidence_file
+    document.file.save("报告.docx", ContentFile(b"PK"))
+    files["document"] = document.file
+    unowned = SourceDocumentFactory(title="尚无目标的文件", file=ContentFile(b"no pledges yet", name="新文件.txt"))
+    files["unowned_document"] = unowned.file
+    return files
+
+
+def fetch(client, stored):
+    return client.get(stored.url)
+
+
+def test_a_user_gets_the_files_of_what_they_may_see(client, district, uploads):
+    client.force_login(member("manager", district))
+    image = fetch(client, uploads["image"])
+    assert image.status_code == 200 and b"".join(image.streaming_content) == b"\x89PNG\r\n\x1a\n"
+    assert image["Content-Type"] == "image/png" and image["Content-Disposition"].startswith("inline")
+    assert image["X-Content-Type-Options"] == "nosniff"
+    for key in ("pdf", "html", "document"):
+        response = fetch(client, uploads[key])
+        assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment"), key
+
+
+def test_files_of_what_a_user_may_not_see_answer_404_like_unknown_names(client, district, uploads):
+    client.force_login(member("reporter", district))
+    for key in ("other", "unowned_document"):
+        assert fetch(client, uploads[key]).status_code == 404, key
+    missing = fetch(client, uploads["image"]).wsgi_request.path.replace("照片", "没有")
+    assert client.get(missing).status_code == 404
+
+
+def test_an_administrator_gets_every_file(client, district, uploads):
+    client.force_login(member("administrator", district))
+    assert all(fetch(client, stored).status_code == 200 for stored in uploads.values())
+
+
+def test_no_path_leaves_the_media_folder(client, staff, media, uploads):
+    (media.parent / "secret.txt").write_text("outside")
+    client.force_login(staff)
+    for path in ("/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/evidence/../../secret.txt",
+                 "/media/..%5csecret.txt", "/media//etc/passwd", "/media/"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_file_needs_a_login(client, uploads):
+    response = fetch(client, uploads["image"])
+    assert response.status_code == 302 and reverse("tracker-login") in response["Location"]

@@ -1,12 +1,13 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from commitments.views import media_file
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Uploaded files, each only to those who may see what it belongs to (in production too, not only with DEBUG).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media_file, name="tracker-media"),
     path("", include("commitments.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
