@@ -2,6 +2,7 @@
 
 import gzip
 import io
+import random
 import shutil
 import tarfile
 from datetime import date
@@ -10,7 +11,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, ManagementUtility, call_command
 
 from commitments import health, jobs
 from commitments.models import AlertProfile, Membership, Organization, ProgressUpdate, SourceDocument
@@ -96,16 +97,113 @@ def test_a_backup_made_before_files_were_included_still_restores(tmp_path, staff
     assert every_table() == before
 
 
-def test_an_archive_whose_files_point_outside_the_media_folder_is_refused_whole(tmp_path, staff, media):
-    call_command("load_seeds", verbosity=0)
-    before = every_table()
-    hostile = tmp_path / "hostile.tar.gz"
-    with tarfile.open(hostile, "w:gz") as archive:
-        for name, content in (("data.json", b"[]"), ("media/../../escaped.txt", b"x")):
+def write_archive(path, members):
+    """A .tar.gz holding (name, content) members exactly as given, the way a hand-made or hostile archive would."""
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in members:
             info = tarfile.TarInfo(name)
             info.size = len(content)
             archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+def restore_on_the_command_line(path, capsys):
+    """Run restore as `make restore` does; its exit status and what it wrote to stderr."""
+    with pytest.raises(SystemExit) as exit:
+        ManagementUtility(["manage.py", "restore", str(path), "--yes", "--skip-checks"]).execute()
+    return exit.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("member", ["media/../../escaped.txt", "media/..\\..\\escaped.txt", "media/C:/escaped.txt"])
+def test_an_archive_whose_files_point_outside_the_media_folder_is_refused_whole(tmp_path, staff, media, member):
+    ProgressUpdateFactory()
+    before = every_table()
+    hostile = write_archive(tmp_path / "hostile.tar.gz", [("data.json", b"[]"), (member, b"x")])
     with pytest.raises(CommandError, match="points outside the media folder"):
         call_command("restore", str(hostile), yes=True, verbosity=0)
     assert every_table() == before
-    assert not (tmp_path / "escaped.txt").exists()
+    assert not list(tmp_path.rglob("*escaped.txt"))
+
+
+def test_an_archive_with_a_link_or_an_unexpected_entry_is_refused_whole(tmp_path, staff, media):
+    ProgressUpdateFactory()
+    before = every_table()
+    linked = tmp_path / "linked.tar.gz"
+    with tarfile.open(linked, "w:gz") as archive:
+        rows = tarfile.TarInfo("data.json")
+        rows.size = 2
+        archive.addfile(rows, io.BytesIO(b"[]"))
+        link = tarfile.TarInfo("media/passwd")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        archive.addfile(link)
+    with pytest.raises(CommandError, match="'media/passwd' is a link or a device"):
+        call_command("restore", str(linked), yes=True, verbosity=0)
+    extra = write_archive(tmp_path / "extra.tar.gz", [("data.json", b"[]"), ("settings.py", b"DEBUG = True")])
+    with pytest.raises(CommandError, match="'settings.py' is neither data.json nor a file under media/"):
+        call_command("restore", str(extra), yes=True, verbosity=0)
+    assert every_table() == before
+
+
+def truncated(backup, path):
+    path.write_bytes(backup.read_bytes()[: backup.stat().st_size // 2])
+
+
+def damaged(backup, path):
+    content = bytearray(backup.read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    path.write_bytes(bytes(content))
+
+
+def garbage(backup, path):
+    path.write_bytes(random.Random(13).randbytes(4096))
+
+
+def empty(backup, path):
+    path.write_bytes(b"")
+
+
+def rows_of_an_unknown_model(backup, path):
+    write_archive(path, [("data.json", b'[{"model": "elsewhere.secret", "pk": 1, "fields": {}}]')])
+
+
+@pytest.mark.parametrize(
+    "spoil, why",
+    [
+        (truncated, "the file is cut short or damaged"),
+        (damaged, "the file is cut short or damaged"),
+        (garbage, "it is neither a backup archive nor the rows of an older backup"),
+        (empty, "the file is empty"),
+        (rows_of_an_unknown_model, "a row does not fit this database"),
+    ],
+)
+def test_a_file_that_is_not_a_whole_backup_is_refused_in_one_line_and_changes_nothing(
+    tmp_path, staff, media, capsys, spoil, why
+):
+    ProgressUpdateFactory.create_batch(20, evidence_file=SimpleUploadedFile("统计表.xlsx", b"PK\x03\x04 evidence"))
+    backup = tmp_path / "backup.tar.gz"
+    call_command("backup", output=str(backup), verbosity=0)
+    before = every_table()
+    spoiled = tmp_path / "spoiled.tar.gz"
+    spoil(backup, spoiled)
+
+    status, stderr = restore_on_the_command_line(spoiled, capsys)
+    assert status != 0
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert f"{spoiled} is not a backup made by `make backup` ({why}" in stderr
+    assert every_table() == before
+
+
+def test_a_backup_leaves_out_a_file_its_restore_would_refuse_instead_of_becoming_unrestorable(
+    tmp_path, staff, media, capsys
+):
+    update = ProgressUpdateFactory(evidence_file=SimpleUploadedFile("统计表.xlsx", b"PK\x03\x04 evidence"))
+    (media / "evidence" / "C:统计表.xlsx").write_bytes(b"odd name")  # say, copied in by hand from another system
+    ProgressUpdate.objects.filter(pk=update.pk).update(evidence_file="evidence/C:统计表.xlsx")
+    before = every_table()
+
+    backup = tmp_path / "backup.tar.gz"
+    call_command("backup", output=str(backup))
+    assert "'evidence/C:统计表.xlsx' is referenced by a row but is not a plain path" in capsys.readouterr().err
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore", str(backup), yes=True, verbosity=0)
+    assert every_table() == before

@@ -41,6 +41,13 @@ def models_in_order():
     return [model for model in apps.get_models() if not model._meta.proxy and model._meta.managed]
 
 
+def is_plain_media_name(name: str) -> bool:
+    """Whether a stored file's name is a plain path inside the media folder: "/" between parts, no empty, "." or
+    ".." part, no backslash or colon (another system's separator or drive letter). Restore refuses an archive
+    holding any other name, so backup leaves such a file out rather than write an archive that cannot be restored."""
+    return "\\" not in name and ":" not in name and all(part not in ("", ".", "..") for part in name.split("/"))
+
+
 def referenced_files() -> list[str]:
     """The names of the stored files that rows refer to (history rows included), each once."""
     names = set()
@@ -64,19 +71,25 @@ class Command(BaseCommand):
         for model in models_in_order():
             records += serializers.serialize("python", model._default_manager.order_by("pk"))
         data = json.dumps(records, default=exact, ensure_ascii=False).encode("utf-8")
-        names, missing = referenced_files(), []
+        names, missing, refused = referenced_files(), [], []
         with tarfile.open(path, "w:gz") as archive:
             add_member(archive, DATA_MEMBER, data)
             for name in names:
+                if not is_plain_media_name(name):
+                    refused.append(name)
+                    continue
                 if not default_storage.exists(name):
                     missing.append(name)
                     continue
                 with default_storage.open(name, "rb") as stored:
                     add_member(archive, MEDIA_PREFIX + name, stored.read())
-        files = len(names) - len(missing)
+        files = len(names) - len(missing) - len(refused)
         self.stdout.write(f"Backup of {len(records)} rows and {files} files written to {path} ({path.stat().st_size // 1024} KB)")
         for name in missing:
             self.stderr.write(f"warning: {name} is referenced by a row but missing from the media folder")
+        for name in refused:
+            self.stderr.write(f"warning: {name!r} is referenced by a row but is not a plain path in the media folder: "
+                              "left out (restore would refuse it)")
 
 
 def add_member(archive: tarfile.TarFile, name: str, content: bytes) -> None:
