@@ -91,6 +91,7 @@ def upload(admin_client, content: bytes):
     ids=["binary", "over 10 MB", "undecodable"],
 )
 def test_a_bad_document_upload_is_refused_with_the_file_field_named(admin_client, content, problem):
+    admin_client.cookies.load({"django_language": "en"})  # the problems are checked in English words
     response = upload(admin_client, content)
     assert response.status_code == 200
     assert problem in " ".join(response.context["adminform"].form.errors["file"])
