@@ -38,6 +38,12 @@ def _roles(user) -> dict[str, list[str]]:
     return cached
 
 
+def has_a_role(user) -> bool:
+    """An administrator, or a member with a role somewhere: they open the tracker's admin pages (which rows, the
+    functions below decide)."""
+    return is_administrator(user) or bool(paths(user))
+
+
 def paths(user, roles=SEES) -> list[str]:
     found = _roles(user)
     return [path for role in roles for path in found.get(role, [])]

@@ -9,7 +9,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .. import access
 from ..models import IMMEDIATE_KINDS, AlertKind, AlertProfile, Category, Membership, Organization
+from .common import HistoryForReading, PermissionsByRole
 
 
 class AlertProfileForm(forms.ModelForm):
@@ -40,7 +42,7 @@ class AlertProfileInline(admin.StackedInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
+class OrganizationAdmin(PermissionsByRole, HistoryForReading, SimpleHistoryAdmin):
     list_display = ["tree_name", "short_name", "level", "contact_emails", "head", "pledge_count"]
     list_filter = ["level"]
     search_fields = ["name", "short_name"]
@@ -50,7 +52,8 @@ class OrganizationAdmin(SimpleHistoryAdmin):
     inlines = [MembershipInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("head").annotate(pledge_total=Count("led_pledges"))
+        visible = super().get_queryset(request).filter(pk__in=access.organizations_for(request.user).values("pk"))
+        return visible.select_related("head").annotate(pledge_total=Count("led_pledges"))
 
     @admin.display(description=_("name"), ordering="tree_path")
     def tree_name(self, obj):
@@ -63,7 +66,7 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(PermissionsByRole, admin.ModelAdmin):
     list_display = ["name", "order"]
     list_editable = ["order"]
     search_fields = ["name"]

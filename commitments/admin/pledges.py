@@ -14,7 +14,7 @@ from ..models import Pledge, ProgressUpdate, StatusChange
 from ..numbers import NumberInput
 from ..resources import PledgeResource
 from ..status import Kind, TargetStatus
-from .common import FORM_FIELDS, ImportExportForUser, OrganizationSubtreeFilter
+from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, OrganizationSubtreeFilter, VisibleDocumentFilter
 
 
 class ProgressUpdateInline(admin.TabularInline):
@@ -149,7 +149,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ImportExportForUser, SimpleHistoryAdmin):
+class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
     list_display = [
         "metric",
         "owner",
@@ -168,7 +168,7 @@ class PledgeAdmin(ImportExportForUser, SimpleHistoryAdmin):
         "category",
         ("deadline", admin.DateFieldListFilter),
         "kind",
-        "source_document",
+        ("source_document", VisibleDocumentFilter),
     ]
     search_fields = ["metric", "source_sentence", "lead_organization__name", "lead_organization__short_name", "notes"]
     list_select_related = ["lead_organization"]
@@ -236,7 +236,7 @@ class PledgeAdmin(ImportExportForUser, SimpleHistoryAdmin):
         return access.pledges_for(request.user, super().get_queryset(request))
 
     def has_module_permission(self, request):
-        return access.is_administrator(request.user) or bool(access.paths(request.user))
+        return access.has_a_role(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request) and (obj is None or access.can_see(request.user, obj))

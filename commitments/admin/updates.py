@@ -10,7 +10,7 @@ from ..display import update_value_text
 from ..models import ProgressUpdate
 from ..numbers import NumberInput
 from ..resources import ProgressUpdateResource
-from .common import FORM_FIELDS, ImportExportForUser
+from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, VisibleOrganizationFilter
 
 
 class ProgressUpdateForm(forms.ModelForm):
@@ -41,7 +41,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(ImportExportForUser, SimpleHistoryAdmin):
+class ProgressUpdateAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
     """Quick entry of one update, the append-only log, and the reviewers' queue (filter: awaiting approval)."""
 
     form = ProgressUpdateForm
@@ -52,7 +52,7 @@ class ProgressUpdateAdmin(ImportExportForUser, SimpleHistoryAdmin):
         return self.has_add_permission(request)
 
     list_display = ["pledge", "as_of", "value_display", "note", "reporter", "created_at", "review_state", "superseded"]
-    list_filter = ["review_state", ("as_of", admin.DateFieldListFilter), "pledge__lead_organization"]
+    list_filter = ["review_state", ("as_of", admin.DateFieldListFilter), ("pledge__lead_organization", VisibleOrganizationFilter)]
     search_fields = ["pledge__metric", "note"]
     list_select_related = ["pledge", "reporter", "superseded_by"]
     autocomplete_fields = ["pledge"]
@@ -87,7 +87,7 @@ class ProgressUpdateAdmin(ImportExportForUser, SimpleHistoryAdmin):
         return super().get_queryset(request).filter(pledge__in=access.pledges_for(request.user))
 
     def has_module_permission(self, request):
-        return access.is_administrator(request.user) or bool(access.paths(request.user))
+        return access.has_a_role(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request) and (obj is None or access.can_see(request.user, obj.pledge))
