@@ -118,3 +118,18 @@ def needs_approval(pledge: Pledge) -> bool:
     org = pledge.lead_organization
     ids = [org.pk, *org.ancestor_ids()]
     return Organization.objects.filter(pk__in=ids, requires_approval=True).exists()
+
+
+def pledges_to_report_on(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The pledges `user` may record progress on: the ones can_report says yes to."""
+    return pledges_for(user, queryset, roles={Role.REPORTER, Role.ADMINISTRATOR})
+
+
+def updates_for(user) -> QuerySet:
+    """The progress updates `user` may see: those of the pledges they see."""
+    return ProgressUpdate.objects.filter(pledge__in=pledges_for(user))
+
+
+def updates_to_correct(user) -> QuerySet:
+    """The progress updates `user` may correct with a new update: those of the pledges they report on."""
+    return ProgressUpdate.objects.filter(pledge__in=pledges_to_report_on(user))

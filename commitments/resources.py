@@ -2,13 +2,51 @@
 
 Imports are previewed first (a dry run), report errors by row and column, and commit all rows or none.
 Exporting and importing the same file back changes nothing (unchanged rows are skipped).
+A row is checked by what its cells resolve to, never by their text: a pledge id is looked up only among the pledges
+the importing user may report on, so that " 7", "+7" or 7.0 cannot reach another organization's pledge.
 """
 
+import re
+import unicodedata
+from collections import OrderedDict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from . import access, actions
+from .exports import from_spreadsheet, spreadsheet_safe
 from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument
 from .numbers import normalise_number_text
+
+# Dates outside these are typing mistakes (0001-01-01, 9999-12-31), not plans.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2200, 12, 31)
+# How Chinese offices write a date in a spreadsheet (Excel saves 2025/9/30 in a CSV).
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+YES_WORDS = {"1", "true", "t", "yes", "y", "是", "对", "√"}
+NO_WORDS = {"0", "false", "f", "no", "n", "否", "错", "×"}
+LARGEST_ID = 2**63 - 1  # what every database stores as an id
+
+
+def listed(names) -> str:
+    """“a”、“b” in Chinese, “a”, “b” in English."""
+    return str(_(", ")).join(f"“{name}”" for name in names)
+
+
+def whole_number(value) -> int | None:
+    """An id cell, however a spreadsheet wrote it (" 7", "+7", "７", 7.0): a whole number from 1 up, or None when empty."""
+    if value is None or isinstance(value, str) and not value.strip():
+        return None
+    try:
+        number = Decimal(normalise_number_text(str(value)))
+    except ArithmeticError:
+        number = None
+    if isinstance(value, bool) or number is None or not number.is_finite() or number != number.to_integral_value() \
+            or not 1 <= number <= LARGEST_ID:
+        raise ValueError(_("“%(value)s” is not an id (a whole number from 1 up)") % {"value": value})
+    return int(number)
 
 
 class NumberWidget(widgets.DecimalWidget):
@@ -18,44 +56,259 @@ class NumberWidget(widgets.DecimalWidget):
         if isinstance(value, str):
             value = normalise_number_text(value)
         try:
-            return super().clean(value, row, **kwargs)
+            number = super().clean(value, row, **kwargs)
         except (ArithmeticError, ValueError):
-            raise ValueError(f"“{value}” is not a number")
+            number = Decimal("NaN")
+        if number is not None and not number.is_finite():
+            raise ValueError(_("“%(value)s” is not a number") % {"value": value})
+        return number
+
+
+class IdWidget(widgets.IntegerWidget):
+    """The id column: empty for a new row, else the id of a stored one (see ResourceForUser.get_or_init_instance)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return whole_number(value)
+
+
+class DateWidget(widgets.DateWidget):
+    """A date as a Chinese office writes it, between 1900 and 2200, or an error saying how to write it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.formats = DATE_FORMATS
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime):  # an XLSX date cell
+            value = value.date()
+        if isinstance(value, str):
+            value = value.strip()
+        try:
+            day = super().clean(value, row, **kwargs)
+        except (TypeError, ValueError):
+            raise ValueError(_("“%(value)s” is not a date (write it as 2025-09-30)") % {"value": value})
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValueError(_("%(date)s is not between the years 1900 and 2200") % {"date": day.isoformat()})
+        return day
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    """Yes or no in clear words (是/否, yes/no, true/false, y/n, 1/0); anything else is an error, never a silent no."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float, Decimal)) and value in (0, 1):
+            return value == 1
+        word = unicodedata.normalize("NFKC", str(value)).strip().lower()
+        if not word:
+            return None
+        if word in YES_WORDS:
+            return True
+        if word in NO_WORDS:
+            return False
+        raise ValueError(_("“%(value)s” is neither yes nor no (write 是 or 否)") % {"value": value})
+
+
+class TextWidget(widgets.CharWidget):
+    """A text; an empty spreadsheet cell is an empty text, not NULL."""
 
 
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
     """Looks a related row up by name; an unknown name is an error of that column, not of the whole row."""
 
     def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
-            raise ValueError(f"no {self.model._meta.verbose_name} “{value}”")
+            raise ValueError(_("no %(thing)s “%(value)s”") % {"thing": self.model._meta.verbose_name, "value": value})
         except self.model.MultipleObjectsReturned:
-            raise ValueError(f"more than one {self.model._meta.verbose_name} “{value}”")
+            raise ValueError(_("more than one %(thing)s “%(value)s”") % {"thing": self.model._meta.verbose_name, "value": value})
+
+
+class ReachableWidget(NamedForeignKeyWidget):
+    """A related row by its id, looked up only among `reachable(user)`, the rows the importing user may act on. One out
+    of reach gets the same error as one that does not exist: a file cannot probe what is stored elsewhere."""
+
+    def __init__(self, model, reachable):
+        super().__init__(model, "pk")
+        self.reachable = reachable
+        self.user = None  # set by ResourceForUser for each import
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return self.reachable(self.user)
+
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(whole_number(value), row, **kwargs)
+
+
+class NamesWidget(widgets.ManyToManyWidget):
+    """Several related rows by name, separated by ；or ; (export writes ；). Every name must exist."""
+
+    SEPARATORS = re.compile(r"[；;]")
+
+    def clean(self, value, row=None, **kwargs):
+        names = [name.strip() for name in self.SEPARATORS.split(str(value or "")) if name.strip()]
+        found = self.model.objects.filter(**{f"{self.field}__in": names})
+        known = set(found.values_list(self.field, flat=True))
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(_("no %(things)s named %(names)s") % {"things": self.model._meta.verbose_name_plural, "names": listed(unknown)})
+        return found
 
 
 def widget_for(field, default):
-    """Numbers get a clear error; texts read an empty spreadsheet cell as an empty text, not NULL."""
-    kind = field.get_internal_type()
-    if kind == "DecimalField":
-        return NumberWidget
-    if kind in ("CharField", "TextField", "URLField", "EmailField"):
-        return widgets.CharWidget
-    return None
+    """Widgets that read a cell as a person means it and say in words what is wrong with it."""
+    return {
+        "DecimalField": NumberWidget, "AutoField": IdWidget, "BigAutoField": IdWidget, "DateField": DateWidget,
+        "BooleanField": YesNoWidget, "CharField": TextWidget, "TextField": TextWidget, "URLField": TextWidget,
+        "EmailField": TextWidget,
+    }.get(field.get_internal_type())
 
 
 class ResourceForUser(resources.ModelResource):
-    """A resource that knows who imports, for row-level permission checks."""
+    """A resource that knows who imports, for the rows they may reach, and that checks a file as a whole: its columns,
+    and rows that repeat an earlier one."""
+
+    # The columns a file needs when it adds rows (a tuple of alternatives each); a file of stored rows needs only "id".
+    columns_for_new_rows = ()
+    # Columns whose value may stand on one row of a file only.
+    unique_in_file = ("id",)
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
         self.touched_pledges = set()
+        self.earlier_rows = {}
+        for field in self.fields.values():  # each resource has its own copy of the fields and their widgets
+            if isinstance(field.widget, ReachableWidget):
+                field.widget.user = user
 
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):
         return widget_for(f, default) or super().widget_from_django_field(f, default)
+
+    def export_field(self, field, instance, **kwargs):
+        return spreadsheet_safe(super().export_field(field, instance, **kwargs))
+
+    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        self.earlier_rows = {}
+        if dataset.headers:
+            dataset.headers = [str(column).strip() if column is not None else "" for column in dataset.headers]
+        problem = self.column_problem(dataset)
+        if problem is None:
+            return super().import_data_inner(dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs)
+        # Rows under wrong columns would all show as "skipped": say what is wrong instead, and read no row.
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        self.handle_import_error(result, ValueError(problem), raise_errors)
+        return result
+
+    def column_problem(self, dataset) -> str | None:
+        """What is wrong with the file's columns, in words (unknown, given twice, or missing), or None."""
+        columns = [column for column in dataset.headers or [] if column]
+        known = [field.column_name for field in self.fields.values()]
+        unknown = [column for column in columns if column not in known]
+        repeated = sorted({column for column in columns if columns.count(column) > 1})
+        adds_rows = "id" not in columns or any(cell is None or not str(cell).strip() for cell in dataset["id"])
+        missing = [
+            _(" or ").join(listed([name]) for name in alternatives)
+            for alternatives in (self.columns_for_new_rows if adds_rows else ())
+            if not any(name in columns for name in alternatives)
+        ]
+        problems = []
+        if unknown:
+            problems.append(_("unknown columns: %(columns)s") % {"columns": listed(unknown)})
+        if repeated:
+            problems.append(_("columns given twice: %(columns)s") % {"columns": listed(repeated)})
+        if missing:
+            problems.append(_("missing columns: %(columns)s") % {"columns": str(_(", ")).join(missing)})
+        if not problems:
+            return None
+        return _("The file's columns do not fit: %(problems)s. The columns are: %(columns)s.") % {
+            "problems": _("; ").join(problems), "columns": ", ".join(known),
+        }
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # A cell written out with a protecting apostrophe (see exports.spreadsheet_safe) reads back as it was.
+        row = OrderedDict((column, from_spreadsheet(value)) for column, value in row.items())
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def get_or_init_instance(self, instance_loader, row):
+        """The stored row the id names (among those the user may see), or a new one when the id is empty. An id that
+        names no such row is refused: it would add a row with that id, and one out of reach must read as missing."""
+        try:
+            instance, new = super().get_or_init_instance(instance_loader, row)
+        except ValueError as error:  # the id cell is not an id
+            raise ValidationError({"id": str(error)})
+        if new and whole_number(row.get("id")) is not None:
+            raise ValidationError({"id": _("no %(thing)s with the id %(id)s (leave the id empty to add one)") % {
+                "thing": self._meta.model._meta.verbose_name, "id": whole_number(row["id"])}})
+        return instance, new
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self.get_import_fields():  # many-to-many cells are otherwise read only after saving
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = [str(error)]
+        for column, message in self.repeats_of_earlier_rows(instance, row, kwargs.get("row_number")):
+            errors.setdefault(column, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+    def repeats_of_earlier_rows(self, instance, row, number):
+        """[(column, message)] when this row repeats an earlier row of the file: the same value in a column of
+        unique_in_file (such as the id), or, for a new row, the same values throughout."""
+        claims = []
+        for name in self.unique_in_file:
+            value = self.fields[name].get_value(instance) if name in self.fields else None
+            if value is not None:
+                claims.append((name, getattr(value, "pk", value), name))
+        if instance.pk is None:
+            claims.append((NON_FIELD_ERRORS, self.row_values(instance, row), NON_FIELD_ERRORS))
+        repeats = []
+        for kind, key, column in claims:
+            first = self.earlier_rows.setdefault((kind, key), number)
+            if first == number:
+                continue
+            if column == NON_FIELD_ERRORS:
+                repeats.append((column, _("row %(row)s repeats row %(first)s") % {"row": number, "first": first}))
+            else:
+                repeats.append((column, _("row %(row)s has the same %(column)s as row %(first)s") % {
+                    "row": number, "column": column, "first": first}))
+        return repeats
+
+    def row_values(self, instance, row) -> tuple:
+        """What a new row would store, to compare rows: "32" and "32.0" are the same value."""
+        values = []
+        for field in self.get_import_fields():
+            if field.readonly or field.column_name not in row:
+                continue
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                values.append(str(row[field.column_name] or "").strip())
+            else:
+                value = field.get_value(instance)
+                values.append(getattr(value, "pk", value))
+        return tuple(values)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # One message per refused cell: the model's own check of a cell that could not be read adds only noise
+        # ("enter the value" under a value that was not a number).
+        refused = {column: list(messages) for column, messages in (import_validation_errors or {}).items()}
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)  # extends those lists
+        except ValidationError as error:
+            raise ValidationError({column: refused.get(column, messages) for column, messages in error.error_dict.items()})
 
 
 def import_all_or_nothing(resource_class, dataset, user):
@@ -71,7 +324,7 @@ class PledgeResource(ResourceForUser):
         attribute="lead_organization", column_name="lead_organization", widget=NamedForeignKeyWidget(Organization, "name")
     )
     co_owners = fields.Field(
-        attribute="co_owners", column_name="co_owners", widget=widgets.ManyToManyWidget(Organization, separator="；", field="name")
+        attribute="co_owners", column_name="co_owners", widget=NamesWidget(Organization, separator="；", field="name")
     )
     category = fields.Field(attribute="category", column_name="category", widget=NamedForeignKeyWidget(Category, "name"))
     source_document = fields.Field(
@@ -92,10 +345,14 @@ class PledgeResource(ResourceForUser):
         clean_model_instances = True  # the model's own validation, with the field named
         use_transactions = True
 
+    columns_for_new_rows = (("metric",), ("start_date",), ("deadline",), ("lead_organization",))
+
+    def get_queryset(self):
+        return access.pledges_for(self.user)
 
     def before_import_row(self, row, **kwargs):
         if not access.can_edit_pledges(self.user):
-            raise ValueError("only administrators import pledges")
+            raise ValueError(_("Only administrators import pledges."))
 
     def after_save_instance(self, instance, row, **kwargs):
         if not kwargs.get("dry_run"):
@@ -110,13 +367,16 @@ class PledgeResource(ResourceForUser):
 class ProgressUpdateResource(ResourceForUser):
     """Updates are appended, never changed: a row naming an existing update must match it exactly."""
 
-    pledge = fields.Field(attribute="pledge", column_name="pledge", widget=NamedForeignKeyWidget(Pledge, "pk"))
+    # Looked up among the pledges the importing user may report on, and the updates of those: a pledge or update out
+    # of reach reads as missing, however its id is written.
+    pledge = fields.Field(attribute="pledge", column_name="pledge", widget=ReachableWidget(Pledge, access.pledges_to_report_on))
     metric = fields.Field(attribute="pledge__metric", column_name="metric", readonly=True)
     supersedes = fields.Field(
-        attribute="supersedes", column_name="supersedes", widget=NamedForeignKeyWidget(ProgressUpdate, "pk")
+        attribute="supersedes", column_name="supersedes", widget=ReachableWidget(ProgressUpdate, access.updates_to_correct)
     )
     reporter = fields.Field(attribute="reporter__username", column_name="reporter", readonly=True)
     review_state = fields.Field(attribute="review_state", column_name="review_state", readonly=True)
+    created_at = fields.Field(attribute="created_at", column_name="created_at", readonly=True, widget=widgets.DateTimeWidget())
 
     class Meta:
         model = ProgressUpdate
@@ -129,20 +389,18 @@ class ProgressUpdateResource(ResourceForUser):
         clean_model_instances = True
         use_transactions = True
 
+    columns_for_new_rows = (("pledge",), ("as_of",), ("value", "done"))
+    unique_in_file = ("id", "supersedes")  # one update is corrected once
 
-    def get_export_queryset(self, request=None, **kwargs):
-        return ProgressUpdate.objects.filter(pledge__in=access.pledges_for(self.user)).select_related("pledge", "reporter")
-
-    def before_import_row(self, row, **kwargs):
-        pledge_id = row.get("pledge")
-        pledge = Pledge.objects.filter(pk=pledge_id).first() if str(pledge_id or "").isdigit() else None
-        if pledge is not None and not access.can_report(self.user, pledge):
-            raise ValueError(f"pledge {pledge_id}: you may record progress only on pledges of your own organization")
+    def get_queryset(self):
+        """The updates the user may see: what the export writes, and the only ones an id column can name."""
+        return access.updates_for(self.user).select_related("pledge", "reporter")
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         skip = super().skip_row(instance, original, row, import_validation_errors)
         if original.pk and not skip and not import_validation_errors:
-            raise ValueError(f"update {original.pk} exists and cannot be changed: add a correcting update instead")
+            raise ValueError(_("id: update %(id)s is stored and cannot be changed; add a correcting update instead")
+                             % {"id": original.pk})
         return skip
 
     def before_import(self, dataset, **kwargs):

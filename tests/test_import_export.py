@@ -102,7 +102,8 @@ def test_a_reporter_imports_updates_for_own_pledges_only_and_they_count(district
         tablib.Dataset(["", own.pk, "2025-09-30", "32", ""], ["", other.pk, "2025-09-30", "5", ""], headers=headers),
         reporter,
     )
-    assert refused.has_errors() and not stored and not ProgressUpdate.objects.exists()
+    # The other organization's pledge reads as a missing one: an error of row 2's pledge cell.
+    assert [invalid.number for invalid in refused.invalid_rows] == [2] and not stored and not ProgressUpdate.objects.exists()
 
     with time_machine.travel(date(2025, 10, 10), tick=False):
         accepted = ProgressUpdateResource(user=reporter).import_data(

@@ -247,3 +247,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Bulk import and export in the admin (django-import-export): CSV and XLSX only --------------------
+from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
+
+IMPORT_FORMATS = [CSV, XLSX]
+EXPORT_FORMATS = [CSV, XLSX]
+# An uploaded CSV is read as UTF-8, else as GB18030 (what Excel saves in a Chinese office).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "commitments.exports.ImportFileStorage"
