@@ -6,22 +6,33 @@ sweep, the benchmarks and the tests all call `assess()`.
 
 How a numeric pledge is judged
 ------------------------------
-1. Readings that a later reading supersedes, and readings dated after today, are dropped. Of several
-   readings for the same period the one recorded last wins; the latest period is "the latest value".
-2. The value is put on a scale where the pledge's direction is known. For a `reduction` of a level
-   (not cumulative) the reading is the level itself and the scale is the reduction achieved against
-   the baseline (in % of the baseline when the unit is %, otherwise in the unit). `<=` pledges move
-   down; every other comparator moves up (a plain `=` target is reached by getting to it).
-3. Achieved: the latest value meets the target, even before the deadline, except that a growth rate
-   counts only once it covers the full period, and a cumulative ceiling ("no more than N this year")
-   only once the period is over.
-4. Overdue: the deadline has passed and the target is not met (also when nothing was ever reported).
+`_judge_numeric` runs the steps in `NUMERIC_STEPS` in order on a `_Case` (the pledge's facts on the day,
+each worked out when first asked for). A step returns a `Judgement` when it decides, or None to leave the
+pledge to the next step; a new method of judging is a new step in that list.
+
+1. Current readings (`current_readings`, in `assess`): readings that a later reading supersedes, and
+   readings dated after today, are dropped. Of several readings for the same period the one recorded last
+   wins; the latest period is "the latest value".
+2. Scale (`_Scale`; step `_needs_baseline`): the value is put on a scale where the pledge's direction is
+   known. For a `reduction` of a level (not cumulative) the reading is the level itself and the scale is
+   the reduction achieved against the baseline (in % of the baseline when the unit is %, otherwise in the
+   unit); without a baseline there is no scale. `<=` pledges move down; every other comparator moves up (a
+   plain `=` target is reached by getting to it). With no value reported yet (`_without_a_value`) the
+   pledge is overdue after the deadline, achieved when its baseline already meets the target, else no data.
+3. Achieved (`_achieved`): the latest value meets the target, even before the deadline, except that a
+   growth rate counts only once it covers the full period, and a cumulative ceiling ("no more than N this
+   year") only once the period is over.
+4. Overdue (`_overdue`): the deadline has passed and the target is not met (also when nothing was ever
+   reported).
 5. Otherwise the latest value is compared with the value expected at its date on a straight line from
    the origin (the baseline, 0 at the start for cumulative counts, or the first reading when there is
-   no baseline) to the target at the deadline. The progress ratio (actual progress / expected progress)
-   gives on track, at risk or off track against the thresholds in `Rules`. When there is no line to
-   follow (no baseline and a single reading, a baseline already at the target, growth rates) the value
-   is compared with the target itself.
+   no baseline) to the target at the deadline (`_pace_on_the_line`). The progress ratio (actual progress
+   / expected progress) gives on track, at risk or off track against the thresholds in `Rules`. When
+   there is no line to follow (no baseline and a single reading, a baseline already at the target) the
+   value is compared with the target itself (`_versus_target`). Special cases come first: a growth rate
+   for part of the period is compared with the target rate (`_growth_so_far`), a cumulative ceiling with
+   a pro-rata allowance (`_ceiling_count_pace`), and an `approx` or `range` target already past its whole
+   band is off track (`_beyond_band`).
 """
 
 from __future__ import annotations
@@ -30,7 +41,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, NamedTuple, Sequence
+from functools import cached_property
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import TextChoices
@@ -168,6 +180,17 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """What a step of the engine decides: the status, why, and (for the tables) the value expected today and the
+    progress ratio, both unrounded."""
+
+    status: str
+    reason: Reason
+    expected_now: Decimal | None = None
+    ratio: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Assessment:
     target_status: str
     reporting_status: str
@@ -197,19 +220,20 @@ def assess(terms: Terms, readings: Iterable[Reading], today: date, rules: Rules 
     current = current_readings(readings, today)
     latest = current[-1] if current else None
     if terms.kind == Kind.MILESTONE:
-        status, reason, expected_now, ratio = _judge_milestone(terms, latest, today)
+        judgement = _judge_milestone(terms, latest, today)
     else:
-        status, reason, expected_now, ratio = _judge_numeric(terms, current, latest, today, rules)
-    reporting, next_due = _reporting_status(terms, latest, status, today, rules)
+        judgement = _judge_numeric(terms, current, today, rules)
+    reporting, next_due = _reporting_status(terms, latest, judgement.status, today, rules)
+    expected_now = _round(judgement.expected_now)
     return Assessment(
-        target_status=status,
+        target_status=judgement.status,
         reporting_status=reporting,
-        reason=reason,
-        expected_now=_round(expected_now),
-        progress_ratio=_round(_bounded(ratio)),
+        reason=judgement.reason,
+        expected_now=expected_now,
+        progress_ratio=_round(_bounded(judgement.ratio)),
         latest=latest,
         next_report_due=next_due,
-        line=_line_through(terms, readings_for_line(current), today, _round(expected_now)),
+        line=_line_through(terms, readings_for_line(current), today, expected_now),
     )
 
 
@@ -281,15 +305,15 @@ def worse(a: str, b: str) -> bool:
 # --- Milestones -------------------------------------------------------------------------------------
 
 
-def _judge_milestone(terms: Terms, latest: Reading | None, today: date):
+def _judge_milestone(terms: Terms, latest: Reading | None, today: date) -> Judgement:
     if latest is not None and latest.done:
-        return TargetStatus.ACHIEVED, Reason("milestone_done", {"as_of": _iso(latest.as_of)}), None, None
+        return Judgement(TargetStatus.ACHIEVED, Reason("milestone_done", {"as_of": _iso(latest.as_of)}))
     if today > terms.deadline:
-        return TargetStatus.OVERDUE, Reason("overdue_milestone", {"deadline": _iso(terms.deadline)}), None, None
+        return Judgement(TargetStatus.OVERDUE, Reason("overdue_milestone", {"deadline": _iso(terms.deadline)}))
     if latest is None:
-        return TargetStatus.NO_DATA, Reason("no_data", {"deadline": _iso(terms.deadline)}), None, None
+        return Judgement(TargetStatus.NO_DATA, Reason("no_data", {"deadline": _iso(terms.deadline)}))
     params = {"as_of": _iso(latest.as_of), "deadline": _iso(terms.deadline)}
-    return TargetStatus.ON_TRACK, Reason("milestone_open", params), None, None
+    return Judgement(TargetStatus.ON_TRACK, Reason("milestone_open", params))
 
 
 # --- Numeric pledges --------------------------------------------------------------------------------
@@ -369,87 +393,192 @@ def target_params(terms: Terms) -> dict:
     }
 
 
-def _judge_numeric(terms: Terms, current: Sequence[Reading], latest: Reading | None, today: date, rules: Rules):
-    scale = _Scale(terms)
-    base = {"unit": terms.unit, "deadline": _iso(terms.deadline), "target_terms": target_params(terms)}
-    past_deadline = today > terms.deadline
-    is_growth = terms.kind == Kind.GROWTH
-    is_ceiling_count = terms.cumulative and terms.comparator == Comparator.AT_MOST
+class _Case:
+    """One numeric pledge on one day, as the steps of `_judge_numeric` read it. Each fact is worked out the first
+    time a step asks for it (the steps that come first decide most pledges and need only a few)."""
 
-    if not scale.usable():
-        status = TargetStatus.OVERDUE if past_deadline else TargetStatus.NO_DATA
-        return status, Reason("needs_baseline", base), None, None
+    def __init__(self, terms: Terms, valued: list[Reading], today: date, rules: Rules):
+        self.terms, self.valued, self.today, self.rules = terms, valued, today, rules
+        self.scale = _Scale(terms)
+        self.past_deadline = today > terms.deadline
+        self.is_growth = terms.kind == Kind.GROWTH
+        self.is_ceiling_count = terms.cumulative and terms.comparator == Comparator.AT_MOST
+        self.base = {"unit": terms.unit, "deadline": _iso(terms.deadline), "target_terms": target_params(terms)}
 
-    valued = [r for r in current if r.value is not None]
-    if not valued:
-        if past_deadline:
-            return TargetStatus.OVERDUE, Reason("overdue_no_data", base), None, None
-        baseline_is_a_reading = terms.baseline is not None and not (terms.cumulative or is_growth)
-        if baseline_is_a_reading and _meets(terms, scale.to_scale(terms.baseline)):
-            params = base | {"baseline": format_number(terms.baseline)}
-            return TargetStatus.ACHIEVED, Reason("baseline_meets", params), None, None
-        return TargetStatus.NO_DATA, Reason("no_data", base), _expected_now(terms, scale, today), None
+    # The latest value (only once there is one).
 
-    latest = valued[-1]
-    x = scale.to_scale(latest.value)
-    params = base | {"value": format_number(latest.value), "as_of": _iso(latest.as_of)}
-    covers_period = latest.as_of >= terms.deadline
+    @cached_property
+    def latest(self) -> Reading:
+        return self.valued[-1]
 
-    if _meets(terms, x):
-        if is_growth:
-            final = covers_period  # a partial-year rate can still fall back
-        elif is_ceiling_count:
-            final = covers_period or past_deadline  # under the ceiling so far is not yet kept
-        else:
-            final = True
-        if final:
-            return TargetStatus.ACHIEVED, Reason("achieved", params), None, Decimal(1)
+    @cached_property
+    def x(self) -> Decimal:
+        """The latest value on the comparator's scale."""
+        return self.scale.to_scale(self.latest.value)
 
-    if past_deadline:
-        code = "overdue_no_full_period" if is_growth and not covers_period else "overdue_not_met"
-        return TargetStatus.OVERDUE, Reason(code, params), None, None
+    @cached_property
+    def params(self) -> dict:
+        """The reason's parameters (the steps add to a copy, never to this dict)."""
+        return self.base | {"value": format_number(self.latest.value), "as_of": _iso(self.latest.as_of)}
 
-    if is_growth:
-        direction, aim = _direction_and_aim(terms, None)
-        ratio = Decimal(1) if _meets(terms, x) else _ratio_to_target(x, aim, direction)
-        if ratio is None:
-            return TargetStatus.OFF_TRACK, Reason("not_met", params), terms.target, None
-        params |= {"ratio": _pct(ratio)}
-        return _by_ratio(ratio, rules), Reason("growth_partial", params), terms.target, ratio
+    @cached_property
+    def covers_period(self) -> bool:
+        return self.latest.as_of >= self.terms.deadline
 
-    origin, origin_date = _origin(terms, scale, valued)
-    direction, aim = _direction_and_aim(terms, origin)
-    expected_now = _expected_now(terms, scale, today, (origin, origin_date, aim))
+    @cached_property
+    def meets(self) -> bool:
+        return _meets(self.terms, self.x)
 
-    if is_ceiling_count:
-        if x > aim:
-            return TargetStatus.OFF_TRACK, Reason("ceiling_exceeded", params), expected_now, None
-        allowance = aim * _fraction(origin_date, terms.deadline, latest.as_of)
-        ratio = Decimal(1) if x <= allowance else allowance / x
-        params |= {"expected": format_number(allowance, "0.01"), "ratio": _pct(ratio)}
-        return _by_ratio(ratio, rules), Reason("ceiling_pace", params), expected_now, ratio
+    # The straight line from the origin to the target at the deadline (not used for growth rates).
 
-    if terms.comparator in (Comparator.APPROX, Comparator.RANGE):
-        low, high = _band(terms)
-        if (direction > 0 and x > high) or (direction < 0 and x < low):
-            # Went past the whole accepted band: more of the same does not help.
-            return TargetStatus.OFF_TRACK, Reason("beyond_band", params), expected_now, None
+    @cached_property
+    def origin_and_date(self) -> tuple[Decimal | None, date]:
+        return _origin(self.terms, self.scale, self.valued)
 
-    if origin is None or direction * (aim - origin) <= 0:
-        # No line to follow: no baseline and a single reading, or a baseline already at the target.
-        code = "versus_target" if origin is None else "holding_target"
-        ratio = _ratio_to_target(x, aim, direction)
-        if ratio is None:
-            return TargetStatus.OFF_TRACK, Reason("not_met", params), scale.to_value(aim), None
-        params |= {"ratio": _pct(ratio)}
-        return _by_ratio(ratio, rules), Reason(code, params), scale.to_value(aim), ratio
+    @cached_property
+    def direction_and_aim(self) -> tuple[int, Decimal]:
+        return _direction_and_aim(self.terms, self.origin_and_date[0])
 
-    expected_then = origin + (aim - origin) * _fraction(origin_date, terms.deadline, latest.as_of)
+    @cached_property
+    def expected_now(self) -> Decimal | None:
+        origin, origin_date = self.origin_and_date
+        return _expected_now(self.terms, self.scale, self.today, (origin, origin_date, self.direction_and_aim[1]))
+
+
+def _needs_baseline(case: _Case) -> Judgement | None:
+    """Step 2: a reduction of a level has no scale without a baseline (or with a baseline of 0 for a % reduction)."""
+    if case.scale.usable():
+        return None
+    status = TargetStatus.OVERDUE if case.past_deadline else TargetStatus.NO_DATA
+    return Judgement(status, Reason("needs_baseline", case.base))
+
+
+def _without_a_value(case: _Case) -> Judgement | None:
+    """Nothing reported: overdue after the deadline, achieved if the baseline already meets the target, else no data."""
+    if case.valued:
+        return None
+    terms = case.terms
+    if case.past_deadline:
+        return Judgement(TargetStatus.OVERDUE, Reason("overdue_no_data", case.base))
+    baseline_is_a_reading = terms.baseline is not None and not (terms.cumulative or case.is_growth)
+    if baseline_is_a_reading and _meets(terms, case.scale.to_scale(terms.baseline)):
+        params = case.base | {"baseline": format_number(terms.baseline)}
+        return Judgement(TargetStatus.ACHIEVED, Reason("baseline_meets", params))
+    return Judgement(TargetStatus.NO_DATA, Reason("no_data", case.base), _expected_now(terms, case.scale, case.today))
+
+
+def _achieved(case: _Case) -> Judgement | None:
+    """Step 3: the latest value meets the target, and for good (see `_meets_for_good`)."""
+    if case.meets and _meets_for_good(case):
+        return Judgement(TargetStatus.ACHIEVED, Reason("achieved", case.params), ratio=Decimal(1))
+    return None
+
+
+def _meets_for_good(case: _Case) -> bool:
+    if case.is_growth:
+        return case.covers_period  # a partial-year rate can still fall back
+    if case.is_ceiling_count:
+        return case.covers_period or case.past_deadline  # under the ceiling so far is not yet kept
+    return True
+
+
+def _overdue(case: _Case) -> Judgement | None:
+    """Step 4: past the deadline and not achieved."""
+    if not case.past_deadline:
+        return None
+    code = "overdue_no_full_period" if case.is_growth and not case.covers_period else "overdue_not_met"
+    return Judgement(TargetStatus.OVERDUE, Reason(code, case.params))
+
+
+def _growth_so_far(case: _Case) -> Judgement | None:
+    """A growth rate for part of the period is compared with the target rate itself: there is no line to follow."""
+    if not case.is_growth:
+        return None
+    target = case.terms.target
+    direction, aim = _direction_and_aim(case.terms, None)
+    ratio = Decimal(1) if case.meets else _ratio_to_target(case.x, aim, direction)
+    if ratio is None:
+        return Judgement(TargetStatus.OFF_TRACK, Reason("not_met", case.params), target)
+    params = case.params | {"ratio": _pct(ratio)}
+    return Judgement(_by_ratio(ratio, case.rules), Reason("growth_partial", params), target, ratio)
+
+
+def _ceiling_count_pace(case: _Case) -> Judgement | None:
+    """A cumulative ceiling ("no more than N this year"): over it is off track, else the count is compared with a
+    pro-rata allowance at the reading's date."""
+    if not case.is_ceiling_count:
+        return None
+    aim = case.direction_and_aim[1]
+    if case.x > aim:
+        return Judgement(TargetStatus.OFF_TRACK, Reason("ceiling_exceeded", case.params), case.expected_now)
+    origin_date = case.origin_and_date[1]
+    allowance = aim * _fraction(origin_date, case.terms.deadline, case.latest.as_of)
+    ratio = Decimal(1) if case.x <= allowance else allowance / case.x
+    params = case.params | {"expected": format_number(allowance, "0.01"), "ratio": _pct(ratio)}
+    return Judgement(_by_ratio(ratio, case.rules), Reason("ceiling_pace", params), case.expected_now, ratio)
+
+
+def _beyond_band(case: _Case) -> Judgement | None:
+    """An `approx` or `range` target gone past the whole accepted band: more of the same does not help."""
+    if case.terms.comparator not in (Comparator.APPROX, Comparator.RANGE):
+        return None
+    low, high = _band(case.terms)
+    direction = case.direction_and_aim[0]
+    if (direction > 0 and case.x > high) or (direction < 0 and case.x < low):
+        return Judgement(TargetStatus.OFF_TRACK, Reason("beyond_band", case.params), case.expected_now)
+    return None
+
+
+def _versus_target(case: _Case) -> Judgement | None:
+    """Step 5 without a line to follow (no baseline and a single reading, or a baseline already at the target):
+    the value as a share of the target."""
+    origin = case.origin_and_date[0]
+    direction, aim = case.direction_and_aim
+    if origin is not None and direction * (aim - origin) > 0:
+        return None
+    code = "versus_target" if origin is None else "holding_target"
+    target_value = case.scale.to_value(aim)
+    ratio = _ratio_to_target(case.x, aim, direction)
+    if ratio is None:
+        return Judgement(TargetStatus.OFF_TRACK, Reason("not_met", case.params), target_value)
+    params = case.params | {"ratio": _pct(ratio)}
+    return Judgement(_by_ratio(ratio, case.rules), Reason(code, params), target_value, ratio)
+
+
+def _pace_on_the_line(case: _Case) -> Judgement:
+    """Step 5: actual progress from the origin against the progress expected at the reading's date. Always decides."""
+    origin, origin_date = case.origin_and_date
+    aim = case.direction_and_aim[1]
+    expected_then = origin + (aim - origin) * _fraction(origin_date, case.terms.deadline, case.latest.as_of)
     if expected_then == origin:
-        return TargetStatus.ON_TRACK, Reason("period_start", params), expected_now, None
-    ratio = (x - origin) / (expected_then - origin)
-    params |= {"expected": format_number(scale.to_value(expected_then), "0.01"), "ratio": _pct(ratio)}
-    return _by_ratio(ratio, rules), Reason("progress", params), expected_now, ratio
+        return Judgement(TargetStatus.ON_TRACK, Reason("period_start", case.params), case.expected_now)
+    ratio = (case.x - origin) / (expected_then - origin)
+    expected = format_number(case.scale.to_value(expected_then), "0.01")
+    params = case.params | {"expected": expected, "ratio": _pct(ratio)}
+    return Judgement(_by_ratio(ratio, case.rules), Reason("progress", params), case.expected_now, ratio)
+
+
+# In this order; each returns a Judgement when it decides, or None to leave the pledge to the next.
+NUMERIC_STEPS: tuple[Callable[[_Case], Judgement | None], ...] = (
+    _needs_baseline,
+    _without_a_value,
+    _achieved,
+    _overdue,
+    _growth_so_far,
+    _ceiling_count_pace,
+    _beyond_band,
+    _versus_target,
+    _pace_on_the_line,
+)
+
+
+def _judge_numeric(terms: Terms, current: Sequence[Reading], today: date, rules: Rules) -> Judgement:
+    case = _Case(terms, readings_for_line(current), today, rules)
+    for step in NUMERIC_STEPS:
+        judgement = step(case)
+        if judgement is not None:
+            return judgement
+    raise AssertionError("the last step always decides")
 
 
 def _origin(terms: Terms, scale: _Scale, valued: Sequence[Reading]) -> tuple[Decimal | None, date]:

@@ -353,3 +353,10 @@ class TestTrajectory:
 def test_a_wildly_wrong_value_keeps_a_bounded_progress_ratio():
     result = assess(terms(**COUNT), [at("2025-09-30", -(10**12))], date(2025, 10, 1))
     assert (result.target_status, result.progress_ratio) == (OFF_TRACK, D(-9999))
+
+
+def test_the_module_docstring_names_every_step_of_the_numeric_judgement():
+    from commitments import status
+
+    for step in status.NUMERIC_STEPS:
+        assert f"`{step.__name__}`" in status.__doc__, step.__name__
