@@ -89,8 +89,10 @@ def extract_drafts(document_id: int) -> dict:
 def _store_drafts(document: SourceDocument) -> dict:
     year = document.issued_on.year if document.issued_on else timezone.localdate().year
     # A number beyond what a pledge can hold is no target (and PostgreSQL would refuse the whole batch for it).
-    found = [draft for draft in extract(document.full_text, year) if _storable(draft)]
-    kept = found[: settings.TRACKER_MAX_DRAFTS_PER_DOCUMENT]
+    limit = settings.TRACKER_MAX_DRAFTS_PER_DOCUMENT
+    # Reading stops just past the cap: a document holding thousands of "targets" is read no further than needed.
+    found = [draft for draft in extract(document.full_text, year, stop_after=limit) if _storable(draft)]
+    kept = found[:limit]
     organizations = {}  # one lookup per owner named, not per draft
     for draft in kept:
         if draft.owner not in organizations:

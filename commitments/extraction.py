@@ -745,11 +745,13 @@ class _Extractor:
         return None
 
     # -- walking the text ---------------------------------------------------
-    def run(self) -> list[Draft]:
+    def run(self, stop_after: int | None = None) -> list[Draft]:
         text = self.text
         position = 0
         for delimiter in _DELIMITER.finditer(text):
             self.handle_clause(position, delimiter.start())
+            if stop_after is not None and len(self.drafts) > stop_after:
+                return self.drafts
             kind = delimiter.lastgroup
             if kind == "sent":
                 self.sentence_deadline = None
@@ -837,6 +839,6 @@ class _Extractor:
                 )
 
 
-def extract(text: str, year: int) -> list[Draft]:
-    """Drafts in document order."""
-    return _Extractor(text, year).run()
+def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draft]:
+    """Drafts in document order; with `stop_after`, reading stops once more than that many are found."""
+    return _Extractor(text, year).run(stop_after)
