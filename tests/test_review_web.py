@@ -1,8 +1,13 @@
 """Findings of the security review (issue 13) on the manager pages and site-wide: bad page sizes, what the pledge
 page counts, who sees health details, serving uploaded files, response headers, error pages, settings, filters."""
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -11,8 +16,10 @@ from django.urls import reverse
 from commitments import actions
 from commitments.models import Membership
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
+from tests.test_browser import browser  # noqa: F401  (the fixture: one headless Chromium for the module)
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -207,3 +214,93 @@ def test_no_path_leaves_the_media_folder(client, staff, media, uploads):
 def test_a_file_needs_a_login(client, uploads):
     response = fetch(client, uploads["image"])
     assert response.status_code == 302 and reverse("tracker-login") in response["Location"]
+
+
+# --- 5. A Content-Security-Policy on every response, Cache-Control: private on pages, exports and files ----
+
+
+def header_directives(response):
+    return dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in response["Content-Security-Policy"].split(";") if part.strip()
+    )
+
+
+def test_pages_exports_and_the_admin_carry_the_policy_and_are_private(client, staff, pledge):
+    client.force_login(staff)
+    for url in (reverse("tracker-summary"), reverse("tracker-pledges"), reverse("tracker-pledges") + "?_export=csv",
+                reverse("tracker-pledge", args=[pledge.pk]), reverse("admin:index"),
+                reverse("admin:commitments_pledge_change", args=[pledge.pk]), reverse("tracker-health")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        policy = header_directives(response)
+        assert policy["script-src"].split(" ")[0] == "'self'" and "'unsafe-inline'" not in policy["script-src"], url
+        assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'", url
+        assert "private" in response["Cache-Control"], url
+    client.logout()
+    assert "private" in client.get(reverse("tracker-login"))["Cache-Control"]
+
+
+def test_static_files_stay_publicly_cacheable(client):
+    response = client.get("/static/commitments/site.css")
+    assert response.status_code == 200 and "private" not in response.get("Cache-Control", "")
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)")
+def test_the_admin_works_under_the_policy_in_a_real_browser(browser, live_server, transactional_db):
+    """Autocomplete, the inline formset, the export page's "select all" and the admin's language switch all run
+    JavaScript: none of it is refused."""
+    district = OrganizationFactory(name="通州区", level="district")
+    pledge = PledgeFactory(lead_organization=district)
+    UserFactory(username="root", password="root-pass-1", is_staff=True, is_superuser=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "root-pass-1")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}{reverse('admin:commitments_pledge_change', args=[pledge.pk])}")
+    page.click("#select2-id_lead_organization-container")  # the autocomplete asks the server as you type
+    page.locator(".select2-container--open .select2-search__field").fill("通州")
+    assert page.locator(".select2-results__option", has_text="通州区").first.is_visible()
+    page.keyboard.press("Escape")
+    page.goto(f"{live_server.url}{reverse('admin:commitments_pledge_export')}")
+    toggle = page.locator("input.select-toggle").first
+    toggle.uncheck()
+    assert page.locator(".selectable-field-export-row input[type=checkbox]:checked").count() == 0
+
+    page.goto(f"{live_server.url}/admin/")
+    with page.expect_navigation():
+        page.select_option("#tracker-language", "en")  # submits the form by itself
+    assert page.locator("html").get_attribute("lang") == "en"
+    context.close()
+    assert refused == []
+
+
+# --- 7. Production settings refuse to start without a SECRET_KEY ----------------------------------------
+
+
+def manage_check(tmp_path, **environment):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "SECURE_SSL")}
+    env |= {"DJANGO_SETTINGS_MODULE": "tracker.settings", "TRACKER_VAR_DIR": str(tmp_path), **environment}
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_with_secure_ssl_a_missing_secret_key_stops_the_start_with_a_clear_message(tmp_path):
+    refused = manage_check(tmp_path, SECURE_SSL="1")
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set. With SECURE_SSL=1 set SECRET_KEY" in refused.stderr
+    assert not (tmp_path / "secret_key").exists()
+    assert manage_check(tmp_path, SECURE_SSL="1", SECRET_KEY="k" * 60).returncode == 0
+
+
+def test_without_secure_ssl_a_key_is_still_generated_for_a_local_run(tmp_path):
+    assert manage_check(tmp_path).returncode == 0
+    assert len((tmp_path / "secret_key").read_text()) > 50

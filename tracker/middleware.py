@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
 class ChosenLanguageMiddleware:
@@ -24,4 +24,22 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Every page, export and uploaded file carries the site's Content-Security-Policy (unless the view set a stricter
+    one) and Cache-Control: private, for they are for one signed-in person: no shared proxy may keep a copy.
+    Static files never come here (WhiteNoise, earlier in MIDDLEWARE, answers them) and stay publicly cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = "; ".join(
+            f"{directive} {' '.join(sources)}" for directive, sources in settings.TRACKER_CONTENT_SECURITY_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        patch_cache_control(response, private=True)
         return response

@@ -21,11 +21,22 @@ VAR_DIR = Path(env.str("TRACKER_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+# Production behind HTTPS: secure cookies, HSTS, a redirect (see Security below), and a SECRET_KEY of its own.
+SECURE_SSL = env.bool("SECURE_SSL", default=False)
+
+
 def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in var/ (never a fixed default)."""
+    """SECRET_KEY from the environment, else one generated once and kept in var/ (never a fixed default).
+    In production (SECURE_SSL) a missing key is a mistake: refuse to start rather than make one up."""
     key = env.str("SECRET_KEY", default="")
     if key:
         return key
+    if SECURE_SSL:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With SECURE_SSL=1 set SECRET_KEY in the environment to a long random value "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'), the same for the web "
+            "server, the worker and beat."
+        )
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
@@ -58,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers static files before this: they stay public and cacheable.
+    "tracker.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tracker.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -228,7 +241,26 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if env.bool("SECURE_SSL", default=False):
+# Sent with every page by tracker.middleware.SecurityHeadersMiddleware. The pages run no JavaScript; the admin runs
+# only its own files. Two inline handlers are allowed by their hash: the admin's language switch (templates/admin/
+# base_site.html: this.form.submit()) and django-import-export's "select all" on its export page
+# (onSelectToggleChange(event)). Styles may be inline: the status table's progress bars and some admin templates
+# set widths and paddings in style attributes, and a style cannot run code.
+TRACKER_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": [
+        "'self'", "'unsafe-hashes'",
+        "'sha256-osjxnKEPL/pQJbFk1dKsF7PYFmTyMWGmVSiL9inhxJY='",  # this.form.submit()
+        "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",  # onSelectToggleChange(event)
+    ],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if SECURE_SSL:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
