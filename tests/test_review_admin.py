@@ -68,11 +68,6 @@ def test_an_administrator_who_is_not_a_superuser_picks_a_lead_organization_and_c
     assert (status, names) == (200, ["如皋市"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SourceDocumentAdmin (commitments/admin/documents.py, being changed by another helper) still answers "
-    "view permission from Django's model permissions; it needs has_module/view_permission from access.can_edit_pledges",
-)
 def test_an_administrator_who_is_not_a_superuser_picks_a_source_document(client, world):
     c = as_user(client, world["users"]["administrator"])
     status, names = autocomplete(c, "source_document")

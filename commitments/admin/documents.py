@@ -51,6 +51,23 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "issued_on"
     actions = ["extract_again"]
 
+    # Documents are administrators' work, like the drafts read from them (roles from commitments.access, not Django's
+    # model permissions: an administrator who is not a superuser picks a pledge's document too).
+    def has_module_permission(self, request):
+        return access.can_edit_pledges(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_add_permission(self, request):
+        return access.can_edit_pledges(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
     def get_queryset(self, request):
         # Count in a subquery and leave the text out: grouping by every column (full_text included, up to 10 MB a
         # document) made the list run for minutes and lock SQLite.
