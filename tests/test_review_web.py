@@ -304,3 +304,31 @@ def test_with_secure_ssl_a_missing_secret_key_stops_the_start_with_a_clear_messa
 def test_without_secure_ssl_a_key_is_still_generated_for_a_local_run(tmp_path):
     assert manage_check(tmp_path).returncode == 0
     assert len((tmp_path / "secret_key").read_text()) > 50
+
+
+# --- 6. Error pages in the site's language and look ------------------------------------------------------
+
+
+def test_an_unknown_page_says_so_in_the_sites_look(client, staff):
+    client.force_login(staff)
+    response = client.get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404 and "<h1>页面不存在</h1>" in page
+    assert 'class="site"' in page and "返回总览" in page
+
+
+def test_an_unknown_page_in_english(client):
+    client.cookies["django_language"] = "en"
+    page = client.get("/no-such-page/").content.decode()
+    assert "<h1>Page not found</h1>" in page
+
+
+def test_the_error_page_needs_no_request_no_database_and_no_stylesheet(rf, django_assert_num_queries):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with django_assert_num_queries(0), translation.override("zh-hans"):  # the language middleware chose it earlier
+        response = server_error(rf.get("/"))
+    page = response.content.decode()
+    assert response.status_code == 500 and "<h1>服务器出错</h1>" in page and "请稍后重试" in page
+    assert "<link" not in page
