@@ -186,3 +186,10 @@ def test_the_admin_list_and_the_managers_table_draw_the_status_and_reporting_cel
     for cell in (display.status_cell(pledge), display.reporting_cell(pledge), display.latest_cell(pledge)):
         assert 'class="tracker-reason"' in display.status_cell(pledge)
         assert cell in admin_page and cell in table_page
+
+
+def test_an_administrator_who_is_not_a_superuser_reads_the_system_logs_and_others_do_not(client, world):
+    for role, expected in (("administrator", 200), ("manager", 403), ("reporter", 403)):
+        c = as_user(client, world["users"][role])
+        for model in ("notification", "statuschange", "jobrun"):
+            assert c.get(f"/admin/commitments/{model}/").status_code == expected, (role, model)

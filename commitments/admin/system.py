@@ -4,12 +4,19 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import access
 from ..models import JobRun, Notification, StatusChange
 from ..tasks import deliver_notification, enqueue_safely
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the system writes and people only read."""
+    """Rows the system writes and administrators read (by access.py's role, superuser or not)."""
+
+    def has_module_permission(self, request):
+        return access.is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.is_administrator(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -37,7 +44,7 @@ class JobRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """The notification log: what was sent, what is still pending and why, what failed."""
 
     list_display = ["created_at", "kind", "recipient", "pledge", "state", "attempts", "sent_at", "last_error_short"]
@@ -47,20 +54,12 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notification._meta.fields]
     actions = ["send_again"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("last error"))
     def last_error_short(self, obj):
         return obj.last_error[:80]
 
     @admin.action(description=_("Queue the selected failed or pending notifications for sending now"))
     def send_again(self, request, queryset):
-        from ..tasks import deliver_notification, enqueue_safely
-
         ids = list(queryset.exclude(state=Notification.State.SENT).values_list("id", flat=True))
         Notification.objects.filter(pk__in=ids).update(
             state=Notification.State.PENDING, next_attempt_at=timezone.now(), claimed_until=None
