@@ -42,6 +42,10 @@ def from_spreadsheet(value):
     return value
 
 
+class UnreadableFile(ValueError):
+    """An import file that cannot be read as text; the message says why, in words (too large, not text)."""
+
+
 class ImportFileStorage(TempFolderStorage):
     """Where the admin keeps an uploaded import file between the preview and the confirmation (setting
     IMPORT_EXPORT_TMP_STORAGE_CLASS). The library reads a text file (CSV) back as UTF-8 only, which shows a raw
@@ -52,7 +56,11 @@ class ImportFileStorage(TempFolderStorage):
         if "b" in self.read_mode:  # XLSX: bytes, as they are
             return super().read()
         with open(self.get_full_path(), "rb") as file:
-            return decode_document(file.read())
+            raw = file.read()
+        try:
+            return decode_document(raw)
+        except ValueError as error:
+            raise UnreadableFile(str(error)) from error
 
 
 class SpreadsheetSafeTableExport(TableExport):

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, resources, results, widgets
 
 from . import access, actions
 from .exports import from_spreadsheet, spreadsheet_safe
@@ -36,15 +36,14 @@ def listed(names) -> str:
 
 
 def whole_number(value) -> int | None:
-    """An id cell, however a spreadsheet wrote it (" 7", "+7", "７", 7.0): a whole number from 1 up, or None when empty."""
+    """An id cell, however a spreadsheet wrote it (" 7", "+7", "７", 7.0): a whole number from 1 up; None if empty."""
     if value is None or isinstance(value, str) and not value.strip():
         return None
     try:
         number = Decimal(normalise_number_text(str(value)))
     except ArithmeticError:
-        number = None
-    if isinstance(value, bool) or number is None or not number.is_finite() or number != number.to_integral_value() \
-            or not 1 <= number <= LARGEST_ID:
+        number = Decimal("NaN")
+    if isinstance(value, bool) or not number.is_finite() or not 1 <= number <= LARGEST_ID or number % 1:
         raise ValueError(_("“%(value)s” is not an id (a whole number from 1 up)") % {"value": value})
     return int(number)
 
@@ -110,22 +109,19 @@ class YesNoWidget(widgets.BooleanWidget):
         raise ValueError(_("“%(value)s” is neither yes nor no (write 是 or 否)") % {"value": value})
 
 
-class TextWidget(widgets.CharWidget):
-    """A text; an empty spreadsheet cell is an empty text, not NULL."""
-
-
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
     """Looks a related row up by name; an unknown name is an error of that column, not of the whole row."""
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, str):
             value = value.strip()
+        named = {"thing": self.model._meta.verbose_name, "value": value}
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
-            raise ValueError(_("no %(thing)s “%(value)s”") % {"thing": self.model._meta.verbose_name, "value": value})
+            raise ValueError(_("no %(thing)s “%(value)s”") % named)
         except self.model.MultipleObjectsReturned:
-            raise ValueError(_("more than one %(thing)s “%(value)s”") % {"thing": self.model._meta.verbose_name, "value": value})
+            raise ValueError(_("more than one %(thing)s “%(value)s”") % named)
 
 
 class ReachableWidget(NamedForeignKeyWidget):
@@ -155,7 +151,8 @@ class NamesWidget(widgets.ManyToManyWidget):
         known = set(found.values_list(self.field, flat=True))
         unknown = [name for name in names if name not in known]
         if unknown:
-            raise ValueError(_("no %(things)s named %(names)s") % {"things": self.model._meta.verbose_name_plural, "names": listed(unknown)})
+            things = self.model._meta.verbose_name_plural
+            raise ValueError(_("no %(things)s named %(names)s") % {"things": things, "names": listed(unknown)})
         return found
 
 
@@ -163,9 +160,23 @@ def widget_for(field, default):
     """Widgets that read a cell as a person means it and say in words what is wrong with it."""
     return {
         "DecimalField": NumberWidget, "AutoField": IdWidget, "BigAutoField": IdWidget, "DateField": DateWidget,
-        "BooleanField": YesNoWidget, "CharField": TextWidget, "TextField": TextWidget, "URLField": TextWidget,
-        "EmailField": TextWidget,
+        "BooleanField": YesNoWidget,
+        # An empty spreadsheet cell is an empty text, not NULL.
+        "CharField": widgets.CharWidget, "TextField": widgets.CharWidget, "URLField": widgets.CharWidget,
+        "EmailField": widgets.CharWidget,
     }.get(field.get_internal_type())
+
+
+class FileProblem(ValueError):
+    """What is wrong with an import file as a whole, said in words."""
+
+
+class ErrorInWords(results.Error):
+    """An import error as the admin lists it: a FileProblem without the traceback shown under it."""
+
+    @property
+    def traceback(self):
+        return "" if isinstance(self.error, FileProblem) else super().traceback
 
 
 class ResourceForUser(resources.ModelResource):
@@ -190,6 +201,10 @@ class ResourceForUser(resources.ModelResource):
     def widget_from_django_field(cls, f, default=widgets.Widget):
         return widget_for(f, default) or super().widget_from_django_field(f, default)
 
+    @classmethod
+    def get_error_result_class(cls):
+        return ErrorInWords
+
     def export_field(self, field, instance, **kwargs):
         return spreadsheet_safe(super().export_field(field, instance, **kwargs))
 
@@ -199,12 +214,14 @@ class ResourceForUser(resources.ModelResource):
             dataset.headers = [str(column).strip() if column is not None else "" for column in dataset.headers]
         problem = self.column_problem(dataset)
         if problem is None:
-            return super().import_data_inner(dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs)
+            return super().import_data_inner(
+                dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+            )
         # Rows under wrong columns would all show as "skipped": say what is wrong instead, and read no row.
         result = self.get_result_class()()
         result.diff_headers = self.get_diff_headers()
         result.total_rows = len(dataset)
-        self.handle_import_error(result, ValueError(problem), raise_errors)
+        self.handle_import_error(result, FileProblem(problem), raise_errors)
         return result
 
     def column_problem(self, dataset) -> str | None:
@@ -229,7 +246,7 @@ class ResourceForUser(resources.ModelResource):
         if not problems:
             return None
         return _("The file's columns do not fit: %(problems)s. The columns are: %(columns)s.") % {
-            "problems": _("; ").join(problems), "columns": ", ".join(known),
+            "problems": _("; ").join(problems), "columns": str(_(", ")).join(known),
         }
 
     def import_row(self, row, instance_loader, **kwargs):
@@ -269,23 +286,23 @@ class ResourceForUser(resources.ModelResource):
     def repeats_of_earlier_rows(self, instance, row, number):
         """[(column, message)] when this row repeats an earlier row of the file: the same value in a column of
         unique_in_file (such as the id), or, for a new row, the same values throughout."""
-        claims = []
-        for name in self.unique_in_file:
-            value = self.fields[name].get_value(instance) if name in self.fields else None
-            if value is not None:
-                claims.append((name, getattr(value, "pk", value), name))
+        claims = [
+            (name, getattr(value, "pk", value))
+            for name in self.unique_in_file
+            if (value := self.fields[name].get_value(instance)) is not None
+        ]
         if instance.pk is None:
-            claims.append((NON_FIELD_ERRORS, self.row_values(instance, row), NON_FIELD_ERRORS))
+            claims.append((NON_FIELD_ERRORS, self.row_values(instance, row)))
         repeats = []
-        for kind, key, column in claims:
-            first = self.earlier_rows.setdefault((kind, key), number)
+        for column, key in claims:
+            first = self.earlier_rows.setdefault((column, key), number)
             if first == number:
                 continue
+            where = {"row": number, "column": column, "first": first}
             if column == NON_FIELD_ERRORS:
-                repeats.append((column, _("row %(row)s repeats row %(first)s") % {"row": number, "first": first}))
+                repeats.append((column, _("row %(row)s repeats row %(first)s") % where))
             else:
-                repeats.append((column, _("row %(row)s has the same %(column)s as row %(first)s") % {
-                    "row": number, "column": column, "first": first}))
+                repeats.append((column, _("row %(row)s has the same %(column)s as row %(first)s") % where))
         return repeats
 
     def row_values(self, instance, row) -> tuple:
@@ -308,7 +325,9 @@ class ResourceForUser(resources.ModelResource):
         try:
             super().validate_instance(instance, import_validation_errors, validate_unique)  # extends those lists
         except ValidationError as error:
-            raise ValidationError({column: refused.get(column, messages) for column, messages in error.error_dict.items()})
+            raise ValidationError(
+                {column: refused.get(column, messages) for column, messages in error.error_dict.items()}
+            )
 
 
 def import_all_or_nothing(resource_class, dataset, user):
@@ -369,14 +388,18 @@ class ProgressUpdateResource(ResourceForUser):
 
     # Looked up among the pledges the importing user may report on, and the updates of those: a pledge or update out
     # of reach reads as missing, however its id is written.
-    pledge = fields.Field(attribute="pledge", column_name="pledge", widget=ReachableWidget(Pledge, access.pledges_to_report_on))
+    pledge = fields.Field(
+        attribute="pledge", column_name="pledge", widget=ReachableWidget(Pledge, access.pledges_to_report_on)
+    )
     metric = fields.Field(attribute="pledge__metric", column_name="metric", readonly=True)
     supersedes = fields.Field(
         attribute="supersedes", column_name="supersedes", widget=ReachableWidget(ProgressUpdate, access.updates_to_correct)
     )
     reporter = fields.Field(attribute="reporter__username", column_name="reporter", readonly=True)
     review_state = fields.Field(attribute="review_state", column_name="review_state", readonly=True)
-    created_at = fields.Field(attribute="created_at", column_name="created_at", readonly=True, widget=widgets.DateTimeWidget())
+    created_at = fields.Field(
+        attribute="created_at", column_name="created_at", readonly=True, widget=widgets.DateTimeWidget()
+    )
 
     class Meta:
         model = ProgressUpdate

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commitments import actions
+from commitments.documents import decode_document
 from commitments.exports import spreadsheet_safe
 from commitments.models import Membership, Pledge, ProgressUpdate
 from commitments.resources import PledgeResource, ProgressUpdateResource, import_all_or_nothing
@@ -25,8 +26,6 @@ pytestmark = pytest.mark.django_db
 
 FORMULA = '=HYPERLINK("http://evil.test/","click")'
 UPDATE_COLUMNS = ["id", "pledge", "as_of", "value", "note"]
-PLEDGE_COLUMNS = ["id", "metric", "kind", "comparator", "target", "unit", "cumulative", "start_date", "deadline",
-                  "cadence", "lead_organization", "tolerance"]
 
 
 @pytest.fixture(autouse=True)
@@ -53,20 +52,26 @@ def updates(*rows, columns=UPDATE_COLUMNS):
     return tablib.Dataset(*rows, headers=columns)
 
 
-def pledges(*rows, columns=PLEDGE_COLUMNS):
-    return tablib.Dataset(*rows, headers=columns)
+def import_updates(user, *rows, columns=UPDATE_COLUMNS):
+    return import_all_or_nothing(ProgressUpdateResource, updates(*rows, columns=columns), user)
 
 
 def pledge_row(metric="新增科技型企业", **changes):
+    """A good pledge row as {column: cell}; `changes` may add columns."""
     row = {"id": "", "metric": metric, "kind": "level", "comparator": ">=", "target": "30", "unit": "家",
            "cumulative": "1", "start_date": "2025-01-01", "deadline": "2025-12-31", "cadence": "quarterly",
            "lead_organization": "通州区", "tolerance": "0.05"}
-    row.update(changes)
-    return [row[column] for column in PLEDGE_COLUMNS] + [row[extra] for extra in changes if extra not in PLEDGE_COLUMNS]
+    return {**row, **changes}
+
+
+def import_pledges(user, *rows):
+    dataset = tablib.Dataset(*[list(row.values()) for row in rows], headers=list(rows[0]))
+    return import_all_or_nothing(PledgeResource, dataset, user)
 
 
 def problems(result):
-    """{(row, column): [messages]}: a cell's errors under its column, a whole row's under None, the file's under (None, None)."""
+    """{(row, column): [messages]}: a cell's errors under its column, a whole row's under None, the file's under
+    (None, None)."""
     found = {}
     for invalid in result.invalid_rows:
         for column, messages in invalid.field_specific_errors.items():
@@ -89,13 +94,15 @@ def only_problem(result):
 # --- 1. The pledge a row resolves to is checked, however its id is written ----------------------------------------
 
 
-@pytest.mark.parametrize("written", [" {}", "{} ", "+{}", "{}.0", float], ids=["space before", "space after", "plus", "7.0", "JSON 7.0"])
+@pytest.mark.parametrize(
+    "written", [" {}", "{} ", "+{}", "{}.0", float], ids=["space before", "space after", "plus", "7.0", "JSON 7.0"]
+)
 def test_a_reporter_cannot_record_progress_on_another_organizations_pledge_however_its_id_is_written(world, written):
     cell = float(world.other.pk) if written is float else written.format(world.other.pk)
-    result, stored = import_all_or_nothing(ProgressUpdateResource, updates(["", cell, "2025-09-30", "1", ""]), world.reporter)
+    result, stored = import_updates(world.reporter, ["", cell, "2025-09-30", "1", ""])
 
     assert not stored and list(world.other.updates.all()) == [world.approved]
-    missing, _ = import_all_or_nothing(ProgressUpdateResource, updates(["", "99999", "2025-09-30", "1", ""]), world.reporter)
+    missing, _ = import_updates(world.reporter, ["", "99999", "2025-09-30", "1", ""])
     (where, message), ((_, expected),) = only_problem(result), [only_problem(missing)]
     assert where == (1, "pledge")
     assert message == expected.replace("99999", str(world.other.pk)), "a pledge out of reach reads like a missing one"
@@ -103,7 +110,7 @@ def test_a_reporter_cannot_record_progress_on_another_organizations_pledge_howev
 
 
 def test_the_same_padded_id_of_a_reporters_own_pledge_is_read_as_that_pledge(world):
-    result, stored = import_all_or_nothing(ProgressUpdateResource, updates(["", f" {world.own.pk} ", "2025-09-30", "12", ""]), world.reporter)
+    result, stored = import_updates(world.reporter, ["", f" {world.own.pk} ", "2025-09-30", "12", ""])
     assert stored, problems(result)
     assert world.own.updates.get().value == 12
 
@@ -111,19 +118,17 @@ def test_the_same_padded_id_of_a_reporters_own_pledge_is_read_as_that_pledge(wor
 def test_a_reporter_cannot_correct_another_organizations_approved_update(world):
     columns = [*UPDATE_COLUMNS, "supersedes"]
     for pledge_cell in (world.own.pk, f" {world.other.pk}"):
-        result, stored = import_all_or_nothing(
-            ProgressUpdateResource, updates(["", pledge_cell, "2025-09-30", "1", "", world.approved.pk], columns=columns), world.reporter
-        )
+        result, stored = import_updates(world.reporter, ["", pledge_cell, "2025-09-30", "1", "", world.approved.pk], columns=columns)
         assert not stored
     world.other.refresh_from_db()
     assert world.other.target_status == world.other_status
     assert not ProgressUpdate.objects.filter(supersedes=world.approved).exists()
 
     # Correcting an update out of reach reads exactly like correcting one that does not exist.
-    out_of_reach = problems(import_all_or_nothing(
-        ProgressUpdateResource, updates(["", world.own.pk, "2025-09-30", "1", "", world.approved.pk], columns=columns), world.reporter)[0])
-    missing = problems(import_all_or_nothing(
-        ProgressUpdateResource, updates(["", world.own.pk, "2025-09-30", "1", "", 99999], columns=columns), world.reporter)[0])
+    def correcting(update_id):
+        return problems(import_updates(world.reporter, ["", world.own.pk, "2025-09-30", "1", "", update_id], columns=columns)[0])
+
+    out_of_reach, missing = correcting(world.approved.pk), correcting(99999)
     assert set(out_of_reach) == {(1, "supersedes")}
     assert out_of_reach[(1, "supersedes")] == [m.replace("99999", str(world.approved.pk)) for m in missing[(1, "supersedes")]]
 
@@ -132,16 +137,14 @@ def test_a_correction_must_correct_an_update_of_the_same_pledge(world, district)
     second = PledgeFactory(lead_organization=district, metric="本区另一指标")
     earlier = ProgressUpdateFactory(pledge=second, as_of=date(2025, 6, 30))
     columns = [*UPDATE_COLUMNS, "supersedes"]
-    result, stored = import_all_or_nothing(
-        ProgressUpdateResource, updates(["", world.own.pk, "2025-09-30", "1", "", earlier.pk], columns=columns), world.reporter
-    )
+    result, stored = import_updates(world.reporter, ["", world.own.pk, "2025-09-30", "1", "", earlier.pk], columns=columns)
     assert not stored and set(problems(result)) == {(1, "supersedes")}
 
 
 def test_an_update_of_another_organization_named_by_its_id_reads_like_a_missing_one(world):
     exported = [world.approved.pk, world.other.pk, "2025-09-30", "60", ""]
-    result, stored = import_all_or_nothing(ProgressUpdateResource, updates(exported), world.reporter)
-    missing, _ = import_all_or_nothing(ProgressUpdateResource, updates([99999, world.own.pk, "2025-09-30", "60", ""]), world.reporter)
+    result, stored = import_updates(world.reporter, exported)
+    missing, _ = import_updates(world.reporter, [99999, world.own.pk, "2025-09-30", "60", ""])
     assert not stored
     assert problems(result)[(1, "id")] == [m.replace("99999", str(world.approved.pk)) for m in problems(missing)[(1, "id")]]
 
@@ -158,7 +161,7 @@ def test_the_import_preview_does_not_show_the_metric_of_a_pledge_out_of_reach(cl
     response = import_file(client, "progressupdate", "updates.csv", content, "csv")
     assert response.status_code == 200
     assert "外地秘密指标" not in response.content.decode()
-    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert "confirm_form" not in response.context
 
 
 # --- 2. Formulas go out as text ---------------------------------------------------------------------------------
@@ -178,8 +181,8 @@ def admin_export(client, model, file_format):
     url = reverse(f"admin:commitments_{model}_export")
     form = client.get(url).context["form"]
     choices = {label: value for value, label in form.fields["format"].choices}
-    data = {"format": choices[file_format], **{name: "on" for name in form.fields if name not in ("format", "resource", "export_items")}}
-    response = client.post(url, data)
+    every_field = {name: "on" for name in form.fields if name not in ("format", "resource", "export_items")}
+    response = client.post(url, {"format": choices[file_format], **every_field})
     assert response.status_code == 200, response.content[:500]
     if file_format == "csv":
         return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -194,7 +197,8 @@ def test_the_admin_exports_write_formulas_as_text_and_numbers_as_numbers(client,
 
     pledge_rows, update_rows = admin_export(client, "pledge", file_format), admin_export(client, "progressupdate", file_format)
     if file_format == "xlsx":
-        assert {cell.data_type for row in pledge_rows + update_rows for cell in row if str(cell.value).startswith(("'", "="))} == {"s"}
+        texts = [cell for row in pledge_rows + update_rows for cell in row if str(cell.value).startswith(("'", "="))]
+        assert {cell.data_type for cell in texts} == {"s"}
         numbers = [cell.value for row in pledge_rows[1:] + update_rows[1:] for cell in row if cell.data_type == "n"]
         assert Decimal("-3.5") in numbers and -2 in numbers, "a negative number is a number, not a formula"
         pledge_rows = [[cell.value for cell in row] for row in pledge_rows]
@@ -262,8 +266,7 @@ def test_an_html_table_without_a_header_is_refused_not_a_server_error(client, st
 
 def test_an_unknown_co_owner_refuses_the_row_naming_the_column_and_the_names(staff, district):
     OrganizationFactory(name="区商务局")
-    dataset = pledges(pledge_row(co_owners="区商务局；火星区；金星区"), columns=[*PLEDGE_COLUMNS, "co_owners"])
-    result, stored = import_all_or_nothing(PledgeResource, dataset, staff)
+    result, stored = import_pledges(staff, pledge_row(co_owners="区商务局；火星区；金星区"))
     assert not stored and not Pledge.objects.exists()
     where, message = only_problem(result)
     assert where == (1, "co_owners") and "火星区" in message and "金星区" in message and "区商务局" not in message
@@ -272,8 +275,7 @@ def test_an_unknown_co_owner_refuses_the_row_naming_the_column_and_the_names(sta
 def test_known_co_owners_are_all_stored(staff, district):
     OrganizationFactory(name="区商务局")
     OrganizationFactory(name="区科技局")
-    dataset = pledges(pledge_row(co_owners="区商务局; 区科技局"), columns=[*PLEDGE_COLUMNS, "co_owners"])
-    result, stored = import_all_or_nothing(PledgeResource, dataset, staff)
+    result, stored = import_pledges(staff, pledge_row(co_owners="区商务局; 区科技局"))
     assert stored, problems(result)
     assert sorted(Pledge.objects.get().co_owners.values_list("name", flat=True)) == ["区商务局", "区科技局"]
 
@@ -296,7 +298,7 @@ def test_a_file_with_wrong_columns_is_refused_naming_them(staff, pledge, resourc
 
 
 def test_a_file_of_existing_rows_needs_only_their_ids(staff, pledge):
-    result, stored = import_all_or_nothing(PledgeResource, tablib.Dataset([pledge.pk, "新名称"], headers=["id", "metric"]), staff)
+    result, stored = import_pledges(staff, {"id": pledge.pk, "metric": "新名称"})
     assert stored, problems(result)
     pledge.refresh_from_db()
     assert pledge.metric == "新名称"
@@ -304,17 +306,16 @@ def test_a_file_of_existing_rows_needs_only_their_ids(staff, pledge):
 
 def test_a_repeated_update_row_is_refused_naming_both_rows(world):
     row = ["", world.own.pk, "2025-09-30", "12", "同一行"]
-    result, stored = import_all_or_nothing(ProgressUpdateResource, updates(row, ["", world.own.pk, "2025-06-30", "5", ""], list(row)), world.reporter)
+    result, stored = import_updates(world.reporter, row, ["", world.own.pk, "2025-06-30", "5", ""], list(row))
     assert not stored and not ProgressUpdate.objects.filter(pledge=world.own).exists()
     where, message = only_problem(result)
     assert where == (3, None) and "1" in message and "3" in message
 
 
 def test_a_repeated_pledge_row_or_id_is_refused_naming_both_rows(staff, district, pledge):
-    result, _ = import_all_or_nothing(PledgeResource, pledges(pledge_row(), pledge_row()), staff)
+    result, _ = import_pledges(staff, pledge_row(), pledge_row())
     assert set(problems(result)) == {(2, None)}
-    same_id = pledges(pledge_row(id=pledge.pk, metric="甲"), pledge_row(id=pledge.pk, metric="乙"))
-    result, _ = import_all_or_nothing(PledgeResource, same_id, staff)
+    result, _ = import_pledges(staff, pledge_row(id=pledge.pk, metric="甲"), pledge_row(id=pledge.pk, metric="乙"))
     where, message = only_problem(result)
     assert where == (2, "id") and "1" in message
 
@@ -322,48 +323,52 @@ def test_a_repeated_pledge_row_or_id_is_refused_naming_both_rows(staff, district
 def test_two_rows_correcting_the_same_update_are_refused(world):
     earlier = ProgressUpdateFactory(pledge=world.own, as_of=date(2025, 6, 30))
     columns = [*UPDATE_COLUMNS, "supersedes"]
-    dataset = updates(["", world.own.pk, "2025-06-30", "7", "", earlier.pk], ["", world.own.pk, "2025-06-30", "8", "", earlier.pk], columns=columns)
-    result, stored = import_all_or_nothing(ProgressUpdateResource, dataset, world.reporter)
+    result, stored = import_updates(
+        world.reporter, ["", world.own.pk, "2025-06-30", "7", "", earlier.pk], ["", world.own.pk, "2025-06-30", "8", "", earlier.pk],
+        columns=columns,
+    )
     assert not stored
     where, message = only_problem(result)
     assert where == (2, "supersedes") and "1" in message
 
 
-@pytest.mark.parametrize("column, written", [("deadline", "9999-12-31"), ("start_date", "0001-01-01"), ("baseline_date", "1899-12-31")])
+@pytest.mark.parametrize(
+    "column, written", [("deadline", "9999-12-31"), ("start_date", "0001-01-01"), ("baseline_date", "1899-12-31")]
+)
 def test_a_date_outside_1900_to_2200_is_refused_naming_the_column(staff, district, column, written):
-    result, stored = import_all_or_nothing(PledgeResource, pledges(pledge_row(**{column: written}), columns=[*PLEDGE_COLUMNS, column] if column not in PLEDGE_COLUMNS else PLEDGE_COLUMNS), staff)
+    result, stored = import_pledges(staff, pledge_row(**{column: written}))
     assert not stored and set(problems(result)) == {(1, column)}
 
 
 def test_an_update_as_of_year_one_is_refused(world):
-    result, stored = import_all_or_nothing(ProgressUpdateResource, updates(["", world.own.pk, "0001-01-01", "1", ""]), world.reporter)
+    result, stored = import_updates(world.reporter, ["", world.own.pk, "0001-01-01", "1", ""])
     assert not stored and set(problems(result)) == {(1, "as_of")}
 
 
 def test_negative_ids_are_refused(staff, world):
-    result, stored = import_all_or_nothing(PledgeResource, pledges(pledge_row(id="-5")), staff)
+    result, stored = import_pledges(staff, pledge_row(id="-5"))
     assert not stored and set(problems(result)) == {(1, "id")}
     assert not Pledge.objects.filter(pk=-5).exists()
-    result, stored = import_all_or_nothing(ProgressUpdateResource, updates(["", f"-{world.own.pk}", "2025-09-30", "1", ""]), world.reporter)
+    result, stored = import_updates(world.reporter, ["", f"-{world.own.pk}", "2025-09-30", "1", ""])
     assert not stored and set(problems(result)) == {(1, "pledge")}
 
 
 def test_an_id_that_names_no_row_is_refused_rather_than_creating_one_with_that_id(staff, district):
-    result, stored = import_all_or_nothing(PledgeResource, pledges(pledge_row(id="424242")), staff)
+    result, stored = import_pledges(staff, pledge_row(id="424242"))
     assert not stored and set(problems(result)) == {(1, "id")}
 
 
 @pytest.mark.parametrize("written, meant", [("是", True), ("否", False), ("yes", True), ("NO", False), ("true", True),
                                             ("0", False), ("1", True), ("Y", True), ("n", False)])
 def test_clear_yes_and_no_words_are_read(staff, district, written, meant):
-    result, stored = import_all_or_nothing(PledgeResource, pledges(pledge_row(cumulative=written)), staff)
+    result, stored = import_pledges(staff, pledge_row(cumulative=written))
     assert stored, problems(result)
     assert Pledge.objects.get().cumulative is meant
 
 
 @pytest.mark.parametrize("written", ["maybe", "2", "也许"])
 def test_anything_else_in_a_yes_no_column_is_refused_naming_it(staff, district, written):
-    result, stored = import_all_or_nothing(PledgeResource, pledges(pledge_row(cumulative=written)), staff)
+    result, stored = import_pledges(staff, pledge_row(cumulative=written))
     assert not stored
     where, message = only_problem(result)
     assert where == (1, "cumulative") and written in message
@@ -382,7 +387,7 @@ def test_every_bad_cell_is_named_by_row_and_column_in_words(world, cells, column
     cells = [cell.format(own=world.own.pk) for cell in cells]
     if column is None:  # a pledge id with a decimal part
         cells[1], column = f"{world.own.pk}.5", "pledge"
-    result, stored = import_all_or_nothing(ProgressUpdateResource, updates(cells), world.reporter)
+    result, stored = import_updates(world.reporter, cells)
     assert not stored
     where, message = only_problem(result)
     assert where == (1, column)
@@ -407,3 +412,21 @@ def test_a_utf8_csv_with_a_byte_order_mark_is_read(client, world):
     content = f"id,pledge,as_of,value,note\n,{world.own.pk},2025-09-30,12,快报\n".encode("utf-8-sig")
     response = import_file(client, "progressupdate", "updates.csv", content, "csv")
     assert not response.context["result"].has_errors() and response.context["confirm_form"] is not None
+
+
+def test_a_csv_that_is_not_text_is_refused_saying_why(client, world):
+    client.force_login(world.reporter)
+    content = b"id,pledge,as_of,value,note\n,1,2025-09-30,12,\0\0\n"
+    response = import_file(client, "progressupdate", "updates.csv", content, "csv")
+    (error,) = response.context["form"].errors["import_file"]
+    with pytest.raises(ValueError) as refused:
+        decode_document(content)
+    assert error == str(refused.value) and "ValueError" not in error
+
+
+def test_wrong_columns_are_shown_in_words_in_the_admin_without_a_traceback(client, world):
+    client.force_login(world.reporter)
+    response = import_file(client, "progressupdate", "updates.csv", b"pledge_id,date,value\n1,2025-09-30,12\n", "csv")
+    page = response.content.decode()
+    assert "“pledge_id”" in page and "“as_of”" in page
+    assert "Traceback" not in page and "Error" not in page and "confirm_form" not in response.context

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from .. import access
+from ..exports import UnreadableFile
 from ..numbers import NumberField, NumberInput
 
 # Links typed without a scheme are https (Django 6's default, stated now to silence the 5.x warning).
@@ -115,3 +116,9 @@ class ImportExportForUser(ImportExportMixin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnreadableFile):  # says why in words (too large, not text), not only the exception's name
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
