@@ -85,10 +85,6 @@ def documents_for(user) -> QuerySet:
     return SourceDocument.objects.filter(pk__in=pledges_for(user).values("source_document"))
 
 
-def can_see_document(user, document: SourceDocument) -> bool:
-    return documents_for(user).filter(pk=document.pk).exists()
-
-
 def can_open_file(user, name: str) -> bool:
     """An uploaded file, by its stored name: an evidence file goes to whoever may see its pledge, a document's file to
     whoever may open the document. A name no row refers to is open to no one."""

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils import timezone
 from django.forms.utils import flatatt
@@ -11,6 +12,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import access
 from .models import Category, Organization, Pledge, SourceDocument
 from .status import TargetStatus, ReportingStatus
 
@@ -80,10 +82,10 @@ class PledgeFilter(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        if request is not None:  # offer only the organizations the user may see
-            from .access import organizations_for
-
-            self.filters["organization"].queryset = organizations_for(request.user)
+        # Offer (and accept) only the organizations and documents the user may open: a choice shows its name.
+        user = request.user if request is not None else AnonymousUser()
+        self.filters["organization"].queryset = access.organizations_for(user)
+        self.filters["document"].queryset = access.documents_for(user)
 
     def search(self, queryset, name, value):
         value = value.strip()

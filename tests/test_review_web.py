@@ -332,3 +332,25 @@ def test_the_error_page_needs_no_request_no_database_and_no_stylesheet(rf, djang
     page = response.content.decode()
     assert response.status_code == 500 and "<h1>服务器出错</h1>" in page and "请稍后重试" in page
     assert "<link" not in page
+
+
+# --- 8. The status table's filters offer only what the user may open --------------------------------------
+
+
+def test_the_filters_offer_only_organizations_and_documents_the_user_may_open(client, city, district):
+    from tests.factories import SourceDocumentFactory
+
+    elsewhere = OrganizationFactory(name="如皋市", level="city")
+    PledgeFactory(lead_organization=district, source_document=SourceDocumentFactory(title="通州区2025年目标"))
+    PledgeFactory(lead_organization=elsewhere, source_document=SourceDocumentFactory(title="如皋市保密文件"))
+    SourceDocumentFactory(title="尚无目标的文件")
+    client.force_login(member("manager", district))
+    response = client.get(reverse("tracker-pledges"))
+    form = response.context["filter"].form
+    assert [document.title for document in form.fields["document"].queryset] == ["通州区2025年目标"]
+    assert [org.name for org in form.fields["organization"].queryset] == ["通州区"]
+    page = response.content.decode()
+    assert "如皋市" not in page and "尚无目标的文件" not in page and "南通市" not in page
+
+    asked = client.get(reverse("tracker-pledges"), {"organization": elsewhere.pk})
+    assert list(asked.context["table"].rows) == [] and "如皋市" not in asked.content.decode()
