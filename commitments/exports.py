@@ -15,8 +15,8 @@ from .documents import decode_document
 
 # A spreadsheet reads a cell starting with one of these as a formula (tab and CR: some strip them first).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# "-3.5", "+12", "-1,234.5": a number written as text, which a spreadsheet reads as that number, not as a formula.
-_PLAIN_NUMBER = re.compile(r"[+-](\d{1,3}(,\d{3})+|\d+)(\.\d+)?|[+-]\.\d+")
+# "-3.5", "+12", "-1,234.5", "-5%": a number written as text, which a spreadsheet reads as that number, not a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)%?")
 
 
 def _runs_as_formula(text: str) -> bool:

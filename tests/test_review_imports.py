@@ -172,7 +172,7 @@ def test_a_cell_a_spreadsheet_would_run_is_written_as_text(text):
     assert spreadsheet_safe(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", [Decimal("-3.5"), -3.5, -3, "-3.5", "+12", "-1,234.5", "plain", "", None, "a=1", "5%"])
+@pytest.mark.parametrize("value", [Decimal("-3.5"), -3.5, -3, "-3.5", "+12", "-1,234.5", "-5%", "-.5", "plain", "", None, "a=1", "5%"])
 def test_numbers_and_plain_text_go_out_unchanged(value):
     assert spreadsheet_safe(value) == value
 
