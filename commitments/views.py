@@ -13,7 +13,6 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -30,7 +29,7 @@ from . import access, charts, display, health
 from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
 from .filters import PledgeFilter
-from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument, StatusChange
+from .models import Category, Organization, Pledge, ProgressUpdate, StatusChange
 from .status import SEVERITY, ReportingStatus, TargetStatus
 from .tables import PledgeTable
 
