@@ -5,13 +5,16 @@ Used by the status table export (views.py) and by the admin's import and export 
 and the reading of CSV are set in the settings).
 """
 
+import os
 import re
 
 import tablib
 from django_tables2.export.export import TableExport
 from import_export.tmp_storages import TempFolderStorage
 
-from .documents import decode_document
+from django.utils.translation import gettext as _
+
+from .documents import MAX_DOCUMENT_BYTES, decode_document
 
 # A spreadsheet reads a cell starting with one of these as a formula (tab and CR: some strip them first).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +56,11 @@ class ImportFileStorage(TempFolderStorage):
     without BOM, else GB18030 (a superset of GBK)."""
 
     def read(self):
+        if os.path.getsize(self.get_full_path()) > MAX_DOCUMENT_BYTES:
+            raise UnreadableFile(
+                _("The file is larger than %(limit)d MB: split it into several files.")
+                % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
+            )
         if "b" in self.read_mode:  # XLSX: bytes, as they are
             return super().read()
         with open(self.get_full_path(), "rb") as file:

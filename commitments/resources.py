@@ -12,6 +12,7 @@ from collections import OrderedDict
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, results, widgets
@@ -212,7 +213,7 @@ class ResourceForUser(resources.ModelResource):
         self.earlier_rows = {}
         if dataset.headers:
             dataset.headers = [str(column).strip() if column is not None else "" for column in dataset.headers]
-        problem = self.column_problem(dataset)
+        problem = self.size_problem(dataset) or self.column_problem(dataset)
         if problem is None:
             return super().import_data_inner(
                 dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
@@ -223,6 +224,15 @@ class ResourceForUser(resources.ModelResource):
         result.total_rows = len(dataset)
         self.handle_import_error(result, FileProblem(problem), raise_errors)
         return result
+
+    def size_problem(self, dataset) -> str | None:
+        """A file of more rows than one import reads (each row is checked and stored within the request)."""
+        limit = settings.TRACKER_MAX_IMPORT_ROWS
+        if len(dataset) <= limit:
+            return None
+        return _("The file has %(rows)d rows; one import reads at most %(limit)d: split it into several files.") % {
+            "rows": len(dataset), "limit": limit,
+        }
 
     def column_problem(self, dataset) -> str | None:
         """What is wrong with the file's columns, in words (unknown, given twice, or missing), or None."""

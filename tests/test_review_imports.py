@@ -430,3 +430,23 @@ def test_wrong_columns_are_shown_in_words_in_the_admin_without_a_traceback(clien
     page = response.content.decode()
     assert "“pledge_id”" in page and "“as_of”" in page
     assert "Traceback" not in page and "Error" not in page and "confirm_form" not in response.context
+
+
+# --- Bounded work: an import reads a bounded number of rows from a bounded file ---------------------------------
+
+
+def test_a_file_of_more_rows_than_one_import_reads_is_refused_whole_saying_so(world, settings):
+    settings.TRACKER_MAX_IMPORT_ROWS = 3
+    rows = [["", world.own.pk, f"2025-0{month}-28", str(month), ""] for month in range(1, 5)]
+    result, stored = import_updates(world.reporter, *rows)
+    where, message = only_problem(result)
+    assert not stored and where == (None, None) and not ProgressUpdate.objects.filter(pledge=world.own).exists()
+    assert "4" in message and "3" in message
+
+
+def test_a_spreadsheet_larger_than_the_upload_bound_is_refused_before_it_is_parsed(client, world):
+    client.force_login(world.reporter)
+    too_large = b"PK" + b"\0" * (10 * 1024 * 1024)
+    response = import_file(client, "progressupdate", "updates.xlsx", too_large, "xlsx")
+    (error,) = response.context["form"].errors["import_file"]
+    assert "10 MB" in error and "Error" not in error

@@ -284,6 +284,8 @@ LOGGING = {
 from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
 
 IMPORT_FORMATS = [CSV, XLSX]
+# Rows one import reads (each is checked and stored within the request; a larger file is refused, saying so).
+TRACKER_MAX_IMPORT_ROWS = env.int("TRACKER_MAX_IMPORT_ROWS", default=5000)
 EXPORT_FORMATS = [CSV, XLSX]
 # An uploaded CSV is read as UTF-8, else as GB18030 (what Excel saves in a Chinese office).
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "commitments.exports.ImportFileStorage"
