@@ -447,5 +447,8 @@ class ProgressUpdateResource(ResourceForUser):
     def after_import(self, dataset, result, **kwargs):
         # Also in the preview (a dry run, rolled back afterwards), so that it shows what the import would store.
         if not result.has_errors() and not result.has_validation_errors():
-            actions.do_record_updates(self.new_updates, acting_user=self.user)
+            try:
+                actions.do_record_updates(self.new_updates, acting_user=self.user)
+            except ValidationError as error:  # each row passed alone; what only the rows together break, in words
+                raise FileProblem(str(_("; ")).join(error.messages)) from error
 
