@@ -28,9 +28,9 @@ def in_october():
         yield
 
 
-def member(role, organization, username=None):
+def member(role, organization):
     """A staff user with one role in one organization (and so in everything under it)."""
-    user = UserFactory(username=username or f"{role}-{organization.pk}", is_staff=True)
+    user = UserFactory(username=f"{role}-{organization.pk}", is_staff=True)
     Membership.objects.create(user=user, organization=organization, role=role)
     return user
 
