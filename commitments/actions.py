@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, jobs, tasks
 from . import status as engine
-from .models import ASSESSED_FIELDS, Pledge, ProgressUpdate, StatusChange, rules_from_settings
+from .models import ASSESSED_FIELDS, Pledge, PledgeDraft, ProgressUpdate, StatusChange, rules_from_settings
 
 
 def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) -> engine.Assessment:
@@ -160,10 +161,6 @@ COUNT_UNITS = {"个", "家", "项", "名", "件", "人", "户", "座", "所", "�
 @transaction.atomic
 def do_accept_draft(draft, *, acting_user) -> Pledge:
     """Turn a reviewed draft into a tracked pledge linked to its document and sentence (once)."""
-    from django.core.exceptions import ValidationError
-
-    from .models import PledgeDraft
-
     if draft.pledge_id:
         return draft.pledge
     if draft.organization_id is None:
