@@ -269,7 +269,7 @@ def test_the_admin_works_under_the_policy_in_a_real_browser(browser, live_server
     page.goto(f"{live_server.url}{reverse('admin:commitments_pledge_change', args=[pledge.pk])}")
     page.click("#select2-id_lead_organization-container")  # the autocomplete asks the server as you type
     page.locator(".select2-container--open .select2-search__field").fill("通州")
-    assert page.locator(".select2-results__option", has_text="通州区").first.is_visible()
+    page.locator(".select2-results__option", has_text="通州区").first.wait_for(state="visible")  # the answer arrives
     page.keyboard.press("Escape")
     page.goto(f"{live_server.url}{reverse('admin:commitments_pledge_export')}")
     toggle = page.locator("input.select-toggle").first
