@@ -97,9 +97,15 @@ REANALYZE_AFTER_ROWS = 10_000
 
 
 def refresh_planner_statistics() -> None:
+    """Re-read the statistics the sweep made stale: the pledges' status columns that queries filter on (the other
+    columns did not move, and analyzing all of them took 4 times as long), and the status changes, all new."""
     if connection.vendor == "postgresql":
+        q = connection.ops.quote_name
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Pledge._meta.db_table}, {StatusChange._meta.db_table}")
+            cursor.execute(
+                f"ANALYZE {q(Pledge._meta.db_table)} ({q('target_status')}, {q('status_assessed_on')}), "
+                f"{q(StatusChange._meta.db_table)}"
+            )
 
 
 def _record_batch_changes(batch: uuid.UUID, now: datetime, today: date) -> None:
