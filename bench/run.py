@@ -259,7 +259,7 @@ def prepare_sweep_run() -> None:
 
 def backend_cpu_seconds(connection) -> float | None:
     """CPU seconds used so far by this connection's PostgreSQL server process, when the server runs on this machine
-    (read from /proc); None otherwise. Unlike the wall clock, it hardly moves with other load on the machine."""
+    (read from /proc); None otherwise. Other load on the machine moves it less than the wall clock."""
     if connection.settings_dict["HOST"] not in ("127.0.0.1", "localhost", "::1", ""):
         return None
     pid = connection.connection.info.backend_pid
@@ -452,7 +452,7 @@ def report(results: dict, args) -> str:
             f"bare UPDATE {sweep['bare']:.1f} s ({sweep['bare_rows']:,} rows)", "≤ 1.5× bare", sweep["ratio"] <= 1.5)
         row("  ratio to the bare UPDATE", f"{sweep['ratio']:.2f}×", "1×", "≤ 1.5×", sweep["ratio"] <= 1.5)
         if sweep.get("cpu_ratio"):
-            row("  database CPU time (hardly moved by other load)", f"{sweep['cpu']:.1f} s ({sweep['cpu_ratio']:.2f}×)",
+            row("  database CPU time (moved less by other load than the clock)", f"{sweep['cpu']:.1f} s ({sweep['cpu_ratio']:.2f}×)",
                 f"bare UPDATE {sweep['bare_cpu']:.1f} s", "reported", True)
         if sweep["rounds"] > 1:
             row("  each round (bare / sweep)", ", ".join(f"{b:.1f} / {s:.1f} s" for b, s in sweep["all"]), "—", "—", True)
