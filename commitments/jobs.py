@@ -364,9 +364,9 @@ def queue_status_alerts(limit: int = 5000) -> int:
             pledges = _pledges({c.pledge_id for c in batch})
             notifications = []
             for change in batch:
-                if not _worth_telling(change):
+                pledge = pledges.get(change.pledge_id)
+                if pledge is None or not _worth_telling(change):  # None: the pledge was deleted meanwhile
                     continue
-                pledge = pledges[change.pledge_id]
                 context = {"pledge": pledge, "change": change, "url": emails.pledge_url(pledge)}
                 for recipient in directory.for_pledge(pledge, AlertKind.STATUS_CHANGE):
                     notifications.append(_notification(recipient, AlertKind.STATUS_CHANGE, f"change:{change.pk}", context, pledge))

@@ -108,3 +108,25 @@ def test_the_sweep_records_the_status_it_replaced_when_another_writer_changed_it
     recorded = dict(StatusChange.objects.filter(trigger="sweep").values_list("pledge_id", "from_status"))
     assert recorded == {moved.pk: "at_risk", untouched.pk: "on_track"}
     assert set(Pledge.objects.values_list("target_status", flat=True)) == {"overdue"}
+
+
+@pytest.mark.django_db
+def test_a_change_left_over_from_a_pledge_deleted_meanwhile_is_passed_over(client, staff, pledge):
+    """The status changes have no database constraint (the sweep's speed): a change recorded for a pledge deleted at
+    that moment stays behind, and neither the alerts nor the pages trip over it."""
+    StatusChange.objects.create(pledge_id=pledge.pk + 1000, from_status="on_track", to_status="overdue", assessed_on=AFTER_DEADLINE)
+    assert jobs.queue_status_alerts() == 0
+    assert not StatusChange.objects.filter(alerts_queued_at__isnull=True).exists()
+    client.force_login(staff)
+    assert client.get("/").status_code == 200
+    assert client.get("/admin/commitments/statuschange/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_deleting_a_pledge_still_deletes_its_status_changes(pledge):
+    from commitments import actions
+
+    actions.do_recompute_status(pledge)
+    assert StatusChange.objects.filter(pledge=pledge).exists()
+    pledge.delete()
+    assert not StatusChange.objects.exists()
