@@ -49,7 +49,7 @@ browser:
 eval: install
 	$(PY) bench/eval_extraction.py
 
-## make bench: the benchmarks at scale (PostgreSQL at DATABASE_URL, default the local one; see bench/README).
+## make bench: the benchmarks at scale (PostgreSQL at DATABASE_URL, default the local one; see bench/README.md).
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
 

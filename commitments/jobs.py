@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 CLOSED = [TargetStatus.ACHIEVED, TargetStatus.OVERDUE]
 BAD_NEWS = {TargetStatus.AT_RISK, TargetStatus.OFF_TRACK, TargetStatus.OVERDUE}
 GOOD_NEWS = {TargetStatus.ON_TRACK, TargetStatus.ACHIEVED}
+# A sweep that moves this many rows leaves PostgreSQL's row estimates from before it (autovacuum catches up later):
+# the first summary page after a 666,667-row sweep was planned as a nested loop and took over a minute.
+REANALYZE_AFTER_ROWS = 10_000
 
 
 # --- 1. Detect ------------------------------------------------------------------------------------
@@ -93,11 +96,6 @@ def flag_overdue(today: date) -> int:
     if changed >= REANALYZE_AFTER_ROWS:
         refresh_planner_statistics()
     return changed
-
-
-# A sweep that moves this many rows leaves PostgreSQL's row estimates from before it (autovacuum catches up later):
-# the first summary page after a 666,667-row sweep was planned as a nested loop and took over a minute.
-REANALYZE_AFTER_ROWS = 10_000
 
 
 def refresh_planner_statistics() -> None:
