@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
@@ -109,10 +110,9 @@ def check_database() -> Check:
 
 
 def check_broker() -> Check:
-    from tracker.celery import app
-
     try:
-        with app.connection_for_write() as broker:
+        # The project's Celery app (tracker/celery.py), without the app importing the project package back.
+        with current_app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=1, interval_start=0, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
     except Exception as error:  # whatever the transport raises: it is unreachable either way
         return Check("broker", FAILING, _("cannot be reached: %(error)s") % {"error": error})
