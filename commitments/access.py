@@ -90,12 +90,11 @@ def can_open_file(user, name: str) -> bool:
     whoever may open the document. A name no row refers to is open to no one."""
     if not name:  # rows without a file store ""
         return False
-    evidence = ProgressUpdate.objects.filter(evidence_file=name, pledge__in=pledges_for(user))
-    return evidence.exists() or documents_for(user).filter(file=name).exists()
+    return updates_for(user).filter(evidence_file=name).exists() or documents_for(user).filter(file=name).exists()
 
 
 def can_report(user, pledge: Pledge) -> bool:
-    return pledges_for(user, roles={Role.REPORTER, Role.ADMINISTRATOR}).filter(pk=pledge.pk).exists()
+    return pledges_to_report_on(user).filter(pk=pledge.pk).exists()
 
 
 def can_review(user, update: ProgressUpdate) -> bool:

@@ -25,8 +25,7 @@ def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) ->
     """Run the status engine on a pledge and its updates (pass `updates` to reuse rows already loaded)."""
     if updates is None:
         updates = pledge.updates.all()
-    # Only approved updates count; pending and returned ones wait for a reviewer.
-    readings = [update.reading() for update in updates if update.review_state == ProgressUpdate.Review.APPROVED]
+    readings = ProgressUpdate.readings_that_count(updates)
     return engine.assess(pledge.terms(), readings, today or timezone.localdate(), rules_from_settings())
 
 

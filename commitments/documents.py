@@ -61,9 +61,10 @@ def extract_drafts(document_id: int) -> dict:
     if document is None:
         return {"document": document_id, "deleted": True}
     _record(document, state=SourceDocument.Extraction.RUNNING, message="", finished_at=None)
+    limit = settings.TRACKER_MAX_DRAFTS_PER_DOCUMENT
     with translation.override(settings.LANGUAGE_CODE):
         try:
-            summary = _store_drafts(document)
+            summary = _store_drafts(document, limit)
         except Exception as error:
             try:
                 _record(
@@ -72,7 +73,6 @@ def extract_drafts(document_id: int) -> dict:
             except DatabaseError:
                 pass  # the database is gone too: the task retries, and the next run records its outcome
             raise
-        limit = settings.TRACKER_MAX_DRAFTS_PER_DOCUMENT
         message = ""
         if summary["found"] > limit:
             message = _(
@@ -86,10 +86,9 @@ def extract_drafts(document_id: int) -> dict:
 
 
 @transaction.atomic
-def _store_drafts(document: SourceDocument) -> dict:
+def _store_drafts(document: SourceDocument, limit: int) -> dict:
     year = document.issued_on.year if document.issued_on else timezone.localdate().year
     # A number beyond what a pledge can hold is no target (and PostgreSQL would refuse the whole batch for it).
-    limit = settings.TRACKER_MAX_DRAFTS_PER_DOCUMENT
     # Reading stops just past the cap: a document holding thousands of "targets" is read no further than needed.
     found = [draft for draft in extract(document.full_text, year, stop_after=limit) if _storable(draft)]
     kept = found[:limit]

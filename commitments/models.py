@@ -556,6 +556,12 @@ class ProgressUpdate(models.Model):
             supersedes_id=self.supersedes_id,
         )
 
+    @classmethod
+    def readings_that_count(cls, updates) -> list[engine.Reading]:
+        """What the status engine reads of a pledge's updates: the approved ones (pending and returned ones wait for a
+        reviewer); among them a correction replaces the update it corrects."""
+        return [update.reading() for update in updates if update.review_state == cls.Review.APPROVED]
+
 
 class StatusChange(models.Model):
     """One row per change of a pledge's target status, with why. Never edited."""

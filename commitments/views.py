@@ -219,9 +219,9 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
             _("%(days)d days left") % {"days": days} if days >= 0 else _("%(days)d days ago") % {"days": -days}
         )
         context["changes"] = sorted(pledge.status_changes.all(), key=lambda c: (c.changed_at, c.pk), reverse=True)
-        # The chart reads what the status engine reads: approved updates only (corrections among them replace).
-        approved = [u.reading() for u in updates if u.review_state == ProgressUpdate.Review.APPROVED]
-        context["chart"] = charts.progress_chart(pledge.terms(), approved, today, pledge.unit)
+        # The chart plots what the status engine reads.
+        readings = ProgressUpdate.readings_that_count(updates)
+        context["chart"] = charts.progress_chart(pledge.terms(), readings, today, pledge.unit)
         context["status_badge"] = display.status_badge(pledge.target_status, pledge.get_target_status_display())
         context["reporting_badge"] = display.reporting_badge(pledge.reporting_status, pledge.get_reporting_status_display())
         if pledge.source_document_id:

@@ -38,6 +38,28 @@ class PermissionsByRole:
         return access.is_administrator(request.user)
 
 
+class AllPermissionsByOneRule:
+    """Every permission of a model admin from one rule of commitments.access (not Django's model permissions), for rows
+    only some roles open at all. Administrators by default; an admin may name another rule, or refuse some actions."""
+
+    rule = staticmethod(access.is_administrator)
+
+    def has_module_permission(self, request):
+        return self.rule(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.rule(request.user)
+
+    def has_add_permission(self, request):
+        return self.rule(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return self.rule(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.rule(request.user)
+
+
 class HistoryForReading:
     """SimpleHistoryAdmin's history pages, to read only, and only for an object the user may see.
 

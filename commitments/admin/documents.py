@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from .. import access, actions
 from ..documents import read_document
 from ..models import PledgeDraft, SourceDocument
-from .common import FORM_FIELDS, URL_FIELDS
+from .common import FORM_FIELDS, URL_FIELDS, AllPermissionsByOneRule
 
 
 class SourceDocumentForm(forms.ModelForm):
@@ -38,7 +38,7 @@ class SourceDocumentForm(forms.ModelForm):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(AllPermissionsByOneRule, admin.ModelAdmin):
     """Adding or changing a document's text queues the extractor (a Celery job); its drafts then wait under
     待审核的目标任务草稿, and the list shows how far it got."""
 
@@ -51,22 +51,9 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "issued_on"
     actions = ["extract_again"]
 
-    # Documents are administrators' work, like the drafts read from them (roles from commitments.access, not Django's
-    # model permissions: an administrator who is not a superuser picks a pledge's document too).
-    def has_module_permission(self, request):
-        return access.can_edit_pledges(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
-
-    def has_add_permission(self, request):
-        return access.can_edit_pledges(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
+    # Documents are the work of those who edit pledges, like the drafts read from them (an administrator who is not a
+    # superuser picks a pledge's document too).
+    rule = staticmethod(access.can_edit_pledges)
 
     def get_queryset(self, request):
         # Count in a subquery and leave the text out: grouping by every column (full_text included, up to 10 MB a

@@ -4,19 +4,13 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import access
 from ..models import JobRun, Notification, StatusChange
 from ..tasks import deliver_notification, enqueue_safely
+from .common import AllPermissionsByOneRule
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AllPermissionsByOneRule, admin.ModelAdmin):
     """Rows the system writes and administrators read (by access.py's role, superuser or not)."""
-
-    def has_module_permission(self, request):
-        return access.is_administrator(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return access.is_administrator(request.user)
 
     def has_add_permission(self, request):
         return False
