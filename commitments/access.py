@@ -57,7 +57,12 @@ def _in_paths(prefix: str, tree_paths: list[str]) -> Q:
 
 
 def pledges_for(user, queryset: QuerySet | None = None, roles=SEES) -> QuerySet:
-    """The pledges `user` may see (or act on with one of `roles`)."""
+    """The pledges `user` may see (or act on with one of `roles`).
+
+    Seeing (the default roles) also reaches the pledges that a pledge they own is a part of, up to the top: what they
+    contribute to. Those are read-only (no other role reaches them), and their other parts stay out of sight unless the
+    user's organizations own them too.
+    """
     queryset = Pledge.objects.all() if queryset is None else queryset
     if is_administrator(user):
         return queryset
@@ -65,7 +70,21 @@ def pledges_for(user, queryset: QuerySet | None = None, roles=SEES) -> QuerySet:
     if not tree_paths:
         return queryset.none()
     co_owned = Pledge.co_owners.through.objects.filter(_in_paths("organization__", tree_paths)).values("pledge_id")
-    return queryset.filter(_in_paths("lead_organization__", tree_paths) | Q(pk__in=co_owned))
+    owned = _in_paths("lead_organization__", tree_paths) | Q(pk__in=co_owned)
+    if roles == SEES:
+        wholes = _wholes_of_parts(owned)
+        if wholes:
+            owned |= Q(pk__in=wholes)
+    return queryset.filter(owned)
+
+
+def _wholes_of_parts(owned: Q) -> list[int]:
+    """The ids of every pledge above the parts matched by `owned` (read from their parents' paths, one query)."""
+    parents = Pledge.objects.filter(owned, parent__isnull=False).values("parent_id")
+    ids = set()
+    for path in Pledge.objects.filter(pk__in=parents).values_list("tree_path", flat=True):
+        ids.update(int(part) for part in path.strip("/").split("/") if part)
+    return sorted(ids)
 
 
 def organizations_for(user) -> QuerySet:

@@ -16,47 +16,80 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, jobs, tasks
+from . import access, jobs, rollup, tasks
 from . import status as engine
 from .models import ASSESSED_FIELDS, Pledge, PledgeDraft, ProgressUpdate, StatusChange, rules_from_settings
 
 
 def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) -> engine.Assessment:
-    """Run the status engine on a pledge and its updates (pass `updates` to reuse rows already loaded)."""
+    """Run the status engine on a pledge and its updates (pass `updates` to reuse rows already loaded).
+
+    A pledge judged from its parts (a `sum` or an `each` that has parts) is judged from them instead, and its
+    `parts_series` is set to the sum of its parts (None for any other pledge).
+    """
+    today = today or timezone.localdate()
+    if pledge.composition != engine.Composition.OWN:
+        parts = rollup.load_parts([pledge], today).get(pledge.pk)
+        if parts:
+            assessment, pledge.parts_series = rollup.assess_from_parts(pledge, parts, today, rules_from_settings())
+            return assessment
+    pledge.parts_series = None
     if updates is None:
         updates = pledge.updates.all()
     readings = ProgressUpdate.readings_that_count(updates)
-    return engine.assess(pledge.terms(), readings, today or timezone.localdate(), rules_from_settings())
+    return engine.assess(pledge.terms(), readings, today, rules_from_settings())
 
 
 @transaction.atomic
 def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: str = "") -> StatusChange | None:
-    """Re-assess one pledge and store the result; write a StatusChange when its status changes.
+    """Re-assess one pledge and store the result (a StatusChange when its status changes), then the pledges it is a
+    part of, up to the top: see `_recompute`."""
+    return _recompute({pledge.pk: trigger}, today or timezone.localdate(), copy_to={pledge.pk: pledge}).get(pledge.pk)
 
-    The pledge row is locked first so that two concurrent updates cannot both read the old status
-    and both record the same change.
+
+def _recompute(triggers: dict[int, str], today: date, copy_to: dict[int, Pledge] | None = None) -> dict[int, StatusChange]:
+    """Re-assess the pledges in `triggers` ({id: why}) and every pledge they are parts of, each once, the deepest
+    first, so a parent reads its parts' new values (the roll-up).
+
+    Each row is locked before it is read, so two concurrent updates cannot both read the old status and both record the
+    same change; the order (deepest first, then by id) is the same in every transaction, so they wait, never deadlock.
+    Returns the status changes recorded, by pledge id.
     """
-    today = today or timezone.localdate()
-    locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
-    change = locked.apply_assessment(assess_pledge(locked, today=today), today=today, trigger=trigger)
-    # A plain UPDATE: status columns are engine output, kept out of the pledge's audit history
-    # (their changes are the StatusChange rows).
-    Pledge.objects.filter(pk=locked.pk).update(**locked.assessed_values())
-    if change is not None:
-        change.save()
-        if change.from_status:  # a first assessment is nobody's news
-            transaction.on_commit(lambda: tasks.enqueue_safely(tasks.queue_status_alerts))
-    for field in ASSESSED_FIELDS:
-        setattr(pledge, field, getattr(locked, field))
-    return change
+    paths = dict(Pledge.objects.filter(pk__in=list(triggers)).values_list("pk", "tree_path"))
+    depth = {}
+    for pledge_id, path in paths.items():
+        ids = [int(part) for part in path.strip("/").split("/") if part] or [pledge_id]
+        for level, node_id in enumerate(ids):
+            depth[node_id] = level
+    changes = {}
+    for pledge_id in sorted(depth, key=lambda node_id: (-depth[node_id], node_id)):
+        trigger = triggers.get(pledge_id, "parts")
+        locked = Pledge.objects.select_for_update().filter(pk=pledge_id).first()
+        if locked is None:
+            continue  # deleted meanwhile
+        change = locked.apply_assessment(assess_pledge(locked, today=today), today=today, trigger=trigger)
+        # A plain UPDATE: status columns are engine output, kept out of the pledge's audit history
+        # (their changes are the StatusChange rows).
+        Pledge.objects.filter(pk=locked.pk).update(**locked.assessed_values())
+        if change is not None:
+            change.save()
+            changes[pledge_id] = change
+            if change.from_status:  # a first assessment is nobody's news
+                transaction.on_commit(lambda: tasks.enqueue_safely(tasks.queue_status_alerts))
+        if copy_to and pledge_id in copy_to:
+            for field in ASSESSED_FIELDS:
+                setattr(copy_to[pledge_id], field, getattr(locked, field))
+    return changes
 
 
 @transaction.atomic
 def do_record_updates(updates: Iterable[ProgressUpdate], *, acting_user) -> list[ProgressUpdate]:
-    """Append new progress updates (each validated) and re-assess every pledge they touch, once, in one transaction.
+    """Append new progress updates (each validated) and re-assess every pledge they touch, once, in one transaction,
+    with the pledges those are parts of.
 
     The one way progress is recorded. Several updates of one pledge (an import, a formset) give one re-assessment, so
-    the status history and the alerts see where the pledge ends up, not each step on the way.
+    the status history and the alerts see where the pledge ends up, not each step on the way; updates of several parts
+    of one pledge re-assess that pledge once.
     """
     saved = []
     for update in updates:
@@ -66,11 +99,12 @@ def do_record_updates(updates: Iterable[ProgressUpdate], *, acting_user) -> list
         update.full_clean()
         update.save()
         saved.append(update)
-    touched = {}
+    triggers, pledges = {}, {}
     for update in saved:
-        touched[update.pledge_id] = (update.pledge, update.pk)  # the last update of each pledge names the trigger
-    for pledge, last_update_id in touched.values():
-        do_recompute_status(pledge, trigger=f"update:{last_update_id}")
+        triggers[update.pledge_id] = f"update:{update.pk}"  # the last update of each pledge names the trigger
+        pledges[update.pledge_id] = update.pledge
+    if triggers:
+        _recompute(triggers, timezone.localdate(), copy_to=pledges)
     return saved
 
 

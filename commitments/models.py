@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import status as engine
-from .status import Cadence, Comparator, Kind, ReportingStatus, TargetStatus
+from .status import Cadence, Comparator, Composition, Kind, ReportingStatus, TargetStatus
 
 # Values up to a thousand trillion in the pledge's unit: far beyond any real target, and small enough that
 # every database (SQLite keeps decimals as floating point) stores and reads them back exactly.
@@ -57,6 +57,7 @@ ASSESSED_FIELDS = (
     "line_start",
     "line_start_value",
     "line_end_value",
+    "parts_series",
 )
 
 
@@ -279,6 +280,26 @@ class Pledge(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    # Breakdown into parts (目标分解): a part is a pledge of its own, with its own owner, target and deadline.
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="parts",
+        help_text=_("The pledge this one is a part of (a share for a district or department, or one year of several)."),
+    )
+    composition = models.CharField(
+        _("how its parts make it up"), max_length=10, choices=Composition.choices, default=Composition.OWN,
+        help_text=_(
+            "Read only when the pledge has parts. Sum: its value is the sum of its parts' values. Each: every part "
+            "must reach its own target. Own: it reports its own figure; the parts are supporting tasks."
+        ),
+    )
+    not_applicable = models.BooleanField(
+        _("not applicable"), default=False,
+        help_text=_("A part that does not apply (不适用) leaves the roll-up of its parent; give the reason."),
+    )
+    not_applicable_reason = models.CharField(_("why not applicable"), max_length=300, blank=True)
+    # "/<root id>/.../<own id>/", as for organizations: a pledge's whole breakdown is `tree_path__startswith`. Kept by save().
+    tree_path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+
     # Written by the status engine (commitments.actions.do_recompute_status), never by a form.
     target_status = models.CharField(
         _("status"), max_length=20, choices=TargetStatus.choices, default=TargetStatus.NO_DATA, editable=False
@@ -300,6 +321,9 @@ class Pledge(models.Model):
     line_start = models.DateField(null=True, editable=False)
     line_start_value = models.DecimalField(null=True, editable=False, **VALUE_DIGITS)
     line_end_value = models.DecimalField(null=True, editable=False, **VALUE_DIGITS)
+    # For a pledge whose value is the sum of its parts: that value at each date a part reported, [[iso date, "value"]],
+    # which its own parent sums in turn (so a roll-up reads one level, never the whole subtree). None otherwise.
+    parts_series = models.JSONField(null=True, editable=False)
     # Set by the overdue sweep's single UPDATE so that it can tell which rows it changed (and from what).
     previous_status = models.CharField(max_length=20, blank=True, editable=False)
     status_batch = models.UUIDField(null=True, editable=False)
@@ -308,7 +332,7 @@ class Pledge(models.Model):
     # left out: their changes are the StatusChange rows.
     history = HistoricalRecords(
         m2m_fields=[co_owners],
-        excluded_fields=[*ASSESSED_FIELDS, "previous_status", "status_batch"],
+        excluded_fields=[*ASSESSED_FIELDS, "previous_status", "status_batch", "tree_path"],
     )
 
     class Meta:
@@ -373,8 +397,54 @@ class Pledge(models.Model):
             errors["baseline"] = _("A percentage reduction cannot start from a baseline of 0.")
         if self.tolerance is not None and not (0 <= self.tolerance <= 1):
             errors["tolerance"] = _("The tolerance is a fraction between 0 and 1.")
+        errors.update(self._part_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _part_errors(self) -> dict:
+        """The rules of a breakdown: a part ends no later than its parent, speaks the unit of a parent that sums it,
+        and is not placed under itself; "not applicable" is for parts and says why."""
+        errors = {}
+        if self.not_applicable and not self.parent_id:
+            errors["not_applicable"] = _("Only a part of another pledge can be marked not applicable.")
+        if self.not_applicable and not self.not_applicable_reason.strip():
+            errors["not_applicable_reason"] = _("Say why this part does not apply.")
+        parent = self.parent if self.parent_id else None
+        if parent is None:
+            return errors
+        if self.pk and (parent.pk == self.pk or f"/{self.pk}/" in parent.tree_path):
+            errors["parent"] = _("A pledge cannot be a part of itself or of one of its own parts.")
+        if self.deadline and parent.deadline and self.deadline > parent.deadline:
+            errors["deadline"] = _("A part's deadline (%(part)s) cannot be later than its parent's (%(parent)s).") % {
+                "part": self.deadline, "parent": parent.deadline,
+            }
+        if parent.composition == Composition.SUM and self.unit.strip() != parent.unit.strip():
+            errors["unit"] = _("The parts of a sum must use the parent's unit “%(unit)s”.") % {"unit": parent.unit}
+        return errors
+
+    def save(self, *args, **kwargs):
+        old_path = self.tree_path
+        super().save(*args, **kwargs)
+        parent_path = Pledge.objects.values_list("tree_path", flat=True).get(pk=self.parent_id) if self.parent_id else "/"
+        new_path = f"{parent_path}{self.pk}/"
+        if new_path == old_path:
+            return
+        Pledge.objects.filter(pk=self.pk).update(tree_path=new_path)
+        self.tree_path = new_path
+        if old_path:
+            # Moved under another pledge: rewrite the paths of its whole breakdown in one statement.
+            Pledge.objects.filter(tree_path__startswith=old_path).exclude(pk=self.pk).update(
+                tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1))
+            )
+
+    @property
+    def depth(self) -> int:
+        """0 for a pledge that is nobody's part, 1 for its parts, and so on."""
+        return max(self.tree_path.count("/") - 2, 0)
+
+    def ancestor_ids(self) -> list[int]:
+        """The pledges this one is a part of, the top one first."""
+        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
 
     def terms(self) -> engine.Terms:
         return engine.Terms(
@@ -609,6 +679,8 @@ class AlertKind(models.TextChoices):
     REPORT_LATE = "report_late", _("progress report late")
     ESCALATION = "escalation", _("escalation")
     UPDATE_RETURNED = "update_returned", _("update returned")
+    # To a parent pledge's owner: its parts that changed for the worse in one run, in one message.
+    PARTS_WORSE = "parts_worse", _("parts slipping")
     DIGEST = "digest", _("digest")
 
 

@@ -83,6 +83,14 @@ CADENCE_MONTHS = {
 }
 
 
+class Composition(TextChoices):
+    """How a pledge's parts make it up (read only when it has parts)."""
+
+    SUM = "sum", _("sum: the parts add up to it")
+    EACH = "each", _("each: every part must reach its own target")
+    OWN = "own", _("own figure: the parts are supporting tasks")
+
+
 class TargetStatus(TextChoices):
     ACHIEVED = "achieved", pgettext_lazy("status", "achieved")
     ON_TRACK = "on_track", pgettext_lazy("status", "on track")
@@ -215,15 +223,24 @@ class Assessment:
 # --- Entry point ------------------------------------------------------------------------------------
 
 
-def assess(terms: Terms, readings: Iterable[Reading], today: date, rules: Rules = Rules()) -> Assessment:
-    """Judge a pledge on `today` from all its readings (in any order)."""
+def assess(
+    terms: Terms, readings: Iterable[Reading], today: date, rules: Rules = Rules(), *, reported_by_parts: bool = False
+) -> Assessment:
+    """Judge a pledge on `today` from all its readings (in any order).
+
+    `reported_by_parts`: the readings are the sum of its parts (`sum_of_parts`); nobody reports on the pledge itself,
+    so it is never late with a report.
+    """
     current = current_readings(readings, today)
     latest = current[-1] if current else None
     if terms.kind == Kind.MILESTONE:
         judgement = _judge_milestone(terms, latest, today)
     else:
         judgement = _judge_numeric(terms, current, today, rules)
-    reporting, next_due = _reporting_status(terms, latest, judgement.status, today, rules)
+    if reported_by_parts:
+        reporting, next_due = ReportingStatus.OK, None
+    else:
+        reporting, next_due = _reporting_status(terms, latest, judgement.status, today, rules)
     expected_now = _round(judgement.expected_now)
     return Assessment(
         target_status=judgement.status,
@@ -300,6 +317,78 @@ def trajectory(terms: Terms, readings: Iterable[Reading], today: date) -> list[t
 def worse(a: str, b: str) -> bool:
     """True when status `a` is worse than status `b` (no_data is not ranked)."""
     return SEVERITY.index(a) < SEVERITY.index(b)
+
+
+# --- Pledges broken down into parts -----------------------------------------------------------------
+# A `sum` pledge is judged by the rules above on the sum of its parts' values; an `each` pledge by its parts'
+# statuses (`assess_each`); an `own` pledge on its own readings, its parts beside it.
+
+Series = Sequence[tuple[date, Decimal]]
+
+
+def series_of(readings: Iterable[Reading], today: date) -> list[tuple[date, Decimal]]:
+    """A part's values over time, as its parent sums them: its current readings that have a value."""
+    return [(r.as_of, r.value) for r in current_readings(readings, today) if r.value is not None]
+
+
+def sum_of_parts(parts: Iterable[Series]) -> list[tuple[date, Decimal]]:
+    """The parent's value at each date any part reported: each part's latest value up to that date, added up (a part
+    that has not reported yet adds nothing)."""
+    parts = [sorted(series) for series in parts if series]
+    dates = sorted({day for series in parts for day, _value in series})
+    latest = [None] * len(parts)
+    positions = [0] * len(parts)
+    summed = []
+    for day in dates:
+        for i, series in enumerate(parts):
+            while positions[i] < len(series) and series[positions[i]][0] <= day:
+                latest[i] = series[positions[i]][1]
+                positions[i] += 1
+        summed.append((day, sum((value for value in latest if value is not None), Decimal(0))))
+    return summed
+
+
+def readings_from_series(series: Series) -> list[Reading]:
+    return [Reading(as_of=day, value=value) for day, value in series]
+
+
+class PartStanding(NamedTuple):
+    """What a parent judged by `each` reads of one part."""
+
+    name: str  # the part's owner, as the reason names it
+    status: str
+
+
+def assess_each(terms: Terms, parts: Sequence[PartStanding], today: date) -> Assessment:
+    """Every part must reach its own target: achieved when all are, otherwise the worst status among them."""
+    achieved = sum(1 for part in parts if part.status == TargetStatus.ACHIEVED)
+    params = {"achieved": str(achieved), "parts": str(len(parts)), "deadline": _iso(terms.deadline)}
+    if not parts:
+        status, reason = TargetStatus.NO_DATA, Reason("no_parts", params)
+    elif achieved == len(parts):
+        status, reason = TargetStatus.ACHIEVED, Reason("parts_all_achieved", params)
+    else:
+        ranked = [part for part in parts if part.status in SEVERITY]
+        worst = min(ranked, key=lambda part: SEVERITY.index(part.status)) if ranked else None
+        if worst is None or worst.status == TargetStatus.ACHIEVED:
+            status = TargetStatus.NO_DATA  # the others have not reported yet
+            reason = Reason("parts_waiting", params | {"waiting": str(len(parts) - achieved)})
+        else:
+            status = worst.status
+            lagging = sorted(part.name for part in parts if part.status == worst.status)
+            params |= {"worst_status": worst.status, "worst_parts": "、".join(lagging[:3]) + ("…" if len(lagging) > 3 else "")}
+            reason = Reason("parts_each", params)
+    return Assessment(target_status=status, reporting_status=ReportingStatus.OK, reason=reason)
+
+
+def breakdown_gap(parent_target: Decimal | None, part_targets: Iterable[Decimal | None]) -> Decimal | None:
+    """For a `sum`: how far the parts' targets fall short of (negative: exceed) the parent's; None when they add up
+    or cannot be added (a part without a target)."""
+    targets = list(part_targets)
+    if parent_target is None or not targets or any(t is None for t in targets):
+        return None
+    gap = parent_target - sum(targets, Decimal(0))
+    return gap or None
 
 
 # --- Milestones -------------------------------------------------------------------------------------
@@ -728,6 +817,8 @@ class _RenderedParams(dict):
         if key == "target":
             return target_text(super().get("target_terms") or {})
         value = super().__getitem__(key) if key in self else self.__missing__(key)
+        if key == "worst_status" and value in TargetStatus.values:
+            return str(TargetStatus(value).label)
         if key in ("as_of", "deadline") and value:
             from django.utils.formats import date_format
 
@@ -758,6 +849,10 @@ REASON_MESSAGES = {
     "ceiling_exceeded": _("Already {value}{unit} as of {as_of}, over the ceiling {target}."),
     "ceiling_pace": _("{value}{unit} so far as of {as_of}, against a pro-rata allowance of {expected}{unit} (ceiling {target})."),
     "period_start": _("{value}{unit} as of {as_of}; the period has just started, so nothing is expected yet."),
+    "no_parts": _("Every part must reach its own target, and no part counts yet."),
+    "parts_all_achieved": _("All {parts} parts have reached their own targets."),
+    "parts_waiting": _("{achieved} of {parts} parts achieved; {waiting} have not reported yet."),
+    "parts_each": _("{achieved} of {parts} parts achieved; the worst: {worst_parts} ({worst_status})."),
     "milestone_done": _("Reported done as of {as_of}."),
     "milestone_open": _("Reported not yet done as of {as_of}; the deadline is {deadline}."),
 }
