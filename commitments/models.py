@@ -437,6 +437,25 @@ class Pledge(models.Model):
                 tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1))
             )
 
+    def breakdown_shortfall(self, parts=None) -> str | None:
+        """For a `sum`: what the admin and the pledge page say when the parts' targets do not add up to the target
+        ("分解合计 48，少于目标 50"); None when they do, or when they cannot be added (a part without a target).
+        Pass `parts` to reuse rows already loaded; parts not applicable do not count."""
+        if self.composition != Composition.SUM or self.pk is None:
+            return None
+        parts = [part for part in (self.parts.all() if parts is None else parts) if not part.not_applicable]
+        gap = engine.breakdown_gap(self.target, [part.target for part in parts])
+        if gap is None:
+            return None
+        numbers = {
+            "total": f"{engine.format_number(self.target - gap)}{self.unit}",
+            "target": f"{engine.format_number(self.target)}{self.unit}",
+            "gap": f"{engine.format_number(abs(gap))}{self.unit}",
+        }
+        if gap > 0:
+            return _("The parts add up to %(total)s, %(gap)s short of the target %(target)s.") % numbers
+        return _("The parts add up to %(total)s, %(gap)s more than the target %(target)s.") % numbers
+
     @property
     def depth(self) -> int:
         """0 for a pledge that is nobody's part, 1 for its parts, and so on."""

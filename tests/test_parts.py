@@ -310,3 +310,18 @@ class TestNightly:
         after = fresh(parent).assessed_values()
         for field in ("target_status", "latest_value", "latest_as_of", "parts_series", "status_reason", "expected_now"):
             assert after[field] == before[field], field
+
+
+@pytest.mark.django_db
+def test_a_sum_whose_parts_do_not_add_up_says_by_how_much(projects):
+    parent, (tongzhou, haimen, kaifa) = projects
+    kaifa.target = Decimal(13)
+    kaifa.save()
+    with translation.override("en"):
+        assert parent.breakdown_shortfall() == "The parts add up to 48个, 2个 short of the target 50个."
+        kaifa.target = Decimal(15)
+        kaifa.save()
+        assert parent.breakdown_shortfall() is None
+        haimen.not_applicable, haimen.not_applicable_reason = True, "划转"
+        haimen.save()
+        assert parent.breakdown_shortfall() == "The parts add up to 35个, 15个 short of the target 50个."
