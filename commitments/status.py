@@ -33,6 +33,14 @@ pledge to the next step; a new method of judging is a new step in that list.
    for part of the period is compared with the target rate (`_growth_so_far`), a cumulative ceiling with
    a pro-rata allowance (`_ceiling_count_pace`), and an `approx` or `range` target already past its whole
    band is off track (`_beyond_band`).
+
+Pledges broken down into parts
+------------------------------
+A pledge with parts is made up of them in one of three ways (`Composition`). A `sum` is judged by the rules above on
+readings that nobody typed in: its value on each date a part reported is the sum of its counted parts' latest values up
+to that date (`sum_of_parts`). An `each` has no value of its own: it is achieved when every counted part is, otherwise
+it takes the worst status among them (`assess_each`). An `own` pledge reports its own figure, its parts beside it.
+Parts marked not applicable do not count. Loading the parts is `commitments.rollup`'s job.
 """
 
 from __future__ import annotations
