@@ -39,7 +39,7 @@ from .models import (
     StatusChange,
     rules_from_settings,
 )
-from .status import Composition, Kind, Reading, ReportingStatus, TargetStatus, assess
+from .status import SEVERITY, Composition, Kind, Reading, ReportingStatus, TargetStatus, assess
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +389,14 @@ def _pledges(ids) -> dict[int, Pledge]:
 
 
 def queue_status_alerts(limit: int = 5000) -> int:
-    """Turn unprocessed status changes into notifications (became at risk / off track / overdue; recovered)."""
+    """Turn unprocessed status changes into notifications, a batch per transaction (claim, stamp, insert):
+
+    1. each change that is news (became at risk / off track / overdue; recovered) goes to its pledge's owners;
+    2. the owners of a pledge broken down into parts get one message per batch listing the parts that changed for the
+       worse (`_parts_worse`), never one email per part; when the parent's own status changed in the batch too, that
+       message says so, instead of a second email. Only a part's direct parent hears of it: the parent's own change
+       is in turn a part's change for the pledge above it.
+    """
     queued = 0
     directory = Directory()
     while True:
@@ -403,14 +410,18 @@ def queue_status_alerts(limit: int = 5000) -> int:
                 return queued
             StatusChange.objects.filter(pk__in=[c.pk for c in batch]).update(alerts_queued_at=timezone.now())
             pledges = _pledges({c.pledge_id for c in batch})
-            notifications = []
+            notifications, told = _parts_worse(batch, pledges, directory)
             for change in batch:
                 pledge = pledges.get(change.pledge_id)
                 if pledge is None or not _worth_telling(change):  # None: the pledge was deleted meanwhile
                     continue
+                change.pledge = pledge  # its reason is read in the pledge's terms, without a query per change
                 context = {"pledge": pledge, "change": change, "url": emails.pledge_url(pledge)}
                 for recipient in directory.for_pledge(pledge, AlertKind.STATUS_CHANGE):
-                    notifications.append(_notification(recipient, AlertKind.STATUS_CHANGE, f"change:{change.pk}", context, pledge))
+                    if (recipient.email.lower(), pledge.pk) not in told:
+                        notifications.append(
+                            _notification(recipient, AlertKind.STATUS_CHANGE, f"change:{change.pk}", context, pledge)
+                        )
             queued += _store(notifications)
 
 
@@ -418,6 +429,66 @@ def _worth_telling(change: StatusChange) -> bool:
     if not change.from_status:  # the first assessment of a new pledge
         return False
     return change.to_status in BAD_NEWS or (change.from_status in BAD_NEWS and change.to_status in GOOD_NEWS)
+
+
+def _got_worse(from_status: str, to_status: str) -> bool:
+    """Into bad news from a better status: from on track, achieved or no data, or further down (at risk → off track).
+    A first assessment (no from status) is nobody's news, and off track → at risk is better, if still bad."""
+    if not from_status or to_status not in BAD_NEWS:
+        return False
+    return from_status not in SEVERITY or SEVERITY.index(to_status) < SEVERITY.index(from_status)
+
+
+@dataclass(frozen=True)
+class SlippedPart:
+    """A part as its parent's owner reads it: where it stood before the batch, where it ended, and why."""
+
+    part: Pledge
+    first: StatusChange  # its earliest change in the batch: the status it came from
+    last: StatusChange  # its latest: the status it is in now, and the reason
+    url: str
+
+
+def _parts_worse(
+    batch: list[StatusChange], pledges: dict[int, Pledge], directory: Directory
+) -> tuple[list[Notification], set[tuple[str, int]]]:
+    """One PARTS_WORSE notification per recipient and parent pledge: the parts of that parent that ended this batch
+    worse than they started it (a part that slipped and recovered within the batch is not listed; a new part counts
+    from its first assessment), under the parent's own status, and its own changes in the batch if it has any.
+
+    Its period is the lowest and highest id of the batch's changes of those parts, so queuing the same changes again
+    is a no-op. Also returns who was told of which parent (address in lower case, parent id): they get the parent's
+    own change in this message, not in a second one.
+    """
+    by_part = defaultdict(list)
+    for change in batch:  # in id order: the order the changes were recorded
+        part = pledges.get(change.pledge_id)
+        if part is not None and part.parent_id is not None and change.from_status:  # a first assessment is no news
+            by_part[part.pk].append(change)
+    slipped_by_parent, change_ids = defaultdict(list), defaultdict(list)
+    for part_id, changes in by_part.items():
+        part = pledges[part_id]
+        change_ids[part.parent_id] += [c.pk for c in changes]
+        first, last = changes[0], changes[-1]
+        if _got_worse(first.from_status, last.to_status):
+            first.pledge = last.pledge = part
+            slipped_by_parent[part.parent_id].append(SlippedPart(part, first, last, emails.pledge_url(part)))
+    parents = _pledges(slipped_by_parent)
+    notifications, told = [], set()
+    for parent_id, slipped in slipped_by_parent.items():
+        parent = parents.get(parent_id)
+        if parent is None:  # deleted meanwhile
+            continue
+        slipped.sort(key=lambda s: (SEVERITY.index(s.last.to_status), s.part.lead_organization.name, s.part.pk))
+        own_changes = [c for c in batch if c.pledge_id == parent_id and _worth_telling(c)]
+        for change in own_changes:
+            change.pledge = parent
+        context = {"pledge": parent, "changes": own_changes, "parts": slipped, "url": emails.pledge_url(parent)}
+        period = f"parts:{min(change_ids[parent_id])}-{max(change_ids[parent_id])}"
+        for recipient in directory.for_pledge(parent, AlertKind.PARTS_WORSE):
+            notifications.append(_notification(recipient, AlertKind.PARTS_WORSE, period, context, parent))
+            told.add((recipient.email.lower(), parent_id))
+    return notifications, told
 
 
 def queue_update_returned(update: ProgressUpdate) -> int:
