@@ -1,4 +1,5 @@
-"""Bulk import and export of pledges and progress updates (CSV, XLSX) with django-import-export.
+"""Bulk import and export of pledges and progress updates (CSV, XLSX) with django-import-export, and the import of a
+decomposition table (目标任务分解表: one row per part of a pledge).
 
 Imports are previewed first (a dry run), report errors by row and column, and commit all rows or none.
 Exporting and importing the same file back changes nothing (unchanged rows are skipped).
@@ -14,11 +15,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, results, widgets
 
 from . import access, actions
 from .exports import from_spreadsheet, spreadsheet_safe
+from .forms import editable_pledges, take_terms_from_parent
 from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument
 from .numbers import normalise_number_text
 
@@ -157,8 +161,73 @@ class NamesWidget(widgets.ManyToManyWidget):
         return found
 
 
+class ChoiceWidget(widgets.CharWidget):
+    """One of a field's choices, by its stored value (quarterly) or its label in any of the site's languages
+    (每季度, quarterly); anything else is an error listing them. An empty cell stays empty (the model says whether
+    that is allowed)."""
+
+    def __init__(self, choices=(), **kwargs):
+        super().__init__(**kwargs)
+        self.choices = list(choices)
+
+    def clean(self, value, row=None, **kwargs):
+        text = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip()
+        if not text:
+            return ""
+        for stored, label in self.choices:
+            if text == stored or text.casefold() in self.labels(label):
+                return stored
+        offered = str(_(", ")).join(f"{stored}（{label}）" for stored, label in self.choices)
+        raise ValueError(_("“%(value)s” is not one of: %(choices)s") % {"value": value, "choices": offered})
+
+    @staticmethod
+    def labels(label) -> set[str]:
+        found = set()
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                found.add(str(label).casefold())
+        return found
+
+
+class OrganizationWidget(widgets.ForeignKeyWidget):
+    """An organization by its name or, failing that, its short name (通州区 or 通州), among those the importing user
+    may see."""
+
+    def __init__(self):
+        super().__init__(Organization, "name")
+        self.user = None  # set by ResourceForUser for each import
+
+    def clean(self, value, row=None, **kwargs):
+        name = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip()
+        if not name:
+            return None
+        visible = access.organizations_for(self.user)
+        found = list(visible.filter(name=name)[:1]) or list(visible.filter(short_name=name)[:2])
+        if not found:
+            raise ValueError(_("no %(thing)s “%(value)s”") % {"thing": Organization._meta.verbose_name, "value": value})
+        if len(found) > 1:
+            raise ValueError(_("more than one organization is called “%(value)s”: write its full name") % {"value": value})
+        return found[0]
+
+
+class ParentWidget(ReachableWidget):
+    """The pledge a part belongs to, by its id: one the importing user may see (else it reads as missing) and may
+    edit (else it says so)."""
+
+    def __init__(self):
+        super().__init__(Pledge, access.pledges_for)
+
+    def clean(self, value, row=None, **kwargs):
+        parent = super().clean(value, row, **kwargs)
+        if parent is not None and not editable_pledges(self.user).filter(pk=parent.pk).exists():
+            raise ValueError(_("pledge %(id)s is not one you may break down: only administrators do") % {"id": parent.pk})
+        return parent
+
+
 def widget_for(field, default):
     """Widgets that read a cell as a person means it and say in words what is wrong with it."""
+    if field.choices:
+        return ChoiceWidget
     return {
         "DecimalField": NumberWidget, "AutoField": IdWidget, "BigAutoField": IdWidget, "DateField": DateWidget,
         "BooleanField": YesNoWidget,
@@ -195,12 +264,19 @@ class ResourceForUser(resources.ModelResource):
         self.touched_pledges = set()
         self.earlier_rows = {}
         for field in self.fields.values():  # each resource has its own copy of the fields and their widgets
-            if isinstance(field.widget, ReachableWidget):
+            if hasattr(field.widget, "user"):
                 field.widget.user = user
 
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):
         return widget_for(f, default) or super().widget_from_django_field(f, default)
+
+    @classmethod
+    def widget_kwargs_for_field(cls, field_name, django_field):
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if django_field.choices:
+            kwargs["choices"] = django_field.choices
+        return kwargs
 
     @classmethod
     def get_error_result_class(cls):
@@ -335,9 +411,12 @@ class ResourceForUser(resources.ModelResource):
         try:
             super().validate_instance(instance, import_validation_errors, validate_unique)  # extends those lists
         except ValidationError as error:
-            raise ValidationError(
-                {column: refused.get(column, messages) for column, messages in error.error_dict.items()}
-            )
+            raise self.by_column({name: refused.get(name, messages) for name, messages in error.error_dict.items()})
+
+    def by_column(self, errors: dict) -> ValidationError:
+        """Errors keyed by model field, keyed instead by the file's column for that field (they may differ)."""
+        columns = {field.attribute: field.column_name for field in self.fields.values() if field.attribute}
+        return ValidationError({columns.get(name, name): messages for name, messages in errors.items()})
 
 
 def import_all_or_nothing(resource_class, dataset, user):
@@ -348,7 +427,20 @@ def import_all_or_nothing(resource_class, dataset, user):
     return resource_class(user=user).import_data(dataset, dry_run=False, raise_errors=True), True
 
 
-class PledgeResource(ResourceForUser):
+class ReassessesWhatItStores:
+    """After a successful import, each pledge it stored is re-assessed once (with the pledges above it)."""
+
+    def after_save_instance(self, instance, row, **kwargs):
+        if not kwargs.get("dry_run"):
+            self.touched_pledges.add(instance.pk)
+
+    def after_import(self, dataset, result, **kwargs):
+        if not kwargs.get("dry_run") and not result.has_errors() and not result.has_validation_errors():
+            for pledge in Pledge.objects.filter(pk__in=self.touched_pledges):
+                actions.do_recompute_status(pledge, trigger="import")
+
+
+class PledgeResource(ReassessesWhatItStores, ResourceForUser):
     lead_organization = fields.Field(
         attribute="lead_organization", column_name="lead_organization", widget=NamedForeignKeyWidget(Organization, "name")
     )
@@ -362,6 +454,7 @@ class PledgeResource(ResourceForUser):
 
     class Meta:
         model = Pledge
+        name = Pledge._meta.verbose_name_plural  # on the import page, beside the decomposition table
         fields = [
             "id", "metric", "kind", "comparator", "target", "low", "high", "tolerance", "unit", "cumulative",
             "baseline", "baseline_date", "start_date", "deadline", "cadence", "lead_organization", "co_owners",
@@ -382,15 +475,6 @@ class PledgeResource(ResourceForUser):
     def before_import_row(self, row, **kwargs):
         if not access.can_edit_pledges(self.user):
             raise ValueError(_("Only administrators import pledges."))
-
-    def after_save_instance(self, instance, row, **kwargs):
-        if not kwargs.get("dry_run"):
-            self.touched_pledges.add(instance.pk)
-
-    def after_import(self, dataset, result, **kwargs):
-        if not kwargs.get("dry_run") and not result.has_errors() and not result.has_validation_errors():
-            for pledge in Pledge.objects.filter(pk__in=self.touched_pledges):
-                actions.do_recompute_status(pledge, trigger="import")
 
 
 class ProgressUpdateResource(ResourceForUser):
@@ -452,3 +536,59 @@ class ProgressUpdateResource(ResourceForUser):
             except ValidationError as error:  # each row passed alone; what only the rows together break, in words
                 raise FileProblem(str(_("; ")).join(error.messages)) from error
 
+
+
+class DecompositionResource(ReassessesWhatItStores, ResourceForUser):
+    """A decomposition table (目标任务分解表): one row per new part, naming the pledge it is a part of (its id), the
+    organization that owns the part (name or short name) and the part's target; unit, start date, deadline and
+    cadence are the parent's when left empty, and everything else comes from the parent (forms.take_terms_from_parent).
+    Each row is checked by the model's rules for parts (deadline, unit of a sum), its errors under the row's columns."""
+
+    parent = fields.Field(attribute="parent", column_name="parent", widget=ParentWidget())
+    organization = fields.Field(attribute="lead_organization", column_name="organization", widget=OrganizationWidget())
+
+    class Meta:
+        model = Pledge
+        name = gettext_lazy("Decomposition table")
+        fields = ["parent", "organization", "target", "unit", "start_date", "deadline", "cadence"]
+        export_order = fields
+        force_init_instance = True  # every row adds a part; none names a stored one
+        clean_model_instances = True
+        use_transactions = True
+
+    columns_for_new_rows = (("parent",), ("organization",), ("target",))
+    unique_in_file = ()
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.parent_id is None:
+            errors.setdefault("parent", [_("Give the id of the pledge this row is a part of.")])
+        else:
+            take_terms_from_parent(instance, instance.parent)
+            twin = self.same_part_stored(instance)
+            if twin is not None:
+                errors.setdefault("lead_organization", []).append(
+                    _("pledge %(parent)s already has a part for %(organization)s ending %(deadline)s (id %(id)s)") % {
+                        "parent": instance.parent_id, "organization": instance.lead_organization,
+                        "deadline": instance.deadline, "id": twin.pk,
+                    }
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def same_part_stored(part):
+        """A stored part of the same parent, organization and deadline: importing the same table twice adds nothing."""
+        if part.lead_organization_id is None or part.deadline is None:
+            return None
+        return part.parent.parts.filter(lead_organization=part.lead_organization_id, deadline=part.deadline).first()
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if instance.parent_id is None:
+            # Without its parent a part has no terms yet: only what is wrong with the row's own cells.
+            raise self.by_column(import_validation_errors or {})
+        super().validate_instance(instance, import_validation_errors, validate_unique)

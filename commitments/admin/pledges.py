@@ -1,18 +1,22 @@
-"""Pledges: the list with status and why, and the change page where progress is recorded (add-only inline) and
-the updates and status changes so far are read."""
+"""Pledges: the list with status and why, and the change page where progress is recorded (add-only inline), a pledge
+is broken down into parts (a row per part), and the updates and status changes so far are read."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import models
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import access, actions, display
 from ..display import status_badge, update_standing, update_value_text
+from ..forms import PartForm, PartFormSet, PledgeForm, editable_pledges
 from ..models import Pledge, ProgressUpdate, StatusChange
 from ..numbers import NumberInput
-from ..resources import PledgeResource
+from ..resources import DecompositionResource, PledgeResource
 from ..status import Kind, TargetStatus
 from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, OrganizationSubtreeFilter, VisibleDocumentFilter
 
@@ -147,11 +151,78 @@ class StatusChangeInline(admin.TabularInline):
         return obj.reason_text
 
 
+class PartInline(admin.TabularInline):
+    """Break a pledge down in one form: a row per part with its owner, target, period and cadence. A new row takes
+    the rest from the parent (forms.take_terms_from_parent); PledgeAdmin.save_formset stores the rows and re-assesses
+    each part, which rolls up to the parent."""
+
+    model = Pledge
+    fk_name = "parent"
+    form = PartForm
+    formset = PartFormSet
+    fields = ["lead_organization", "target", "start_date", "deadline", "cadence", "not_applicable",
+              "not_applicable_reason", "standing"]
+    readonly_fields = ["standing"]
+    autocomplete_fields = ["lead_organization"]
+    formfield_overrides = FORM_FIELDS
+    extra = 0
+    show_change_link = True
+    verbose_name = _("part")
+    verbose_name_plural = _("parts (breakdown)")
+
+    def get_queryset(self, request):
+        # A part's owner sees the pledge it belongs to, but only the parts their organizations own.
+        return access.pledges_for(request.user, super().get_queryset(request)).select_related("lead_organization")
+
+    # Only administrators edit parts (PledgeAdmin.get_inlines shows them on a stored pledge only).
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    @admin.display(description=_("status and why"))
+    def standing(self, obj):
+        return display.status_cell(obj) if obj.pk else "—"
+
+
+class LevelFilter(admin.SimpleListFilter):
+    """Top-level pledges, or parts of others."""
+
+    title = _("level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("top", _("top-level only")), ("parts", _("parts"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "top":
+            return queryset.filter(parent__isnull=True)
+        if self.value() == "parts":
+            return queryset.filter(parent__isnull=False)
+        return queryset
+
+
+def warn_once(request, text: str) -> None:
+    """A warning, unless the same one is already waiting to be shown (after a save, the page it leads to)."""
+    waiting = messages.get_messages(request)
+    already = any(str(message) == text for message in waiting)
+    waiting.used = False  # looked at, not shown: keep them for the page
+    if not already:
+        messages.warning(request, text)
+
 
 @admin.register(Pledge)
 class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
     list_display = [
         "metric",
+        "part_of",
         "owner",
         "target_display",
         "latest_display",
@@ -162,6 +233,7 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
     ]
     list_display_links = ["metric"]
     list_filter = [
+        LevelFilter,
         "target_status",
         "reporting_status",
         OrganizationSubtreeFilter,
@@ -171,23 +243,42 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
         ("source_document", VisibleDocumentFilter),
     ]
     search_fields = ["metric", "source_sentence", "lead_organization__name", "lead_organization__short_name", "notes"]
-    list_select_related = ["lead_organization"]
+    list_select_related = ["lead_organization", "parent__lead_organization"]
     list_per_page = 50
-    autocomplete_fields = ["lead_organization", "co_owners", "source_document"]
+    # Autocomplete: a pledge's parent is picked among 100,000 pledges (only those the user may edit: see
+    # get_search_results and formfield_for_foreignkey).
+    autocomplete_fields = ["lead_organization", "co_owners", "source_document", "parent"]
+    form = PledgeForm
     formfield_overrides = FORM_FIELDS
-    inlines = [ProgressUpdateInline, ProgressUpdateHistoryInline, StatusChangeInline]
+    inlines = [ProgressUpdateInline, PartInline, ProgressUpdateHistoryInline, StatusChangeInline]
     resource_classes = [PledgeResource]
 
     def has_import_permission(self, request):
         return access.can_edit_pledges(request.user)
+
+    def get_inlines(self, request, obj):
+        # A new pledge is broken down once it is saved: its parts are checked against it as stored.
+        return [inline for inline in self.inlines if obj is not None or inline is not PartInline]
+
+    def get_import_resource_classes(self, request):
+        # The import page offers the decomposition table as a second kind of file; the export writes pledges only.
+        return [PledgeResource, DecompositionResource]
+
     readonly_fields = ["status_panel"]
     fieldsets = [
         (_("Status"), {"fields": ["status_panel"]}),
         (_("What is promised"), {"fields": ["metric", "kind", "comparator", "target", ("low", "high"), "tolerance", "unit", "cumulative"]}),
         (_("Timeline"), {"fields": [("baseline", "baseline_date"), ("start_date", "deadline"), "cadence"]}),
         (_("Who owns it"), {"fields": ["lead_organization", "co_owners", "responsible_person", "category"]}),
+        (_("Breakdown"), {"fields": ["parent", "composition", ("not_applicable", "not_applicable_reason")]}),
         (_("Source"), {"fields": ["source_document", "source_sentence", "notes"]}),
     ]
+
+    @admin.display(description=_("part of"), ordering="parent__metric")
+    def part_of(self, obj):
+        if obj.parent is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:commitments_pledge_change", args=[obj.parent_id]), obj.parent)
 
     @admin.display(description=_("lead organization"), ordering="lead_organization__name")
     def owner(self, obj):
@@ -261,15 +352,53 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
         return [*self.readonly_fields, *(f for _, opts in self.fieldsets for row in opts["fields"]
                                          for f in (row if isinstance(row, tuple) else (row,)) if f != "status_panel")]
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("field_name") == "parent":  # the autocomplete of a pledge's "part of"
+            queryset = editable_pledges(request.user, queryset).select_related("lead_organization")
+        return queryset, may_have_duplicates
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = editable_pledges(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            pledge = self.get_object(request, unquote(object_id))
+            if pledge is not None:
+                self.warn_of_shortfall(request, pledge)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def warn_of_shortfall(self, request, pledge):
+        shortfall = pledge.breakdown_shortfall()
+        if shortfall is not None:
+            warn_once(request, shortfall)
+
     def save_model(self, request, obj, form, change):
         if access.can_edit_pledges(request.user):
+            # Where it was a part before this save: moved elsewhere, that parent is re-assessed too (save_related).
+            obj._moved_from = Pledge.objects.filter(pk=obj.pk).values_list("parent_id", flat=True).first()
             super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
+        if isinstance(formset, PartFormSet):
+            return self.save_parts(request, formset)
         if formset.model is not ProgressUpdate:
             return super().save_formset(request, form, formset, change)
         # The inline only adds (no change, no delete): its new rows go through the one way progress is recorded.
         actions.do_record_updates(formset.save(commit=False), acting_user=request.user)
+
+    def save_parts(self, request, formset):
+        """Store the parts' rows (checked by the model's rules in PartForm) and re-assess each new or changed part,
+        which re-assesses the parent above it; a deleted part's parent is this pledge, re-assessed in save_related."""
+        parts = formset.save(commit=False)
+        for part in parts:
+            part.save()
+        for part in formset.deleted_objects:
+            part.delete()
+        for part in parts:
+            actions.do_recompute_status(part, trigger=f"admin:{request.user.pk}")
 
     def save_related(self, request, form, formsets, change):
         pledge = form.instance
@@ -277,6 +406,9 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         # Its terms may have changed too (or it is new): assess it as it now stands.
         actions.do_recompute_status(pledge, trigger=f"admin:{request.user.pk}")
+        moved_from = getattr(pledge, "_moved_from", None)
+        if moved_from is not None and moved_from != pledge.parent_id:
+            self.reassess(request, [moved_from])
         if change and pledge.target_status != before:
             self.message_user(
                 request,
@@ -288,3 +420,34 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
                 },
                 messages.INFO,
             )
+        self.warn_of_shortfall(request, pledge)
+
+    def reassess(self, request, pledge_ids):
+        """Re-assess pledges that lost a part (moved away or deleted), with the pledges above them."""
+        for pledge in Pledge.objects.filter(pk__in=pledge_ids):
+            actions.do_recompute_status(pledge, trigger=f"admin:{request.user.pk}")
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Django would list the parts among "protected related objects"; say plainly what to do.
+        for pledge in objs:
+            count = pledge.parts.count()
+            if count:
+                messages.error(request, ngettext(
+                    "“%(pledge)s” has %(count)d part: delete it or move it to another pledge before deleting this one.",
+                    "“%(pledge)s” has %(count)d parts: delete them or move them to another pledge before deleting this one.",
+                    count,
+                ) % {"pledge": pledge, "count": count})
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        parent_id = obj.parent_id
+        super().delete_model(request, obj)
+        if parent_id is not None:
+            self.reassess(request, [parent_id])
+
+    def delete_queryset(self, request, queryset):
+        parent_ids = set(queryset.filter(parent__isnull=False).values_list("parent_id", flat=True))
+        deleted_ids = set(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        self.reassess(request, parent_ids - deleted_ids)
