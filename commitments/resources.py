@@ -25,6 +25,7 @@ from .exports import from_spreadsheet, spreadsheet_safe
 from .forms import editable_pledges, take_terms_from_parent
 from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument
 from .numbers import normalise_number_text
+from .status import Cadence
 
 # Dates outside these are typing mistakes (0001-01-01, 9999-12-31), not plans.
 EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2200, 12, 31)
@@ -177,7 +178,10 @@ class ChoiceWidget(widgets.CharWidget):
         for stored, label in self.choices:
             if text == stored or text.casefold() in self.labels(label):
                 return stored
-        offered = str(_(", ")).join(f"{stored}（{label}）" for stored, label in self.choices)
+        offered = str(_(", ")).join(
+            stored if str(label) == stored else _("%(value)s (%(label)s)") % {"value": stored, "label": label}
+            for stored, label in self.choices
+        )
         raise ValueError(_("“%(value)s” is not one of: %(choices)s") % {"value": value, "choices": offered})
 
     @staticmethod
@@ -546,6 +550,8 @@ class DecompositionResource(ReassessesWhatItStores, ResourceForUser):
 
     parent = fields.Field(attribute="parent", column_name="parent", widget=ParentWidget())
     organization = fields.Field(attribute="lead_organization", column_name="organization", widget=OrganizationWidget())
+    # Declared without the model's default, so that an empty cell means the parent's cadence.
+    cadence = fields.Field(attribute="cadence", column_name="cadence", widget=ChoiceWidget(Cadence.choices))
 
     class Meta:
         model = Pledge
