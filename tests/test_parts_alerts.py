@@ -32,7 +32,9 @@ def address(name):
 
 def member(org, username, *, language="zh-hans", kinds=IMMEDIATE_KINDS):
     user = UserFactory(username=username, email=f"{username}@example.test")
-    AlertProfile.objects.create(user=user, organization=org, language=language, alert_kinds=list(kinds), digest_frequency="never")
+    AlertProfile.objects.create(
+        user=user, organization=org, language=language, alert_kinds=list(kinds), digest_frequency="never"
+    )
     return user
 
 
@@ -65,7 +67,9 @@ def districts(city):
     city.contact_emails = CITY_OFFICE
     city.save()
     return {
-        name: OrganizationFactory(name=f"{name}区", short_name=name, level="district", parent=city, contact_emails=address(name))
+        name: OrganizationFactory(
+            name=f"{name}区", short_name=name, level="district", parent=city, contact_emails=address(name)
+        )
         for name in DISTRICTS
     }
 
@@ -75,7 +79,8 @@ def projects(city, districts, smtp_server):
     """The city target and its four parts as they stand after July's report (its alerts already sent)."""
     with time_machine.travel(date(2025, 7, 10), tick=False):
         parent = PledgeFactory(lead_organization=city, composition=Composition.SUM)
-        parts = dict(zip(DISTRICTS, break_down(parent, [(districts[name], t) for name, t in zip(DISTRICTS, (20, 10, 10, 10))])))
+        targets = [(districts[name], target) for name, target in zip(DISTRICTS, (20, 10, 10, 10))]
+        parts = dict(zip(DISTRICTS, break_down(parent, targets)))
     report(date(2025, 7, 10), {parts["通州"]: (date(2025, 6, 30), 10), parts["海门"]: (date(2025, 6, 30), 5),
                                parts["开发"]: (date(2025, 6, 30), 5), parts["如皋"]: (date(2025, 6, 30), 2)})
     run_alerts()
@@ -201,7 +206,8 @@ def test_parts_worse_is_an_alert_a_user_can_switch_on_and_off_in_their_settings(
         assert form.is_valid(), form.errors
         profile = form.save()
         assert AlertProfile.objects.get(pk=profile.pk).alert_kinds == kinds
-    assert AlertKind.PARTS_WORSE in AlertProfile.objects.create(user=UserFactory(username="new")).alert_kinds  # on by default
+    new_profile = AlertProfile.objects.create(user=UserFactory(username="new"))
+    assert AlertKind.PARTS_WORSE in new_profile.alert_kinds  # on by default
 
 
 def test_the_parents_own_change_in_the_same_run_is_told_in_that_message_not_in_a_second_one(projects, smtp_server):
@@ -249,12 +255,15 @@ def test_only_the_direct_parent_hears_of_a_part(projects, districts, smtp_server
     (message,) = smtp_server.mailbox.to(address("通州"))
     assert "石港镇" in text_of(message)
     assert not any("石港镇" in text_of(message) for message in smtp_server.mailbox.to(CITY_OFFICE))
-    assert not Notification.objects.exclude(pk__in=before).filter(recipient=CITY_OFFICE, kind=AlertKind.PARTS_WORSE).exists()
+    new = Notification.objects.exclude(pk__in=before)
+    assert not new.filter(recipient=CITY_OFFICE, kind=AlertKind.PARTS_WORSE).exists()
 
 
 def test_a_change_left_over_from_a_deleted_part_is_passed_over(projects, smtp_server):
     _parent, parts = projects
     october(parts)
-    StatusChange.objects.create(pledge_id=10**9, from_status="on_track", to_status="off_track", assessed_on=date(2025, 10, 8))
+    StatusChange.objects.create(
+        pledge_id=10**9, from_status="on_track", to_status="off_track", assessed_on=date(2025, 10, 8)
+    )
     run_alerts()
     assert len(smtp_server.mailbox.to(CITY_OFFICE)) == 1

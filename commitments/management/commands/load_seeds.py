@@ -1,7 +1,11 @@
-"""Load the demo data in seeds/ (organizations, documents, the labelled pledges and some progress).
+"""Load the demo data in seeds/ (organizations, documents, the labelled pledges, their parts and some progress).
 
 Run by `make run`; safe to run again: every row is matched on a natural key, so a second run adds
 nothing and leaves the same counts.
+
+A pledge that others refer to has a `key`; a part names it as its `parent`, and takes the parent's terms (metric, kind,
+unit, period, cadence…) unless it states its own. Parents are loaded before their parts, and each part is re-assessed
+after its updates, which rolls its figures up to every pledge above it.
 """
 
 import json
@@ -16,6 +20,7 @@ from django.db.models import Q
 
 from commitments import actions
 from commitments.models import Category, Organization, Pledge, ProgressUpdate, SourceDocument, StatusChange
+from commitments.status import Composition
 
 DEFAULT_SEED_FILE = settings.BASE_DIR / "seeds" / "demo.json"
 
@@ -36,8 +41,11 @@ class Command(BaseCommand):
             orgs = self.load_organizations(data["organizations"])
             categories = self.load_categories(data["categories"])
             documents = self.load_documents(data["documents"], path.parent)
-            for item in data["pledges"]:
-                self.load_pledge(item, orgs, categories, documents)
+            loaded = {}
+            for item in parents_first(data["pledges"]):
+                pledge = self.load_pledge(item, orgs, categories, documents, loaded)
+                if "key" in item:
+                    loaded[item["key"]] = pledge
         counts = {
             "organizations": Organization.objects.count(),
             "documents": SourceDocument.objects.count(),
@@ -82,16 +90,28 @@ class Command(BaseCommand):
             documents[item["key"]] = doc
         return documents
 
-    def load_pledge(self, item, orgs, categories, documents):
-        document = documents[item["document"]]
+    def load_pledge(self, item, orgs, categories, documents, loaded):
+        parent = loaded[item["parent"]] if item.get("parent") else None
         owner = orgs.get(item["owner"]) or Organization.objects.filter(
             Q(name=item["owner"]) | Q(short_name=item["owner"])
         ).first()
         if owner is None:
             raise CommandError(f"Pledge {item['metric']!r}: unknown owner {item['owner']!r}")
+        if item.get("document"):  # a labelled pledge: its source sentence identifies it
+            natural_key = {"source_document": documents[item["document"]], "source_sentence": item["sentence"]}
+        else:  # invented for the demo (a part, a total no document states): its place, owner and period do
+            natural_key = {
+                "source_document": None, "parent": parent, "lead_organization": owner,
+                "start_date": _date(item["start_date"]), "deadline": _date(item["deadline"]),
+            }
+        breakdown = {
+            "parent_id": parent.pk if parent else None,
+            "composition": item.get("composition", Composition.OWN),
+            "not_applicable": item.get("not_applicable", False),
+            "not_applicable_reason": item.get("not_applicable_reason", ""),
+        }
         pledge, created = Pledge.objects.get_or_create(
-            source_document=document,
-            source_sentence=item["sentence"],
+            **natural_key,
             metric=item["metric"],
             defaults={
                 "kind": item["kind"],
@@ -109,16 +129,27 @@ class Command(BaseCommand):
                 "lead_organization": owner,
                 "responsible_person": item.get("responsible_person", ""),
                 "category": categories.get(item.get("category")),
-                "notes": item.get("label_note", ""),
+                "notes": "\n".join(filter(None, [item.get("label_note", ""), item.get("note", "")])),
+                **breakdown,
             },
         )
         if created:
             pledge.full_clean()
             pledge.co_owners.set([orgs[name] for name in item.get("co_owners", [])])
+        elif any(getattr(pledge, field) != value for field, value in breakdown.items()):
+            # Demo data loaded before pledges had parts: give the pledge its place in the breakdown.
+            old_parent_id = pledge.parent_id
+            for field, value in breakdown.items():
+                setattr(pledge, field, value)
+            pledge.full_clean()
+            pledge.save()
+            if old_parent_id and old_parent_id != pledge.parent_id:  # moved away: the old parent loses a part
+                actions.do_recompute_status(Pledge.objects.get(pk=old_parent_id), trigger="load_seeds")
         previous = None
         for update in item.get("updates", []):
             previous = self.load_update(pledge, update, previous)
-        actions.do_recompute_status(pledge, trigger="load_seeds")
+        actions.do_recompute_status(pledge, trigger="load_seeds")  # and, for a part, every pledge above it
+        return pledge
 
     def load_update(self, pledge, item, previous):
         value = _decimal(item.get("value"))
@@ -137,6 +168,35 @@ class Command(BaseCommand):
         update.full_clean()
         update.save()
         return update
+
+
+# What a part takes from its parent when it does not state it (a year of a multi-year total keeps its owner).
+INHERITED = [
+    "metric", "owner", "kind", "comparator", "unit", "cumulative", "start_date", "deadline", "cadence", "category",
+]
+
+
+def parents_first(items):
+    """The seed's pledges, each parent before its parts, a part completed with the terms it inherits."""
+    by_key = {item["key"]: item for item in items if "key" in item}
+    ordered, completed = [], {}  # id of an item in the file → the item as loaded
+
+    def place(item, above=()):
+        if id(item) not in completed:
+            complete = item
+            if item.get("parent"):
+                key = item["parent"]
+                if key not in by_key or key in above:
+                    raise CommandError(f"Pledge {item.get('metric', '')!r}: no pledge {key!r} above it")
+                parent = place(by_key[key], (*above, key))
+                complete = {field: parent[field] for field in INHERITED if field in parent} | item
+            completed[id(item)] = complete
+            ordered.append(complete)
+        return completed[id(item)]
+
+    for item in items:
+        place(item)
+    return ordered
 
 
 def _decimal(value):
