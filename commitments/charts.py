@@ -1,4 +1,13 @@
-"""A pledge's progress chart as plain SVG geometry (no JavaScript): reported values against the expected path."""
+"""A pledge's progress chart as plain SVG geometry (no JavaScript), in three kinds:
+
+- "line": one pledge's reported values against the expected path and the target;
+- "stacked": a `sum` made of parts, each part's values a band stacked on the ones below, so the top of the stack is
+  the pledge's own value, under the expected path and the target;
+- "columns": an `each`, one column per part: its latest value as a share of its own target, against a 100% line.
+
+The template (`_chart.html`) only draws what is computed here; colours come from the page's stylesheet (`band-N`,
+`status-…` classes), so a band and its legend key always match.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +20,83 @@ from . import status as engine
 
 WIDTH, HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
+BAND_COLOURS = 8  # site.css defines .band-0 … .band-7; more parts reuse them, lighter (.band-again)
+HIDDEN_BAND = "band-hidden"  # the parts a user may not see, as one grey band
+COLUMN_SCALE_CAP = Decimal(2)  # a column chart's axis stops at 200%; a longer column is cut there and says so
+LABEL_CHARACTER_WIDTH = 12  # px a character of a column's label takes at the chart's font size (CJK: a full em)
+
+
+@dataclass
+class Band:
+    css: str
+    label: str
+    points: str  # polygon points: along the band's top, then back along its bottom
+    title: str  # the band's latest value, shown on hover
+
+
+@dataclass
+class Column:
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    label: str  # under the column (cut to fit its slot)
+    label_x: float
+    value_text: str  # above the column
+    value_y: float
+    title: str  # the whole story on hover: name, value, target, share
 
 
 @dataclass
 class Chart:
+    kind: str = "line"
     width: int = WIDTH
     height: int = HEIGHT
     plot: tuple = (LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM)
     expected: str = ""  # polyline points
-    reported: str = ""
+    reported: str = ""  # for "stacked": the sum of the parts, the top of the stack
     dots: list = field(default_factory=list)  # (x, y, label)
     target_y: float | None = None
     today_x: float | None = None
     x_ticks: list = field(default_factory=list)  # (x, label, text-anchor)
     y_ticks: list = field(default_factory=list)  # (y, label)
+    bands: list = field(default_factory=list)  # Band, bottom first
+    columns: list = field(default_factory=list)  # Column, left to right
+    legend: list = field(default_factory=list)  # (css class, label) of the bands, bottom first
     summary: str = ""
+
+
+class _TimeScale:
+    """Dates across and values up, in the plot area; the value axis starts at 0 unless values go below."""
+
+    def __init__(self, days: list[date], values: list[Decimal]):
+        self.start, self.end = min(days), max(days)
+        low, high = min(min(values), Decimal(0)), max(values)
+        if high == low:
+            high = low + 1
+        self.low, self.high = low, high + (high - low) * Decimal("0.08")
+        self.span_days = max((self.end - self.start).days, 1)
+
+    def x(self, day: date) -> float:
+        return round(LEFT + (WIDTH - RIGHT - LEFT) * (day - self.start).days / self.span_days, 1)
+
+    def y(self, value: Decimal) -> float:
+        return round(float((HEIGHT - BOTTOM) - (HEIGHT - BOTTOM - TOP) * (value - self.low) / (self.high - self.low)), 1)
+
+    def dress(self, chart: Chart, path, target: Decimal | None, today: date) -> None:
+        """The parts every time chart has: the expected path, the target line, today's line and both axes."""
+        chart.expected = " ".join(f"{self.x(d)},{self.y(v)}" for d, v in path)
+        chart.target_y = self.y(target) if target is not None else None
+        chart.today_x = self.x(today) if self.start <= today <= self.end else None
+        chart.x_ticks = [(self.x(d), d.isoformat(), "end" if d == self.end else "middle") for d in _date_ticks(self.start, self.end)]
+        ticks = _value_ticks(self.low, self.high)
+        places = max(2, -(ticks[1] - ticks[0]).normalize().as_tuple().exponent) if len(ticks) > 1 else 2
+        chart.y_ticks = [(self.y(v), display.number(v, places)) for v in ticks]
+
+
+def _target(terms: engine.Terms) -> Decimal | None:
+    return terms.target if terms.target is not None else terms.high
 
 
 def progress_chart(terms: engine.Terms, readings: list[engine.Reading], today: date, unit: str) -> Chart | None:
@@ -36,32 +107,122 @@ def progress_chart(terms: engine.Terms, readings: list[engine.Reading], today: d
     path = engine.trajectory(terms, readings, today)
     if not points and not path:
         return None
-    target = terms.target if terms.target is not None else terms.high
-    days = [d for d, _ in points + path] + [terms.period_start, terms.deadline]
-    values = [v for _, v in points + path] + ([target] if target is not None else [])
-    start, end = min(days), max(days)
-    low, high = min(min(values), Decimal(0)), max(values)  # the axis starts at 0 unless values go below
-    if high == low:
-        high = low + 1
-    high = high + (high - low) * Decimal("0.08")
-    span_days = max((end - start).days, 1)
+    target = _target(terms)
+    scale = _TimeScale(
+        [d for d, _ in points + path] + [terms.period_start, terms.deadline],
+        [v for _, v in points + path] + ([target] if target is not None else []),
+    )
+    chart = Chart()
+    scale.dress(chart, path, target, today)
+    chart.reported = " ".join(f"{scale.x(d)},{scale.y(v)}" for d, v in points)
+    chart.dots = [(scale.x(d), scale.y(v), f"{d.isoformat()}: {display.amount(v, unit)}") for d, v in points]
+    return chart
+
+
+def stacked_parts_chart(
+    terms: engine.Terms, bands: list[tuple[str, engine.Series]], today: date, unit: str, hidden: engine.Series = ()
+) -> Chart | None:
+    """A `sum` drawn from its parts: `bands` are (name, values over time) of the parts shown, bottom first; `hidden`
+    is the sum of the parts the reader may not see, drawn as one grey band on top of them, so the top of the stack is
+    always the pledge's whole value. None when there is nothing to draw."""
+    if terms.kind == engine.Kind.MILESTONE:
+        return None
+    layers = [
+        (f"band-{i % BAND_COLOURS}" + (" band-again" if i >= BAND_COLOURS else ""), name, sorted(series))
+        for i, (name, series) in enumerate(bands)
+    ]
+    if hidden:
+        layers.append((HIDDEN_BAND, None, sorted(hidden)))
+    dates = sorted({day for _css, _name, series in layers for day, _value in series})
+    floors, tops = [], []
+    below = [Decimal(0)] * len(dates)
+    for _css, _name, series in layers:
+        top = [floor + value for floor, value in zip(below, _latest_at(series, dates))]
+        floors.append(below)
+        tops.append(top)
+        below = top
+    total = list(zip(dates, below))
+    path = engine.trajectory(terms, engine.readings_from_series(total), today)
+    if not total and not path:
+        return None
+    target = _target(terms)
+    scale = _TimeScale(
+        dates + [d for d, _ in path] + [terms.period_start, terms.deadline],
+        below + [v for _, v in path] + ([target] if target is not None else []),
+    )
+    chart = Chart(kind="stacked")
+    scale.dress(chart, path, target, today)
+    # One report date only: each band is a narrow column there rather than a line without area.
+    corners = [(scale.x(d), i) for i, d in enumerate(dates)]  # (x, index of the date)
+    if len(dates) == 1:
+        corners = [(corners[0][0] - 6, 0), (corners[0][0] + 6, 0)]
+    for (css, name, series), floor, top in zip(layers, floors, tops):
+        upper = [f"{x},{scale.y(top[i])}" for x, i in corners]
+        lower = [f"{x},{scale.y(floor[i])}" for x, i in reversed(corners)]
+        latest = display.amount(series[-1][1], unit) if series else "—"
+        chart.bands.append(Band(css, name, " ".join(upper + lower), f"{name}: {latest}" if name else latest))
+        chart.legend.append((css, name))
+    chart.reported = " ".join(f"{scale.x(d)},{scale.y(v)}" for d, v in total)
+    chart.dots = [(scale.x(d), scale.y(v), f"{d.isoformat()}: {display.amount(v, unit)}") for d, v in total]
+    return chart
+
+
+def _latest_at(series: list[tuple[date, Decimal]], dates: list[date]) -> list[Decimal]:
+    """A part's latest value on or before each of `dates` (0 before its first report), as its parent sums it."""
+    values, latest, position = [], Decimal(0), 0
+    for day in dates:
+        while position < len(series) and series[position][0] <= day:
+            latest = series[position][1]
+            position += 1
+        values.append(latest)
+    return values
+
+
+@dataclass(frozen=True)
+class PartFigure:
+    """What a column of an `each` chart reads of one part."""
+
+    name: str
+    value: Decimal | None
+    target: Decimal | None
+    unit: str
+    status: str
+
+
+def part_columns_chart(parts: list[PartFigure]) -> Chart | None:
+    """An `each` drawn from its parts, side by side: each part's latest value as a share of its own target, against
+    the 100% line every one of them must reach. None when there are no parts to draw."""
+    if not parts:
+        return None
+    shares = [part.value / part.target if part.value is not None and part.target else None for part in parts]
+    high = min(max([Decimal(1), *(s for s in shares if s is not None)]) * Decimal("1.1"), COLUMN_SCALE_CAP)
     x0, y0, x1, y1 = LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM
 
-    def x(day: date) -> float:
-        return round(x0 + (x1 - x0) * (day - start).days / span_days, 1)
+    def y(share: Decimal) -> float:
+        return round(float(y1 - (y1 - y0) * min(share, high) / high), 1)
 
-    def y(value: Decimal) -> float:
-        return round(float(y1 - (y1 - y0) * (value - low) / (high - low)), 1)
-
-    chart = Chart()
-    chart.expected = " ".join(f"{x(d)},{y(v)}" for d, v in path)
-    chart.reported = " ".join(f"{x(d)},{y(v)}" for d, v in points)
-    chart.dots = [(x(d), y(v), f"{d.isoformat()}: {display.amount(v, unit)}") for d, v in points]
-    chart.target_y = y(target) if target is not None else None
-    chart.today_x = x(today) if start <= today <= end else None
-    ticks = _date_ticks(start, end)
-    chart.x_ticks = [(x(d), d.isoformat(), "end" if d == end else "middle") for d in ticks]
-    chart.y_ticks = [(y(v), display.number(v)) for v in _value_ticks(low, high)]
+    chart = Chart(kind="columns")
+    chart.target_y = y(Decimal(1))
+    step = Decimal("0.25") if high <= Decimal("1.3") else Decimal("0.5")
+    chart.y_ticks = [(y(step * i), display.percent(step * i)) for i in range(int(high / step) + 1)]
+    slot = (x1 - x0) / len(parts)
+    width = round(min(56.0, slot * 0.6), 1)
+    fits = max(2, int(slot // LABEL_CHARACTER_WIDTH))
+    for i, (part, share) in enumerate(zip(parts, shares)):
+        middle = round(x0 + slot * i + slot / 2, 1)
+        label = part.name if len(part.name) <= fits else part.name[: fits - 1] + "…"
+        value = display.amount(part.value, part.unit)
+        target = display.amount(part.target, part.unit)
+        if share is None:
+            chart.columns.append(Column(round(middle - width / 2, 1), y1, width, 0, f"status-{part.status}", label, middle, "—",
+                                        y1 - 4, f"{part.name}: {value}"))
+            continue
+        top = y(share)
+        chart.columns.append(Column(
+            round(middle - width / 2, 1), top, width, round(y1 - top, 1), f"status-{part.status}", label, middle,
+            display.percent(share) + ("↑" if share > high else ""), top - 4,
+            f"{part.name}: {value} / {target} = {display.percent(share)}",
+        ))
     return chart
 
 
@@ -74,5 +235,12 @@ def _date_ticks(start: date, end: date) -> list[date]:
 
 
 def _value_ticks(low: Decimal, high: Decimal, count: int = 4) -> list[Decimal]:
-    step = (high - low) / count
-    return [low + step * i for i in range(count + 1)]
+    """Steps of a round size (1, 2, 2.5 or 5 times a power of ten), about `count` of them, from `low` up to `high`."""
+    rough = (high - low) / count
+    power = Decimal(10) ** (rough.adjusted())
+    step = min((power * m for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))), key=lambda s: abs(s - rough))
+    first = (low / step).to_integral_value(rounding="ROUND_CEILING") * step
+    ticks = []
+    while first + step * len(ticks) <= high:
+        ticks.append(first + step * len(ticks))
+    return ticks

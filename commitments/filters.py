@@ -49,6 +49,9 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         ]
 
 
+TOP_LEVEL, ALL_LEVELS = "top", "all"
+
+
 class PledgeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("search"), method="search")
     status = django_filters.MultipleChoiceFilter(
@@ -75,6 +78,14 @@ class PledgeFilter(django_filters.FilterSet):
     deadline = django_filters.DateFromToRangeFilter(
         label=_("deadline between"), widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
+    # Pledges broken down into parts: the summary links with level=top; the status table shows every level unless told.
+    level = django_filters.ChoiceFilter(
+        label=_("level"), method="at_level", empty_label=None,
+        choices=[(ALL_LEVELS, _("all levels")), (TOP_LEVEL, _("top-level pledges only"))],
+    )
+    # The whole breakdown below one pledge (a hidden field: pages link to it, the form keeps it).
+    part_of = django_filters.NumberFilter(label=_("breakdown of"), method="below", widget=forms.HiddenInput)
+    part_of.field_class = forms.IntegerField
 
     class Meta:
         model = Pledge
@@ -83,9 +94,10 @@ class PledgeFilter(django_filters.FilterSet):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         # Offer (and accept) only the organizations and documents the user may open: a choice shows its name.
-        user = request.user if request is not None else AnonymousUser()
-        self.filters["organization"].queryset = access.organizations_for(user)
-        self.filters["document"].queryset = access.documents_for(user)
+        self.user = request.user if request is not None else AnonymousUser()
+        self.filters["organization"].queryset = access.organizations_for(self.user)
+        self.filters["document"].queryset = access.documents_for(self.user)
+        self._wholes = {}
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -101,6 +113,30 @@ class PledgeFilter(django_filters.FilterSet):
 
     def in_subtree(self, queryset, name, org):
         return queryset.filter(lead_organization__tree_path__startswith=org.tree_path) if org else queryset
+
+    def at_level(self, queryset, name, value):
+        return queryset.filter(parent__isnull=True) if value == TOP_LEVEL else queryset
+
+    def whole(self, pledge_id: int | None) -> Pledge | None:
+        """The pledge ?part_of= names, if the user may see it (asked once): the id in the URL is never trusted."""
+        if pledge_id is None:
+            return None
+        if pledge_id not in self._wholes:
+            visible = access.pledges_for(self.user, Pledge.objects.select_related("lead_organization"))
+            self._wholes[pledge_id] = visible.filter(pk=pledge_id).first()
+        return self._wholes[pledge_id]
+
+    @property
+    def breakdown_of(self) -> Pledge | None:
+        """The pledge whose breakdown the table shows, for the page to name it."""
+        return self.whole(self.form.cleaned_data.get("part_of")) if self.form.is_valid() else None
+
+    def below(self, queryset, name, pledge_id):
+        """Every part below the pledge, at any depth (not the pledge itself); nothing for a pledge the user may not see."""
+        whole = self.whole(pledge_id)
+        if whole is None:
+            return queryset.none()
+        return queryset.filter(tree_path__startswith=whole.tree_path).exclude(pk=whole.pk)
 
     def due_soon(self, queryset, name, value):
         today = timezone.localdate()
@@ -118,7 +154,10 @@ class PledgeFilter(django_filters.FilterSet):
             value = form.cleaned_data.get(name)
             if value in (None, "", [], ()) or (isinstance(value, slice) and value.start is None and value.stop is None):
                 continue
-            if isinstance(value, slice):  # a date range
+            if name == "part_of":
+                whole = self.whole(value)
+                text = str(whole) if whole is not None else str(_("a pledge you may not see"))
+            elif isinstance(value, slice):  # a date range
                 text = f"{value.start or '…'} – {value.stop or '…'}"
             elif isinstance(value, (list, tuple)):
                 labels = dict(field.choices)

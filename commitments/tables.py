@@ -11,7 +11,7 @@ from .models import Pledge
 
 
 class PledgeTable(tables.Table):
-    metric = tables.Column(verbose_name=_("metric"), linkify=("tracker-pledge", {"pk": tables.A("pk")}))
+    metric = tables.Column(verbose_name=_("metric"))
     owner = tables.Column(verbose_name=_("lead organization"), accessor="lead_organization", order_by="lead_organization__name")
     target = tables.Column(verbose_name=_("target"), accessor="target", empty_values=())
     latest = tables.Column(verbose_name=_("latest"), accessor="latest_value", empty_values=())
@@ -29,6 +29,21 @@ class PledgeTable(tables.Table):
         order_by = ("status", "deadline")  # worst first
         attrs = {"class": "pledges"}
         row_attrs = {"class": lambda record: f"status-{record.target_status}"}
+
+    def render_metric(self, record):
+        """The metric, linked; under a part's, the pledge it is a part of (the rows come with their parent loaded)."""
+        link = format_html('<a href="{}">{}</a>', reverse("tracker-pledge", args=[record.pk]), record.metric)
+        if record.parent_id is None:
+            return link
+        parent = record.parent
+        return format_html(
+            '{}<small class="part-of">{} <a href="{}">{}</a>（{}）</small>', link, _("part of"),
+            reverse("tracker-pledge", args=[parent.pk]), parent.metric,
+            parent.lead_organization.short_name or parent.lead_organization.name,
+        )
+
+    def value_metric(self, record):
+        return record.metric
 
     def render_owner(self, value):
         return format_html(

@@ -25,12 +25,12 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
-from . import access, charts, display, health
+from . import access, breakdown, charts, display, health
 from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
 from .filters import PledgeFilter
 from .models import Category, Organization, Pledge, ProgressUpdate, StatusChange
-from .status import SEVERITY, ReportingStatus, TargetStatus
+from .status import SEVERITY, Composition, ReportingStatus, TargetStatus
 from .tables import PledgeTable
 
 # Worst first, for sorting by status; no data after the ranked ones.
@@ -48,7 +48,9 @@ MAX_ROWS_PER_PAGE = 500
 
 def pledge_rows(user):
     """The pledges `user` may see, with what the tables need from related rows, in one query."""
-    return access.pledges_for(user, Pledge.objects.select_related("lead_organization")).annotate(severity=SEVERITY_RANK)
+    return access.pledges_for(
+        user, Pledge.objects.select_related("lead_organization", "parent__lead_organization")  # a part names its whole
+    ).annotate(severity=SEVERITY_RANK)
 
 
 class BoundedPaginator(Paginator):
@@ -219,9 +221,19 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
             _("%(days)d days left") % {"days": days} if days >= 0 else _("%(days)d days ago") % {"days": -days}
         )
         context["changes"] = sorted(pledge.status_changes.all(), key=lambda c: (c.changed_at, c.pk), reverse=True)
-        # The chart plots what the status engine reads.
-        readings = ProgressUpdate.readings_that_count(updates)
-        context["chart"] = charts.progress_chart(pledge.terms(), readings, today, pledge.unit)
+        context["ancestors"] = breakdown.ancestors(self.request.user, pledge)
+        context["breakdown"] = parts = breakdown.load(self.request.user, pledge, today)
+        # A pledge judged from its parts has no progress of its own to record: its parts have.
+        context["judged_from_parts"] = parts is not None and pledge.composition != Composition.OWN
+        context["can_record"] = (
+            self.request.user.is_staff and not context["judged_from_parts"] and access.can_report(self.request.user, pledge)
+        )
+        # The chart plots what the status engine reads: a sum's parts stacked, an each's parts side by side.
+        if context["judged_from_parts"]:
+            context["chart"] = parts.chart
+        else:
+            readings = ProgressUpdate.readings_that_count(updates)
+            context["chart"] = charts.progress_chart(pledge.terms(), readings, today, pledge.unit)
         context["status_badge"] = display.status_badge(pledge.target_status, pledge.get_target_status_display())
         context["reporting_badge"] = display.reporting_badge(pledge.reporting_status, pledge.get_reporting_status_display())
         if pledge.source_document_id:

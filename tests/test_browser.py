@@ -167,3 +167,61 @@ def test_a_printed_table_has_no_navigation_or_filter_form_and_says_what_it_shows
     assert table_metrics(page) == ["新注册重大产业项目"]
     page.pdf(path=str(ARTIFACTS / "pledge-table-printed.pdf"), format="A4", landscape=True)
     shot(page, "pledge-table-printed")
+
+
+# --- A pledge broken down into parts --------------------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PARTS_DAY = date(2025, 10, 15)
+
+
+@pytest.fixture
+def broken_down(transactional_db):
+    """The city's 50 new projects split 20 / 15 / 15 among three districts, reported quarter by quarter through the
+    write path (invented figures); 海门 falls behind."""
+    from commitments.models import Pledge, ProgressUpdate
+    from commitments.status import Composition
+
+    city = OrganizationFactory(name="南通市", short_name="南通", level="city")
+    clerk = UserFactory(username="city-clerk", is_superuser=True)
+    with time_machine.travel(date(2025, 1, 6), tick=False):
+        whole = PledgeFactory(lead_organization=city, composition=Composition.SUM)
+        parts = {}
+        for name, target in (("通州", 20), ("海门", 15), ("开发区", 15)):
+            district = OrganizationFactory(name=name if name.endswith("区") else f"{name}区", short_name=name,
+                                           parent=city, level="district")
+            parts[name] = Pledge(parent=whole, lead_organization=district, metric=whole.metric, unit=whole.unit,
+                                 target=Decimal(target), start_date=whole.start_date, deadline=whole.deadline)
+            parts[name].save()
+            actions.do_recompute_status(parts[name])
+    quarters = {date(2025, 3, 31): (5, 3, 4), date(2025, 6, 30): (10, 7, 8), date(2025, 9, 30): (16, 10, 13)}
+    for as_of, values in quarters.items():
+        with time_machine.travel(date(as_of.year, as_of.month + 1, 8), tick=False):  # reported early the next month
+            actions.do_record_updates(
+                [ProgressUpdate(pledge=part, as_of=as_of, value=Decimal(v)) for part, v in zip(parts.values(), values)],
+                acting_user=clerk,
+            )
+    manager = UserFactory(username="city-manager", password="manager-pass-1")
+    Membership.objects.create(user=manager, organization=city, role=Membership.Role.MANAGER)
+    return whole
+
+
+def test_a_broken_down_pledge_shows_its_parts_worst_first_and_stacked(browser, live_server, broken_down):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", "city-manager")
+    page.fill("#id_password", "manager-pass-1")
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    # The live server runs in this process: the page is read on the day the figures were assessed.
+    with time_machine.travel(PARTS_DAY, tick=True):
+        page.goto(f"{live_server.url}/pledges/{broken_down.pk}/")
+        owners = page.locator("table.parts td.owner").all_inner_texts()
+        assert owners == ["海门", "开发区", "通州"]  # at risk first, then the two on track
+        assert page.locator("table.parts td.share").all_inner_texts() == ["30%", "30%", "40%"]
+        assert page.locator("svg polygon.band").count() == 3
+        assert page.locator("figcaption .swatch").all_inner_texts() == owners
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("main").screenshot(path=str(SCREENSHOTS / "pledge-parts.png"))
+    context.close()
