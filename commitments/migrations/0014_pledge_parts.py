@@ -12,6 +12,17 @@ def every_pledge_at_the_top(apps, schema_editor):
     Pledge.objects.update(tree_path=Concat(Value("/"), Cast("id", CharField()), Value("/")))
 
 
+def parts_worse_for_those_told_of_changes(apps, schema_editor):
+    """Alert settings saved before this kind existed: whoever receives status changes at once also hears when the
+    parts of a pledge they own slip (new settings have it by default)."""
+    AlertProfile = apps.get_model("commitments", "AlertProfile")
+    for profile in AlertProfile.objects.all():
+        kinds = list(profile.alert_kinds or [])
+        if "status_change" in kinds and "parts_worse" not in kinds:
+            profile.alert_kinds = [*kinds, "parts_worse"]
+            profile.save(update_fields=["alert_kinds"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -75,4 +86,5 @@ class Migration(migrations.Migration):
             field=models.CharField(choices=[('status_change', 'status changed'), ('deadline_warning', 'deadline approaching'), ('report_due', 'progress report due'), ('report_late', 'progress report late'), ('escalation', 'escalation'), ('update_returned', 'update returned'), ('parts_worse', 'parts slipping'), ('digest', 'digest')], max_length=20, verbose_name='kind'),
         ),
         migrations.RunPython(every_pledge_at_the_top, migrations.RunPython.noop),
+        migrations.RunPython(parts_worse_for_those_told_of_changes, migrations.RunPython.noop),
     ]
