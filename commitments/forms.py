@@ -84,6 +84,8 @@ class PledgeForm(ModelErrorsShown):
         return self.cleaned_data["composition"] or Composition.OWN
 
     def _post_clean(self):
+        if not self.fields:
+            return  # a reporter's form (every field read-only): nothing typed, nothing saved, nothing to check
         super()._post_clean()
         for name, message in errors_from_parts(self.instance).items():
             self.add_error(name if name in self.fields else None, message)

@@ -22,7 +22,7 @@ from import_export import fields, resources, results, widgets
 
 from . import access, actions
 from .exports import from_spreadsheet, spreadsheet_safe
-from .forms import editable_pledges, take_terms_from_parent
+from .forms import editable_pledges, errors_from_parts, take_terms_from_parent
 from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument
 from .numbers import normalise_number_text
 from .status import Cadence
@@ -479,6 +479,13 @@ class PledgeResource(ReassessesWhatItStores, ResourceForUser):
     def before_import_row(self, row, **kwargs):
         if not access.can_edit_pledges(self.user):
             raise ValueError(_("Only administrators import pledges."))
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # A pledge with parts keeps a deadline and (as a sum) a unit its parts fit, as in the admin's form.
+        errors = {name: list(messages) for name, messages in (import_validation_errors or {}).items()}
+        for name, message in errors_from_parts(instance).items():
+            errors.setdefault(name, []).append(message)
+        super().validate_instance(instance, errors, validate_unique)
 
 
 class ProgressUpdateResource(ResourceForUser):

@@ -182,6 +182,35 @@ def test_only_administrators_break_a_pledge_down_and_a_part_owner_sees_only_thei
     assert haimen.lead_organization.name not in response.content.decode()
 
 
+def test_a_parents_deadline_cannot_move_before_its_parts(admin_client, projects, districts):
+    part_of(projects, districts["通州"], 20)
+    data = change_form_data(admin_client.get(change_url(projects)))
+    data["deadline"] = "2025-09-30"
+
+    response = admin_client.post(change_url(projects), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["deadline"] == [
+        "Its part “新注册重大产业项目（通州区）” ends on 2025-12-31, after this deadline (2025-09-30)."
+    ]
+    assert fresh(projects).deadline == date(2025, 12, 31)
+
+
+def test_a_reporter_records_progress_on_a_part_even_when_its_terms_no_longer_fit_its_parent(client, projects, districts):
+    part = part_of(projects, districts["通州"], 20)
+    Pledge.objects.filter(pk=part.pk).update(deadline=date(2026, 6, 30))  # only an administrator can put that right
+    reporter = UserFactory(username="tongzhou-reporter", is_staff=True)
+    Membership.objects.create(user=reporter, organization=districts["通州"], role="reporter")
+    client.force_login(reporter)
+    data = change_form_data(client.get(change_url(part)))
+    data.update({"updates-0-as_of": "2025-06-30", "updates-0-value": "8", "updates-TOTAL_FORMS": 1})
+
+    response = client.post(change_url(part), data)
+
+    assert response.status_code == 302
+    assert fresh(projects).latest_value == 8
+
+
 # --- The shortfall of a sum --------------------------------------------------------------------------------------
 
 

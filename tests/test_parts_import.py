@@ -16,7 +16,7 @@ from django.utils import translation
 
 from commitments import actions
 from commitments.models import Membership, Pledge
-from commitments.resources import DecompositionResource, import_all_or_nothing
+from commitments.resources import DecompositionResource, PledgeResource, import_all_or_nothing
 from commitments.status import Composition, TargetStatus
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
 from tests.test_review_imports import problems
@@ -208,3 +208,16 @@ def test_the_admin_import_page_offers_the_decomposition_table_previews_it_and_st
     confirmed = client.post(reverse("admin:commitments_pledge_process_import"), preview.context["confirm_form"].initial)
     assert confirmed.status_code == 302
     assert sorted(projects.parts.values_list("lead_organization__short_name", "target")) == [("川姜", 15), ("平潮", 35)]
+
+
+def test_a_pledge_import_cannot_move_a_parents_deadline_before_its_parts(staff, projects, towns):
+    assert import_table(staff, [projects.pk, "川姜镇", "15", "个", "", ""])[1]
+    exported = PledgeResource(user=staff).export(queryset=Pledge.objects.filter(pk=projects.pk))
+    exported[0] = tuple("2025-09-30" if column == "deadline" else cell for column, cell in zip(exported.headers, exported[0]))
+
+    result, stored = import_all_or_nothing(PledgeResource, exported, staff)
+
+    assert not stored
+    assert problems(result) == {(1, "deadline"): [
+        "Its part “新注册重大产业项目（川姜镇）” ends on 2025-12-31, after this deadline (2025-09-30)."
+    ]}

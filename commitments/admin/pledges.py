@@ -195,7 +195,7 @@ class PartInline(admin.TabularInline):
 class LevelFilter(admin.SimpleListFilter):
     """Top-level pledges, or parts of others."""
 
-    title = _("level")
+    title = _("level of breakdown")
     parameter_name = "level"
 
     def lookups(self, request, model_admin):
@@ -354,7 +354,7 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if request.GET.get("field_name") == "parent":  # the autocomplete of a pledge's "part of"
+        if request.GET.get("model_name") == "pledge" and request.GET.get("field_name") == "parent":  # "part of"
             queryset = editable_pledges(request.user, queryset).select_related("lead_organization")
         return queryset, may_have_duplicates
 
