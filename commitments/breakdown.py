@@ -8,6 +8,7 @@ a `sum`'s chart, their total as one grey band: the whole's value says as much al
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -113,19 +114,21 @@ def _share(part: Pledge, whole: Pledge) -> str:
 def _status(part: Pledge) -> str:
     if part.not_applicable:
         return format_html(
-            '<span class="not-applicable">{}</span><div class="tracker-reason">{}</div>',
+            '<span class="tracker-not-applicable">{}</span><div class="tracker-reason">{}</div>',
             _("not applicable"), part.not_applicable_reason,
         )
     return display.status_cell(part)
 
 
 def _chart(pledge: Pledge, shown: list[Pledge], parts: list[Pledge], today: date) -> charts.Chart | None:
-    """A `sum`: the parts shown stacked (the others as one band); an `each`: the parts shown side by side. Parts not
-    applicable are left out, as the roll-up leaves them out."""
+    """A `sum`: the parts shown stacked (the others as one band), the earliest deadline at the bottom, so a total
+    split by year piles up year on year; an `each`: the parts shown side by side, worst first like the table. Parts
+    not applicable are left out, as the roll-up leaves them out."""
     counted = [part for part in shown if not part.not_applicable]
+    labels = chart_labels(counted)
     if pledge.composition == Composition.EACH:
         return charts.part_columns_chart([
-            charts.PartFigure(owner_name(part), part.latest_value, part.target if part.target is not None else part.high,
+            charts.PartFigure(labels[part.pk], part.latest_value, part.target if part.target is not None else part.high,
                               part.unit, part.target_status)
             for part in counted
         ])
@@ -134,10 +137,28 @@ def _chart(pledge: Pledge, shown: list[Pledge], parts: list[Pledge], today: date
     series = {part.id: part.series for part in rollup.load_parts([pledge], today).get(pledge.pk, [])}
     shown_ids = {part.pk for part in shown}
     hidden = [series.get(part.pk, []) for part in parts if part.pk not in shown_ids and not part.not_applicable]
+    stacked = sorted(counted, key=lambda part: (part.deadline, part.start_date, labels[part.pk], part.pk))
     return charts.stacked_parts_chart(
         pledge.terms(),
-        [(owner_name(part), series.get(part.pk, [])) for part in counted],
+        [(labels[part.pk], series.get(part.pk, [])) for part in stacked],
         today,
         pledge.unit,
         hidden=engine.sum_of_parts(hidden),
     )
+
+
+def chart_labels(parts: list[Pledge]) -> dict[int, str]:
+    """{part id: what the chart calls it}: its owner's short name, with its deadline's year where one owner has
+    several parts (a total split by year), or the whole deadline if even that repeats."""
+    owners = Counter(owner_name(part) for part in parts)
+    years = Counter((owner_name(part), part.deadline.year) for part in parts)
+    labels = {}
+    for part in parts:
+        owner = owner_name(part)
+        if owners[owner] == 1:
+            labels[part.pk] = owner
+        elif years[(owner, part.deadline.year)] == 1:
+            labels[part.pk] = f"{owner} {part.deadline.year}"
+        else:
+            labels[part.pk] = f"{owner} {part.deadline.isoformat()}"
+    return labels

@@ -124,12 +124,23 @@ class TestBreakdownOnThePledgePage:
         response = page_of(admin_client, projects["whole"])
         chart = response.context["chart"]
         assert chart.kind == "stacked"
-        assert [label for _css, label in chart.legend] == ["海门", "开发", "通州"]
+        assert [label for _css, label in chart.legend] == ["开发", "海门", "通州"]  # a stable order: deadline, then name
         # The top of the stack is the whole's value: 11 + 5 + 6.8 on 30 June, drawn through the same dots.
         assert chart.dots[-1][2] == "2025-06-30: 22.8个"
         assert projects["whole"].latest_value == Decimal("22.8")
         page = response.content.decode()
         assert page.count('<polygon class="band band-') == 3 and 'class="expected"' in page
+
+    def test_a_total_split_by_year_is_stacked_year_on_year_and_named_by_year(self, admin_client, city):
+        whole = PledgeFactory(lead_organization=city, composition=Composition.SUM, metric="涉海重大项目计划投资",
+                              unit="亿元", target=Decimal(1500), deadline=date(2027, 12, 31))
+        years = []
+        for year in (2027, 2025, 2026):
+            (part,) = break_down(whole, [(city, 500)], start_date=date(year, 1, 1), deadline=date(year, 12, 31))
+            years.append(part)
+        report(years[1], "2025-06-30", 240)
+        chart = page_of(admin_client, whole).context["chart"]
+        assert [label for _css, label in chart.legend] == ["南通 2025", "南通 2026", "南通 2027"]
 
     def test_the_chart_of_an_each_puts_the_parts_side_by_side_against_their_own_targets(self, admin_client, city, districts):
         whole = PledgeFactory(lead_organization=city, composition=Composition.EACH, metric="研发投入占比", kind="share",
