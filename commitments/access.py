@@ -78,6 +78,20 @@ def pledges_for(user, queryset: QuerySet | None = None, roles=SEES) -> QuerySet:
     return queryset.filter(owned)
 
 
+def pledges_seen_beyond_own_subtrees(user) -> QuerySet:
+    """The pledges `user` sees that no organization in their subtrees leads: the ones their organizations co-own and
+    the ones their pledges are parts of (none for an administrator). Found from the co-owner rows and the parts' paths,
+    so that counting them reads those few rows, not every pledge (the summary page, commitments.counts)."""
+    tree_paths = paths(user)
+    if is_administrator(user) or not tree_paths:
+        return Pledge.objects.none()
+    led_inside = _in_paths("lead_organization__", tree_paths)
+    co_owned = Pledge.co_owners.through.objects.filter(_in_paths("organization__", tree_paths)).values_list("pledge_id", flat=True)
+    co_owned = list(co_owned)  # ids, not a subquery: an OR of subqueries would read every pledge
+    wholes = _wholes_of_parts(led_inside | Q(pk__in=co_owned))
+    return Pledge.objects.filter(pk__in=sorted({*co_owned, *wholes})).exclude(led_inside)
+
+
 def _wholes_of_parts(owned: Q) -> list[int]:
     """The ids of every pledge above the parts matched by `owned` (read from their parents' paths, one query)."""
     parents = Pledge.objects.filter(owned, parent__isnull=False).values("parent_id")

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, jobs, rollup, tasks
+from . import access, counts, jobs, rollup, tasks
 from . import status as engine
 from .models import ASSESSED_FIELDS, Pledge, PledgeDraft, ProgressUpdate, StatusChange, rules_from_settings
 
@@ -61,16 +61,18 @@ def _recompute(triggers: dict[int, str], today: date, copy_to: dict[int, Pledge]
         ids = [int(part) for part in path.strip("/").split("/") if part] or [pledge_id]
         for level, node_id in enumerate(ids):
             depth[node_id] = level
-    changes = {}
+    changes, moves = {}, counts.Tally()  # moves between the kept status counts' keys, applied once in key order
     for pledge_id in sorted(depth, key=lambda node_id: (-depth[node_id], node_id)):
         trigger = triggers.get(pledge_id, "parts")
         locked = Pledge.objects.select_for_update().filter(pk=pledge_id).first()
         if locked is None:
             continue  # deleted meanwhile
+        before = counts.key_of(locked)
         change = locked.apply_assessment(assess_pledge(locked, today=today), today=today, trigger=trigger)
         # A plain UPDATE: status columns are engine output, kept out of the pledge's audit history
         # (their changes are the StatusChange rows).
         Pledge.objects.filter(pk=locked.pk).update(**locked.assessed_values())
+        moves.move(before, counts.key_of(locked))
         if change is not None:
             change.save()
             changes[pledge_id] = change
@@ -79,6 +81,7 @@ def _recompute(triggers: dict[int, str], today: date, copy_to: dict[int, Pledge]
         if copy_to and pledge_id in copy_to:
             for field in ASSESSED_FIELDS:
                 setattr(copy_to[pledge_id], field, getattr(locked, field))
+    moves.apply()
     return changes
 
 

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, JSONField, Q, Value, When
 from django.utils import timezone, translation
 
-from . import emails, rollup
+from . import counts, emails, rollup
 from .models import (
     ASSESSED_FIELDS,
     AlertKind,
@@ -93,6 +93,7 @@ def flag_overdue(today: date) -> int:
         )
         if changed:
             _record_batch_changes(batch, now, today)
+            counts.record_batch(batch)
     if changed >= REANALYZE_AFTER_ROWS:
         refresh_planner_statistics()
     return changed
@@ -287,6 +288,7 @@ def write_assessments(pledges: list[Pledge]) -> None:
     JSON parameter); elsewhere Django's bulk_update."""
     if not pledges:
         return
+    counts.record_rewrite(pledges)  # first: it reads the statuses they are moving from
     if connection.vendor != "postgresql":
         Pledge.objects.bulk_update(pledges, ASSESSED_FIELDS, batch_size=500)
         return
@@ -751,4 +753,5 @@ def sweep_statuses(today: date | None = None, *, full: bool = False) -> dict:
         overdue = flag_overdue(today)
         recomputed = recompute_open(today, full=full)
         alerts = queue_status_alerts()
+    counts.rebuild()  # whatever drifted (a write outside the app, a crash between two statements) is right again
     return {"overdue": overdue, **recomputed, "alerts": alerts}
