@@ -59,7 +59,8 @@ def ancestors(user, pledge: Pledge) -> list[Pledge]:
     ids = pledge.ancestor_ids()
     if not ids:
         return []
-    found = {p.pk: p for p in access.pledges_for(user, Pledge.objects.filter(pk__in=ids)).select_related("lead_organization")}
+    visible = access.pledges_for(user, Pledge.objects.filter(pk__in=ids).select_related("lead_organization"))
+    found = {whole.pk: whole for whole in visible}
     return [found[pk] for pk in ids if pk in found]
 
 

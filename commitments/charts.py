@@ -82,14 +82,17 @@ class _TimeScale:
         return round(LEFT + (WIDTH - RIGHT - LEFT) * (day - self.start).days / self.span_days, 1)
 
     def y(self, value: Decimal) -> float:
-        return round(float((HEIGHT - BOTTOM) - (HEIGHT - BOTTOM - TOP) * (value - self.low) / (self.high - self.low)), 1)
+        share = (value - self.low) / (self.high - self.low)
+        return round(float((HEIGHT - BOTTOM) - (HEIGHT - BOTTOM - TOP) * share), 1)
 
     def dress(self, chart: Chart, path, target: Decimal | None, today: date) -> None:
         """The parts every time chart has: the expected path, the target line, today's line and both axes."""
         chart.expected = " ".join(f"{self.x(d)},{self.y(v)}" for d, v in path)
         chart.target_y = self.y(target) if target is not None else None
         chart.today_x = self.x(today) if self.start <= today <= self.end else None
-        chart.x_ticks = [(self.x(d), d.isoformat(), "end" if d == self.end else "middle") for d in _date_ticks(self.start, self.end)]
+        chart.x_ticks = [
+            (self.x(d), d.isoformat(), "end" if d == self.end else "middle") for d in _date_ticks(self.start, self.end)
+        ]
         ticks = _value_ticks(self.low, self.high)
         places = max(2, -(ticks[1] - ticks[0]).normalize().as_tuple().exponent) if len(ticks) > 1 else 2
         chart.y_ticks = [(self.y(v), display.number(v, places)) for v in ticks]
@@ -210,18 +213,17 @@ def part_columns_chart(parts: list[PartFigure]) -> Chart | None:
     fits = max(2, int(slot // LABEL_CHARACTER_WIDTH))
     for i, (part, share) in enumerate(zip(parts, shares)):
         middle = round(x0 + slot * i + slot / 2, 1)
-        label = part.name if len(part.name) <= fits else part.name[: fits - 1] + "…"
-        value = display.amount(part.value, part.unit)
-        target = display.amount(part.target, part.unit)
+        top = y1 if share is None else y(share)  # no value yet: no column, a dash on the axis
         if share is None:
-            chart.columns.append(Column(round(middle - width / 2, 1), y1, width, 0, f"status-{part.status}", label, middle, "—",
-                                        y1 - 4, f"{part.name}: {value}"))
-            continue
-        top = y(share)
+            value_text, title = "—", f"{part.name}: —"
+        else:
+            value_text = display.percent(share) + ("↑" if share > high else "")  # cut at the top of the axis
+            title = f"{part.name}: {display.amount(part.value, part.unit)} / {display.amount(part.target, part.unit)}"
+            title += f" = {display.percent(share)}"
         chart.columns.append(Column(
-            round(middle - width / 2, 1), top, width, round(y1 - top, 1), f"status-{part.status}", label, middle,
-            display.percent(share) + ("↑" if share > high else ""), top - 4,
-            f"{part.name}: {value} / {target} = {display.percent(share)}",
+            x=round(middle - width / 2, 1), y=top, width=width, height=round(y1 - top, 1), css=f"status-{part.status}",
+            label=part.name if len(part.name) <= fits else part.name[: fits - 1] + "…", label_x=middle,
+            value_text=value_text, value_y=top - 4, title=title,
         ))
     return chart
 
@@ -238,7 +240,8 @@ def _value_ticks(low: Decimal, high: Decimal, count: int = 4) -> list[Decimal]:
     """Steps of a round size (1, 2, 2.5 or 5 times a power of ten), about `count` of them, from `low` up to `high`."""
     rough = (high - low) / count
     power = Decimal(10) ** (rough.adjusted())
-    step = min((power * m for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))), key=lambda s: abs(s - rough))
+    candidates = [power * m for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))]
+    step = min(candidates, key=lambda candidate: abs(candidate - rough))
     first = (low / step).to_integral_value(rounding="ROUND_CEILING") * step
     ticks = []
     while first + step * len(ticks) <= high:

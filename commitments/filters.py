@@ -132,7 +132,8 @@ class PledgeFilter(django_filters.FilterSet):
         return self.whole(self.form.cleaned_data.get("part_of")) if self.form.is_valid() else None
 
     def below(self, queryset, name, pledge_id):
-        """Every part below the pledge, at any depth (not the pledge itself); nothing for a pledge the user may not see."""
+        """Every part below the pledge, at any depth, not the pledge itself; nothing for a pledge the user may not
+        see."""
         whole = self.whole(pledge_id)
         if whole is None:
             return queryset.none()

@@ -142,7 +142,8 @@ class TestBreakdownOnThePledgePage:
         chart = page_of(admin_client, whole).context["chart"]
         assert [label for _css, label in chart.legend] == ["南通 2025", "南通 2026", "南通 2027"]
 
-    def test_the_chart_of_an_each_puts_the_parts_side_by_side_against_their_own_targets(self, admin_client, city, districts):
+    def test_the_chart_of_an_each_puts_the_parts_side_by_side_against_their_own_targets(self, admin_client, city,
+                                                                                        districts):
         whole = PledgeFactory(lead_organization=city, composition=Composition.EACH, metric="研发投入占比", kind="share",
                               target=Decimal(3), unit="%", cumulative=False)
         tongzhou, haimen = break_down(whole, [(districts["通州"], 3), (districts["海门"], 3)])
@@ -224,12 +225,14 @@ class TestAPartsOwner:
         assert reverse("tracker-pledge", args=[whole.pk]) in part_page  # "Part of: …"
         assert reverse("admin:commitments_pledge_change", args=[projects["通州"].pk]) in part_page  # their own: yes
         assert access.can_see(user, whole) and not access.can_report(user, whole)
-        assert reverse("admin:commitments_pledge_change", args=[whole.pk]) not in page_of(client, whole).content.decode()
+        whole_page = page_of(client, whole).content.decode()
+        assert reverse("admin:commitments_pledge_change", args=[whole.pk]) not in whole_page
         # The admin shows the whole without the form for new updates, and refuses one posted anyway.
         admin_page = client.get(reverse("admin:commitments_pledge_change", args=[whole.pk])).content.decode()
         assert 'name="updates-0-value"' not in admin_page
         before = ProgressUpdate.objects.count()
-        client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": whole.pk, "as_of": "2025-06-30", "value": "30"})
+        quick_entry = reverse("admin:commitments_progressupdate_add")
+        client.post(quick_entry, {"pledge": whole.pk, "as_of": "2025-06-30", "value": "30"})
         assert ProgressUpdate.objects.count() == before
 
     def test_the_citys_manager_sees_every_part(self, client, projects, city):
@@ -277,11 +280,12 @@ class TestLevelFilter:
         response = admin_client.get(reverse("tracker-pledges"), {"part_of": tree["whole"].pk})
         assert ("breakdown of", str(tree["whole"])) in response.context["active_filters"]
         page = response.content.decode()
-        assert "Every part below “新注册重大产业项目” (南通) that you may see." in page and f'name="part_of" value="{tree["whole"].pk}"' in page
+        assert "Every part below “新注册重大产业项目” (南通) that you may see." in page
+        assert f'name="part_of" value="{tree["whole"].pk}"' in page  # the form keeps it
 
     def test_a_part_says_what_it_is_part_of_under_its_metric(self, admin_client, tree):
         page = admin_client.get(reverse("tracker-pledges"), {"part_of": tree["whole"].pk}).content.decode()
-        assert f'<small class="part-of">' in page
+        assert '<small class="part-of">' in page
         assert reverse("tracker-pledge", args=[tree["whole"].pk]) in page
 
     def test_the_table_query_count_does_not_grow_with_the_number_of_parts(self, admin_client, tree, city):
