@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from commitments import actions
 from commitments.models import Membership, Pledge
@@ -21,8 +22,9 @@ IN_JULY = time_machine.travel(date(2025, 7, 10), tick=False)
 
 
 @pytest.fixture(autouse=True)
-def in_july():
-    with IN_JULY:
+def in_july_in_english():
+    # The override also puts back the language afterwards, which the pages' English cookie would leave active.
+    with IN_JULY, translation.override("en"):
         yield
 
 
