@@ -74,7 +74,7 @@ def flag_overdue(today: date) -> int:
 
     with transaction.atomic():
         changed = (
-            Pledge.objects.filter(deadline__lt=today)
+            Pledge.objects.filter(deadline__lt=today, not_applicable=False)
             .exclude(target_status__in=CLOSED)
             .update(
                 previous_status=F("target_status"),
@@ -505,7 +505,7 @@ def queue_reminders(today: date) -> int:
     """Deadline warnings, reports due soon, late reports (every K days, at most M times), and escalations."""
     directory = Directory()
     notifications = []
-    open_pledges = Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).select_related("lead_organization").prefetch_related("co_owners")
+    open_pledges = Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).exclude(not_applicable=True).select_related("lead_organization").prefetch_related("co_owners")
 
     windows = settings.TRACKER_DEADLINE_WARNING_DAYS
     if windows:

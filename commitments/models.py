@@ -480,6 +480,7 @@ class Pledge(models.Model):
             baseline_date=self.baseline_date,
             start_date=self.start_date,
             cadence=self.cadence,
+            not_applicable=self.not_applicable_reason if self.not_applicable else None,
         )
 
     def apply_assessment(self, assessment: engine.Assessment, *, today: date, trigger: str) -> StatusChange | None:

@@ -325,3 +325,22 @@ def test_a_sum_whose_parts_do_not_add_up_says_by_how_much(projects):
         haimen.not_applicable, haimen.not_applicable_reason = True, "划转"
         haimen.save()
         assert parent.breakdown_shortfall() == "The parts add up to 35个, 15个 short of the target 50个."
+
+
+@pytest.mark.django_db
+def test_a_part_not_applicable_is_not_judged_nor_chased(projects):
+    _parent, (tongzhou, haimen, kaifa) = projects
+    with IN_JULY:
+        kaifa.not_applicable, kaifa.not_applicable_reason = True, "园区调整"
+        kaifa.save()
+        actions.do_recompute_status(kaifa)
+    kaifa = fresh(kaifa)
+    assert kaifa.target_status == TargetStatus.NO_DATA
+    with translation.override("en"):
+        assert kaifa.status_reason_text == "Not applicable: 园区调整"
+    with time_machine.travel(date(2026, 1, 5), tick=False):
+        jobs.sweep_statuses()
+        jobs.queue_reminders(date(2026, 1, 5))
+    assert fresh(kaifa).target_status == TargetStatus.NO_DATA  # never overdue
+    assert fresh(tongzhou).target_status == TargetStatus.OVERDUE
+    assert not kaifa.notifications.exists()
