@@ -47,6 +47,13 @@ def do_recompute_status(pledge: Pledge, *, today: date | None = None, trigger: s
     return _recompute({pledge.pk: trigger}, today or timezone.localdate(), copy_to={pledge.pk: pledge}).get(pledge.pk)
 
 
+@transaction.atomic
+def do_recompute_statuses(pledges: Iterable[Pledge], *, trigger: str = "") -> dict[int, StatusChange]:
+    """Re-assess several pledges (the parts saved in one form, the rows of one import) and the pledges above them,
+    each once: a parent of five new parts is re-assessed once, not five times."""
+    return _recompute({pledge.pk: trigger for pledge in pledges}, timezone.localdate())
+
+
 def _recompute(triggers: dict[int, str], today: date, copy_to: dict[int, Pledge] | None = None) -> dict[int, StatusChange]:
     """Re-assess the pledges in `triggers` ({id: why}) and every pledge they are parts of, each once, the deepest
     first, so a parent reads its parts' new values (the roll-up).

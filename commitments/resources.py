@@ -440,8 +440,7 @@ class ReassessesWhatItStores:
 
     def after_import(self, dataset, result, **kwargs):
         if not kwargs.get("dry_run") and not result.has_errors() and not result.has_validation_errors():
-            for pledge in Pledge.objects.filter(pk__in=self.touched_pledges):
-                actions.do_recompute_status(pledge, trigger="import")
+            actions.do_recompute_statuses(Pledge.objects.filter(pk__in=self.touched_pledges), trigger="import")
 
 
 class PledgeResource(ReassessesWhatItStores, ResourceForUser):

@@ -397,8 +397,7 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
             part.save()
         for part in formset.deleted_objects:
             part.delete()
-        for part in parts:
-            actions.do_recompute_status(part, trigger=f"admin:{request.user.pk}")
+        actions.do_recompute_statuses(parts, trigger=f"admin:{request.user.pk}")
 
     def save_related(self, request, form, formsets, change):
         pledge = form.instance
@@ -424,8 +423,7 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
 
     def reassess(self, request, pledge_ids):
         """Re-assess pledges that lost a part (moved away or deleted), with the pledges above them."""
-        for pledge in Pledge.objects.filter(pk__in=pledge_ids):
-            actions.do_recompute_status(pledge, trigger=f"admin:{request.user.pk}")
+        actions.do_recompute_statuses(Pledge.objects.filter(pk__in=pledge_ids), trigger=f"admin:{request.user.pk}")
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
