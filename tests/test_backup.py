@@ -2,6 +2,7 @@
 
 import gzip
 import io
+import json
 import random
 import shutil
 import tarfile
@@ -14,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, ManagementUtility, call_command
 
 from commitments import health, jobs
-from commitments.models import AlertProfile, Membership, Organization, ProgressUpdate, SourceDocument
+from commitments.models import AlertProfile, Membership, Organization, ProgressUpdate, SourceDocument, StatusCount
 from tests.factories import ProgressUpdateFactory, SourceDocumentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,6 +96,19 @@ def test_a_backup_made_before_files_were_included_still_restores(tmp_path, staff
     call_command("flush", interactive=False, verbosity=0)
     call_command("restore", str(rows_only), yes=True, verbosity=0)
     assert every_table() == before
+
+
+def test_a_backup_made_before_the_summary_kept_counts_restores_them_from_the_pledges(tmp_path, staff):
+    call_command("load_seeds", verbosity=0)
+    counted = sorted(StatusCount.objects.filter(n__gt=0).values_list("organization_id", "category_id", "top_level", "status", "n"))
+    call_command("backup", output=str(tmp_path / "new.tar.gz"), verbosity=0)
+    with tarfile.open(tmp_path / "new.tar.gz") as archive:
+        rows = json.loads(archive.extractfile("data.json").read())
+    older = [row for row in rows if row["model"] != "commitments.statuscount"]
+    (tmp_path / "old.json.gz").write_bytes(gzip.compress(json.dumps(older).encode()))
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore", str(tmp_path / "old.json.gz"), yes=True, verbosity=0)
+    assert sorted(StatusCount.objects.filter(n__gt=0).values_list("organization_id", "category_id", "top_level", "status", "n")) == counted
 
 
 def write_archive(path, members):
