@@ -18,6 +18,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -181,17 +182,15 @@ def roll_up(today: date, *, full: bool = False, chunk_size: int = 2000) -> dict:
                     .order_by("id").select_for_update(of=("self",))
                 )
                 parts = rollup.load_parts(chunk, today)
-                changes = []
-                for pledge in chunk:
-                    assessment, pledge.parts_series = rollup.assess_from_parts(pledge, parts[pledge.pk], today, rules)
-                    change = pledge.apply_assessment(assessment, today=today, trigger="parts")
-                    if change is not None:
-                        changes.append(change)
-                write_assessments(chunk)
-                StatusChange.objects.bulk_create(changes)
+                from_its_parts = partial(_assess_from_parts, parts, today, rules)
+                changed += store_assessments(chunk, from_its_parts, today, trigger="parts")
             assessed += len(chunk)
-            changed += len(changes)
     return {"assessed": assessed, "changed": changed}
+
+
+def _assess_from_parts(parts: dict, today: date, rules, pledge: Pledge):
+    assessment, pledge.parts_series = rollup.assess_from_parts(pledge, parts[pledge.pk], today, rules)
+    return assessment
 
 
 def refresh_with_the_calendar(today: date) -> int:
@@ -256,17 +255,24 @@ def assess_in_python(pledges, today: date, chunk_size: int = 2000) -> dict:
             # Ids grow with time, so they order updates of one period as their recording time would.
             for pledge_id, as_of, value, done, update_id, supersedes_id in rows:
                 readings[pledge_id].append(Reading(as_of, value, done, None, update_id, supersedes_id))
-            changes = []
-            for pledge in chunk:
-                assessment = assess(pledge.terms(), readings[pledge.pk], today, rules)
-                change = pledge.apply_assessment(assessment, today=today, trigger="recompute")
-                if change is not None:
-                    changes.append(change)
-            write_assessments(chunk)
-            StatusChange.objects.bulk_create(changes)
+            changed += store_assessments(
+                chunk, lambda pledge: assess(pledge.terms(), readings[pledge.pk], today, rules), today, trigger="recompute"
+            )
             assessed += len(chunk)
-            changed += len(changes)
     return {"assessed": assessed, "changed": changed}
+
+
+def store_assessments(pledges: list[Pledge], assess_one: Callable, today: date, *, trigger: str) -> int:
+    """Assess each pledge with `assess_one(pledge)`, store the results in one write and the status changes in one
+    insert; returns how many statuses changed."""
+    changes = []
+    for pledge in pledges:
+        change = pledge.apply_assessment(assess_one(pledge), today=today, trigger=trigger)
+        if change is not None:
+            changes.append(change)
+    write_assessments(pledges)
+    StatusChange.objects.bulk_create(changes)
+    return len(changes)
 
 
 # PostgreSQL's name for each kind of status column, for jsonb_to_recordset's column list.

@@ -65,7 +65,37 @@ def split_emails(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
 
 
-class Organization(models.Model):
+class KeptTreePath:
+    """For a model in a tree by `parent`: its `tree_path` "/<root id>/<child id>/.../<own id>/" is kept by save(), so
+    a whole subtree is `tree_path__startswith` (organizations under an organization, the parts under a pledge)."""
+
+    def save(self, *args, **kwargs):
+        old_path = self.tree_path
+        super().save(*args, **kwargs)
+        rows = type(self)._default_manager
+        parent_path = rows.values_list("tree_path", flat=True).get(pk=self.parent_id) if self.parent_id else "/"
+        new_path = f"{parent_path}{self.pk}/"
+        if new_path == old_path:
+            return
+        rows.filter(pk=self.pk).update(tree_path=new_path)
+        self.tree_path = new_path
+        if old_path:
+            # Moved: rewrite the paths of everything under it in one statement.
+            rows.filter(tree_path__startswith=old_path).exclude(pk=self.pk).update(
+                tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1))
+            )
+
+    @property
+    def depth(self) -> int:
+        """0 at the top of the tree, 1 for what is directly under it, and so on."""
+        return max(self.tree_path.count("/") - 2, 0)
+
+    def ancestor_ids(self) -> list[int]:
+        """The ids above this one, the top first."""
+        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
+
+
+class Organization(KeptTreePath, models.Model):
     """A city, district or department. The tree is kept in `tree_path` for subtree queries."""
 
     class Level(models.TextChoices):
@@ -107,10 +137,6 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def depth(self) -> int:
-        return max(self.tree_path.count("/") - 2, 0)
-
     def contact_email_list(self) -> list[str]:
         return split_emails(self.contact_emails)
 
@@ -131,26 +157,9 @@ class Organization(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        old_path = self.tree_path
-        super().save(*args, **kwargs)
-        parent_path = Organization.objects.values_list("tree_path", flat=True).get(pk=self.parent_id) if self.parent_id else "/"
-        new_path = f"{parent_path}{self.pk}/"
-        if new_path == old_path:
-            return
-        Organization.objects.filter(pk=self.pk).update(tree_path=new_path)
-        self.tree_path = new_path
-        if old_path:
-            # Moved: rewrite the paths of every descendant in one statement.
-            Organization.objects.filter(tree_path__startswith=old_path).exclude(pk=self.pk).update(
-                tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1))
-            )
-
     def subtree(self):
         return Organization.objects.filter(tree_path__startswith=self.tree_path)
 
-    def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
 
 
 class Membership(models.Model):
@@ -227,7 +236,7 @@ class SourceDocument(models.Model):
         return self.title
 
 
-class Pledge(models.Model):
+class Pledge(KeptTreePath, models.Model):
     """One quantified commitment, with its stored, engine-computed status."""
 
     metric = models.CharField(_("metric"), max_length=200)
@@ -422,21 +431,6 @@ class Pledge(models.Model):
             errors["unit"] = _("The parts of a sum must use the parent's unit “%(unit)s”.") % {"unit": parent.unit}
         return errors
 
-    def save(self, *args, **kwargs):
-        old_path = self.tree_path
-        super().save(*args, **kwargs)
-        parent_path = Pledge.objects.values_list("tree_path", flat=True).get(pk=self.parent_id) if self.parent_id else "/"
-        new_path = f"{parent_path}{self.pk}/"
-        if new_path == old_path:
-            return
-        Pledge.objects.filter(pk=self.pk).update(tree_path=new_path)
-        self.tree_path = new_path
-        if old_path:
-            # Moved under another pledge: rewrite the paths of its whole breakdown in one statement.
-            Pledge.objects.filter(tree_path__startswith=old_path).exclude(pk=self.pk).update(
-                tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1))
-            )
-
     def breakdown_shortfall(self, parts=None) -> str | None:
         """For a `sum`: what the admin and the pledge page say when the parts' targets do not add up to the target
         ("分解合计 48，少于目标 50"); None when they do, or when they cannot be added (a part without a target).
@@ -455,15 +449,6 @@ class Pledge(models.Model):
         if gap > 0:
             return _("The parts add up to %(total)s, %(gap)s short of the target %(target)s.") % numbers
         return _("The parts add up to %(total)s, %(gap)s more than the target %(target)s.") % numbers
-
-    @property
-    def depth(self) -> int:
-        """0 for a pledge that is nobody's part, 1 for its parts, and so on."""
-        return max(self.tree_path.count("/") - 2, 0)
-
-    def ancestor_ids(self) -> list[int]:
-        """The pledges this one is a part of, the top one first."""
-        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
 
     def terms(self) -> engine.Terms:
         return engine.Terms(
