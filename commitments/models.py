@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import status as engine
-from .status import Cadence, Comparator, Composition, Kind, ReportingStatus, TargetStatus
+from .status import Cadence, Comparator, Composition, Kind, Method, ReportingStatus, TargetStatus
 
 # Values up to a thousand trillion in the pledge's unit: far beyond any real target, and small enough that
 # every database (SQLite keeps decimals as floating point) stores and reads them back exactly.
@@ -38,6 +38,9 @@ def rules_from_settings() -> engine.Rules:
         at_risk_ratio=Decimal(str(settings.TRACKER_AT_RISK_RATIO)),
         report_grace_days=settings.TRACKER_REPORT_GRACE_DAYS,
         report_due_soon_days=settings.TRACKER_REPORT_DUE_SOON_DAYS,
+        interpolate_schedule=settings.TRACKER_SCHEDULE_INTERPOLATE,
+        cagr_on_track_ratio=Decimal(str(settings.TRACKER_CAGR_ON_TRACK_RATIO)),
+        cagr_at_risk_ratio=Decimal(str(settings.TRACKER_CAGR_AT_RISK_RATIO)),
     )
 
 
@@ -289,6 +292,11 @@ class Pledge(KeptTreePath, models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    method = models.CharField(
+        _("method"), max_length=10, choices=Method.choices, blank=True,
+        help_text=_("How the progress expected by now is worked out; leave blank for this installation's default for the kind."),
+    )
+
     # Breakdown into parts (目标分解): a part is a pledge of its own, with its own owner, target and deadline.
     parent = models.ForeignKey(
         "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="parts",
@@ -450,8 +458,19 @@ class Pledge(KeptTreePath, models.Model):
             return _("The parts add up to %(total)s, %(gap)s short of the target %(target)s.") % numbers
         return _("The parts add up to %(total)s, %(gap)s more than the target %(target)s.") % numbers
 
-    def terms(self) -> engine.Terms:
+    @property
+    def method_in_force(self) -> str:
+        return self.method or settings.TRACKER_DEFAULT_METHODS.get(self.kind, Method.LINEAR)
+
+    def terms(self, schedule=None) -> engine.Terms:
+        """What the engine reads. A `schedule` pledge's checkpoints are read from the database unless `schedule`
+        ((date, value) pairs) is given, as the nightly job does for many pledges at once."""
+        method = self.method_in_force
+        if method == Method.SCHEDULE and schedule is None:
+            schedule = [(c.as_of, c.planned_value) for c in self.checkpoints.all()] if self.pk else []
         return engine.Terms(
+            method=method,
+            schedule=tuple(sorted(schedule or ())),
             kind=self.kind,
             comparator=self.comparator,
             deadline=self.deadline,
@@ -520,6 +539,27 @@ class Pledge(KeptTreePath, models.Model):
     @property
     def target_text(self) -> str:
         return engine.target_text(engine.target_params(self.terms()))
+
+
+class Checkpoint(models.Model):
+    """A planned value at a date, for a pledge planned by quarter or year (method `schedule`, 分期计划):
+    一季度 10 个、上半年 25 个、三季度 38 个、全年 50 个."""
+
+    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="checkpoints")
+    as_of = models.DateField(_("date"))
+    planned_value = models.DecimalField(_("planned value"), **VALUE_DIGITS)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["pledge", "as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "as_of"], name="commitments_checkpoint_one_per_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.as_of}: {engine.format_number(self.planned_value)}"
 
 
 class ProgressUpdate(models.Model):

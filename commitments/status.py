@@ -91,6 +91,14 @@ CADENCE_MONTHS = {
 }
 
 
+class Method(TextChoices):
+    """How the progress expected by now is worked out."""
+
+    LINEAR = "linear", _("linear (序时进度): a straight line from the start to the target at the deadline")
+    SCHEDULE = "schedule", _("schedule (分期计划): planned values at checkpoints")
+    CAGR = "cagr", _("growth rate (Open SDG): observed against required compound annual growth")
+
+
 class Composition(TextChoices):
     """How a pledge's parts make it up (read only when it has parts)."""
 
@@ -132,6 +140,11 @@ class Rules:
     at_risk_ratio: Decimal = Decimal("0.85")
     report_grace_days: int = 7
     report_due_soon_days: int = 7
+    # Method `schedule`: between checkpoints, interpolate (True) or hold the latest checkpoint reached (False).
+    interpolate_schedule: bool = False
+    # Method `cagr` (Open SDG): observed / required growth at or above these is on track / at risk.
+    cagr_on_track_ratio: Decimal = Decimal("0.95")
+    cagr_at_risk_ratio: Decimal = Decimal("0.6")
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,9 @@ class Terms:
     cadence: str = Cadence.QUARTERLY
     # A part marked not applicable (不适用): why. It is then not judged at all, and leaves its parent's roll-up.
     not_applicable: str | None = None
+    method: str = Method.LINEAR
+    # Method `schedule`: the planned values, ((date, value), ...) in date order.
+    schedule: tuple = ()
 
     @property
     def period_start(self) -> date:

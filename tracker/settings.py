@@ -206,6 +206,21 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Share of the progress expected by now that counts as on track / at risk; below at-risk is off track.
 TRACKER_ON_TRACK_RATIO = env.float("TRACKER_ON_TRACK_RATIO", default=0.95)
 TRACKER_AT_RISK_RATIO = env.float("TRACKER_AT_RISK_RATIO", default=0.85)
+# How expected progress is worked out when a pledge names no method: linear (序时进度), schedule (分期计划: planned values
+# at checkpoints) or cagr (the Open SDG progress measure: observed vs required compound annual growth), per kind.
+TRACKER_DEFAULT_METHODS = {
+    "level": env.str("TRACKER_DEFAULT_METHOD_LEVEL", default="linear"),
+    "growth": env.str("TRACKER_DEFAULT_METHOD_GROWTH", default="linear"),
+    "share": env.str("TRACKER_DEFAULT_METHOD_SHARE", default="linear"),
+    "reduction": env.str("TRACKER_DEFAULT_METHOD_REDUCTION", default="linear"),
+    "milestone": "linear",
+}
+# Schedule: between two checkpoints, expect the value interpolated on the line between them (True) or the value of the
+# latest checkpoint reached (False).
+TRACKER_SCHEDULE_INTERPOLATE = env.bool("TRACKER_SCHEDULE_INTERPOLATE", default=False)
+# The Open SDG method's own cut-offs: observed / required growth ≥ 0.95 on track, ≥ 0.6 at risk (its "moderate").
+TRACKER_CAGR_ON_TRACK_RATIO = env.float("TRACKER_CAGR_ON_TRACK_RATIO", default=0.95)
+TRACKER_CAGR_AT_RISK_RATIO = env.float("TRACKER_CAGR_AT_RISK_RATIO", default=0.6)
 # A report is late this many days after it fell due, and due soon this many days before.
 TRACKER_REPORT_GRACE_DAYS = env.int("TRACKER_REPORT_GRACE_DAYS", default=7)
 TRACKER_REPORT_DUE_SOON_DAYS = env.int("TRACKER_REPORT_DUE_SOON_DAYS", default=7)
@@ -235,6 +250,11 @@ TRACKER_MAX_DRAFTS_PER_DOCUMENT = env.int("TRACKER_MAX_DRAFTS_PER_DOCUMENT", def
 
 if not 0 < TRACKER_AT_RISK_RATIO <= TRACKER_ON_TRACK_RATIO:
     raise ImproperlyConfigured("TRACKER_AT_RISK_RATIO must be > 0 and <= TRACKER_ON_TRACK_RATIO")
+if not 0 < TRACKER_CAGR_AT_RISK_RATIO <= TRACKER_CAGR_ON_TRACK_RATIO:
+    raise ImproperlyConfigured("TRACKER_CAGR_AT_RISK_RATIO must be > 0 and <= TRACKER_CAGR_ON_TRACK_RATIO")
+for _kind, _method in TRACKER_DEFAULT_METHODS.items():
+    if _method not in ("linear", "schedule", "cagr"):
+        raise ImproperlyConfigured(f"TRACKER_DEFAULT_METHOD_{_kind.upper()} must be linear, schedule or cagr, not {_method!r}")
 
 # --- Security (production: DEBUG off; HTTPS settings switch on with SECURE_SSL) ----------------------
 SESSION_COOKIE_HTTPONLY = True
