@@ -166,6 +166,8 @@ class Terms:
     cadence: str = Cadence.QUARTERLY
     # A part marked not applicable (不适用): why. It is then not judged at all, and leaves its parent's roll-up.
     not_applicable: str | None = None
+    # A pledge suspended (暂缓) by an approved request: why. Not judged until it is resumed.
+    suspended: str | None = None
     method: str = Method.LINEAR
     # Method `schedule`: the planned values, ((date, value), ...) in date order.
     schedule: tuple = ()
@@ -257,8 +259,11 @@ def assess(
     `reported_by_parts`: the readings are the sum of its parts (`sum_of_parts`); nobody reports on the pledge itself,
     so it is never late with a report.
     """
-    if terms.not_applicable is not None:
-        reason = Reason("not_applicable", {"why": terms.not_applicable})
+    if terms.not_applicable is not None or terms.suspended is not None:
+        if terms.not_applicable is not None:
+            reason = Reason("not_applicable", {"why": terms.not_applicable})
+        else:
+            reason = Reason("suspended", {"why": terms.suspended})
         return Assessment(target_status=TargetStatus.NO_DATA, reporting_status=ReportingStatus.OK, reason=reason)
     current = current_readings(readings, today)
     latest = current[-1] if current else None
@@ -879,6 +884,7 @@ REASON_MESSAGES = {
     "ceiling_pace": _("{value}{unit} so far as of {as_of}, against a pro-rata allowance of {expected}{unit} (ceiling {target})."),
     "period_start": _("{value}{unit} as of {as_of}; the period has just started, so nothing is expected yet."),
     "not_applicable": _("Not applicable: {why}"),
+    "suspended": _("Suspended: {why}"),
     "no_parts": _("Every part must reach its own target, and no part counts yet."),
     "parts_all_achieved": _("All {parts} parts have reached their own targets."),
     "parts_waiting": _("{achieved} of {parts} parts achieved; {waiting} have not reported yet."),
