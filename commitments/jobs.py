@@ -33,6 +33,7 @@ from .models import (
     ASSESSED_FIELDS,
     AlertKind,
     AlertProfile,
+    Checkpoint,
     Notification,
     Organization,
     Pledge,
@@ -40,7 +41,7 @@ from .models import (
     StatusChange,
     rules_from_settings,
 )
-from .status import SEVERITY, Composition, Kind, Reading, ReportingStatus, TargetStatus, assess
+from .status import SEVERITY, Composition, Kind, Method, Reading, ReportingStatus, TargetStatus, assess
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +139,15 @@ def recompute_open(today: date, *, full: bool = False, chunk_size: int = 2000) -
     A status moves only when a report arrives (assessed at once), when a deadline passes (flag_overdue) or when
     a report falls due; between those, only "expected by now" and the reporting status move with the calendar.
     So pledges never assessed go through the engine, and the others are moved along in one set-based
-    statement (refresh_with_the_calendar). `full=True` runs the engine on every open pledge not assessed
-    today, e.g. after the thresholds were changed.
+    statement (refresh_with_the_calendar). Pledges judged by a method other than linear go through the engine every
+    night: what they expect by now is not a straight line (a schedule steps up when a checkpoint date passes).
+    `full=True` runs the engine on every open pledge not assessed today, e.g. after the thresholds were changed.
     """
     stale = Pledge.objects.exclude(target_status__in=CLOSED).filter(
         Q(status_assessed_on__lt=today) | Q(status_assessed_on__isnull=True)
     )
     if not full:
-        stale = stale.filter(status_assessed_on__isnull=True)
+        stale = stale.filter(Q(status_assessed_on__isnull=True) | judged_off_the_line())
     result = assess_in_python(stale.exclude(rollup.derives_from_parts()), today, chunk_size)
     if not full:
         result["assessed"] += refresh_with_the_calendar(today)
@@ -160,13 +162,15 @@ def roll_up(today: date, *, full: bool = False, chunk_size: int = 2000) -> dict:
     reads the one below as it stands now; a chunk of parents per three queries and one write.
 
     A `sum` moves only when a part reports (the write path rolls that up at once) or with the calendar (moved in SQL
-    like any pledge), so nightly only the new ones are judged; an `each` follows its parts' statuses, which the
-    overdue sweep may just have moved, so every open one is. `full=True` judges them all.
+    like any pledge), so nightly only the new ones are judged, and the open ones judged by a method other than linear
+    (see recompute_open); an `each` follows its parts' statuses, which the overdue sweep may just have moved, so every
+    open one is. `full=True` judges them all.
     """
     parents = Pledge.objects.filter(rollup.derives_from_parts())
     if not full:
         parents = parents.filter(
-            Q(status_assessed_on__isnull=True) | (Q(composition=Composition.EACH) & ~Q(target_status__in=CLOSED))
+            Q(status_assessed_on__isnull=True)
+            | ((Q(composition=Composition.EACH) | judged_off_the_line()) & ~Q(target_status__in=CLOSED))
         )
     by_depth = defaultdict(list)
     for pledge_id, path in parents.values_list("id", "tree_path").order_by("id"):
@@ -182,15 +186,42 @@ def roll_up(today: date, *, full: bool = False, chunk_size: int = 2000) -> dict:
                     .order_by("id").select_for_update(of=("self",))
                 )
                 parts = rollup.load_parts(chunk, today)
-                from_its_parts = partial(_assess_from_parts, parts, today, rules)
+                from_its_parts = partial(_assess_from_parts, parts, schedules_of(chunk), today, rules)
                 changed += store_assessments(chunk, from_its_parts, today, trigger="parts")
             assessed += len(chunk)
     return {"assessed": assessed, "changed": changed}
 
 
-def _assess_from_parts(parts: dict, today: date, rules, pledge: Pledge):
-    assessment, pledge.parts_series = rollup.assess_from_parts(pledge, parts[pledge.pk], today, rules)
+def _assess_from_parts(parts: dict, schedules: dict, today: date, rules, pledge: Pledge):
+    schedule = schedules.get(pledge.pk, ())
+    assessment, pledge.parts_series = rollup.assess_from_parts(pledge, parts[pledge.pk], today, rules, schedule=schedule)
     return assessment
+
+
+def judged_off_the_line() -> Q:
+    """Pledges whose method in force is not linear (Pledge.method_in_force, in SQL): a method named on the pledge, or
+    none named and a kind whose default in settings.TRACKER_DEFAULT_METHODS is not linear."""
+    other_methods = [method for method in Method.values if method != Method.LINEAR]
+    kinds = [kind for kind, method in settings.TRACKER_DEFAULT_METHODS.items() if method != Method.LINEAR]
+    return Q(method__in=other_methods) | Q(method="", kind__in=kinds)
+
+
+def schedules_of(pledges: list[Pledge], *, by_id_range: bool = False) -> dict[int, list]:
+    """{pledge id: [(date, planned value)]} for those of `pledges` planned by schedule, in one query (none when no
+    pledge is). `by_id_range`: read the checkpoints by the id range of `pledges` (a chunk in id order, like its
+    updates) rather than by a list of ids."""
+    planned = {pledge.pk for pledge in pledges if pledge.method_in_force == Method.SCHEDULE}
+    if not planned:
+        return {}
+    if by_id_range:
+        rows = Checkpoint.objects.filter(pledge_id__gte=min(planned), pledge_id__lte=max(planned))
+    else:
+        rows = Checkpoint.objects.filter(pledge_id__in=planned)
+    schedules = defaultdict(list)
+    for pledge_id, as_of, planned_value in rows.values_list("pledge_id", "as_of", "planned_value"):
+        if pledge_id in planned:
+            schedules[pledge_id].append((as_of, planned_value))
+    return schedules
 
 
 def refresh_with_the_calendar(today: date) -> int:
@@ -255,9 +286,13 @@ def assess_in_python(pledges, today: date, chunk_size: int = 2000) -> dict:
             # Ids grow with time, so they order updates of one period as their recording time would.
             for pledge_id, as_of, value, done, update_id, supersedes_id in rows:
                 readings[pledge_id].append(Reading(as_of, value, done, None, update_id, supersedes_id))
-            changed += store_assessments(
-                chunk, lambda pledge: assess(pledge.terms(), readings[pledge.pk], today, rules), today, trigger="recompute"
-            )
+            schedules = schedules_of(chunk, by_id_range=True)
+
+            def assess_one(pledge):
+                terms = pledge.terms(schedule=schedules.get(pledge.pk, ()))
+                return assess(terms, readings[pledge.pk], today, rules)
+
+            changed += store_assessments(chunk, assess_one, today, trigger="recompute")
             assessed += len(chunk)
     return {"assessed": assessed, "changed": changed}
 

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, results, widgets
 
-from . import access, actions
+from . import access, actions, checkpoints
 from .exports import from_spreadsheet, spreadsheet_safe
 from .forms import editable_pledges, errors_from_parts, take_terms_from_parent
-from .models import Category, Organization, Pledge, ProgressUpdate, SourceDocument
+from .models import Category, Checkpoint, Organization, Pledge, ProgressUpdate, SourceDocument
 from .numbers import normalise_number_text
-from .status import Cadence
+from .status import Cadence, Method
 
 # Dates outside these are typing mistakes (0001-01-01, 9999-12-31), not plans.
 EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2200, 12, 31)
@@ -191,6 +191,54 @@ class ChoiceWidget(widgets.CharWidget):
             with translation.override(code):
                 found.add(str(label).casefold())
         return found
+
+
+class MethodWidget(ChoiceWidget):
+    """A method of expected progress by its code (schedule), its label, or the name its label gives in brackets
+    (分期计划, Open SDG)."""
+
+    BRACKETED = re.compile(r"[(（]([^)）]+)[)）]")
+
+    def __init__(self, **kwargs):
+        super().__init__(Method.choices, **kwargs)
+
+    @classmethod
+    def labels(cls, label) -> set[str]:
+        found = ChoiceWidget.labels(label)
+        return found | {name.strip() for text in found for name in cls.BRACKETED.findall(text)}
+
+
+class ScheduleWidget(widgets.Widget):
+    """A pledge's checkpoints in one cell, "2025-03-31=10; 2025-06-30=25" (；＝ and 、 are read too; see
+    commitments.checkpoints), as ((date, value), ...) in date order; an empty cell is no checkpoint. Every entry that
+    cannot be read is named in the one message."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip()
+        schedule, problems = [], []
+        for day_text, value_text in checkpoints.entries(text):
+            entry = day_text if value_text is None else f"{day_text}={value_text}"
+            if value_text is None or not day_text or not value_text:
+                problems.append(_("“%(entry)s” is not date=value (such as 2025-03-31=10)") % {"entry": entry})
+                continue
+            try:
+                day = DateWidget().clean(day_text)
+                planned = NumberWidget().clean(value_text)
+                Checkpoint(as_of=day, planned_value=planned).clean_fields(exclude=["pledge"])
+            except ValueError as error:
+                problems.append(_("“%(entry)s”: %(problem)s") % {"entry": entry, "problem": error})
+            except ValidationError as error:
+                problems.append(_("“%(entry)s”: %(problem)s") % {"entry": entry, "problem": " ".join(error.messages)})
+            else:
+                schedule.append((day, planned))
+        days = [day for day, _planned in schedule]
+        problems += [checkpoints.repeated_date_problem(day) for day in sorted(set(days)) if days.count(day) > 1]
+        if problems:
+            raise ValueError(str(_("; ")).join(problems))
+        return tuple(sorted(schedule))
+
+    def render(self, value, obj=None, **kwargs):
+        return checkpoints.as_text(value or ())
 
 
 class OrganizationWidget(widgets.ForeignKeyWidget):
@@ -443,7 +491,64 @@ class ReassessesWhatItStores:
             actions.do_recompute_statuses(Pledge.objects.filter(pk__in=self.touched_pledges), trigger="import")
 
 
-class PledgeResource(ReassessesWhatItStores, ResourceForUser):
+class ScheduleColumns:
+    """The `method` and `schedule` columns of a pledge import and of the decomposition table.
+
+    The schedule cell is read into `planned_schedule` on the row's pledge beside the checkpoints stored
+    (`stored_schedule`), so that a row whose schedule is unchanged is skipped, the preview shows the change, and the
+    checkpoints are replaced once the pledge is saved. A schedule given with no method makes the method `schedule`;
+    with another method named it is refused. Each checkpoint must fall within the pledge's period, one per date
+    (checkpoints.problems): a new schedule's problems show under its column, the stored one's under the start date or
+    deadline that moved away from it.
+    """
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        stored = () if new else tuple(instance.checkpoints.order_by("as_of").values_list("as_of", "planned_value"))
+        instance.planned_schedule = instance.stored_schedule = stored
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = {name: list(messages) for name, messages in (import_validation_errors or {}).items()}
+        planned = getattr(instance, "planned_schedule", ())
+        from_file = planned != getattr(instance, "stored_schedule", ())
+        if "planned_schedule" not in errors:
+            if from_file and planned and instance.method_in_force != Method.SCHEDULE:
+                if instance.method:
+                    errors["planned_schedule"] = [
+                        _("checkpoints count only for the method “schedule”: set the method to schedule, or leave "
+                          "this cell empty")
+                    ]
+                else:
+                    instance.method = Method.SCHEDULE
+            for day in sorted({day for day, _value in planned}):
+                problem = checkpoints.date_problem(day, instance.start_date, instance.deadline)
+                if problem is not None:
+                    if from_file:
+                        column = "planned_schedule"
+                    else:
+                        column = "start_date" if instance.start_date and day < instance.start_date else "deadline"
+                    errors.setdefault(column, []).append(problem)
+        super().validate_instance(instance, errors, validate_unique)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        planned = getattr(instance, "planned_schedule", ())
+        if planned != getattr(instance, "stored_schedule", ()):
+            days = [day for day, _value in planned]
+            instance.checkpoints.exclude(as_of__in=days).delete()
+            for day, value in planned:
+                Checkpoint.objects.update_or_create(pledge=instance, as_of=day, defaults={"planned_value": value})
+
+    def filter_export(self, queryset, **kwargs):
+        return super().filter_export(queryset, **kwargs).prefetch_related("checkpoints")
+
+    def dehydrate_schedule(self, pledge):
+        if hasattr(pledge, "planned_schedule"):  # a row being imported: what it would store
+            return checkpoints.as_text(pledge.planned_schedule)
+        return checkpoints.as_text((c.as_of, c.planned_value) for c in pledge.checkpoints.all())
+
+
+class PledgeResource(ScheduleColumns, ReassessesWhatItStores, ResourceForUser):
     lead_organization = fields.Field(
         attribute="lead_organization", column_name="lead_organization", widget=NamedForeignKeyWidget(Organization, "name")
     )
@@ -454,14 +559,16 @@ class PledgeResource(ReassessesWhatItStores, ResourceForUser):
     source_document = fields.Field(
         attribute="source_document", column_name="source_document", widget=NamedForeignKeyWidget(SourceDocument, "title")
     )
+    method = fields.Field(attribute="method", column_name="method", widget=MethodWidget())
+    schedule = fields.Field(attribute="planned_schedule", column_name="schedule", widget=ScheduleWidget())
 
     class Meta:
         model = Pledge
         name = Pledge._meta.verbose_name_plural  # on the import page, beside the decomposition table
         fields = [
             "id", "metric", "kind", "comparator", "target", "low", "high", "tolerance", "unit", "cumulative",
-            "baseline", "baseline_date", "start_date", "deadline", "cadence", "lead_organization", "co_owners",
-            "responsible_person", "category", "source_document", "source_sentence", "notes",
+            "baseline", "baseline_date", "start_date", "deadline", "cadence", "method", "schedule", "lead_organization",
+            "co_owners", "responsible_person", "category", "source_document", "source_sentence", "notes",
         ]
         export_order = fields
         import_id_fields = ["id"]
@@ -548,7 +655,7 @@ class ProgressUpdateResource(ResourceForUser):
 
 
 
-class DecompositionResource(ReassessesWhatItStores, ResourceForUser):
+class DecompositionResource(ScheduleColumns, ReassessesWhatItStores, ResourceForUser):
     """A decomposition table (目标任务分解表): one row per new part, naming the pledge it is a part of (its id), the
     organization that owns the part (name or short name) and the part's target; unit, start date, deadline and
     cadence are the parent's when left empty, and everything else comes from the parent (forms.take_terms_from_parent).
@@ -558,11 +665,13 @@ class DecompositionResource(ReassessesWhatItStores, ResourceForUser):
     organization = fields.Field(attribute="lead_organization", column_name="organization", widget=OrganizationWidget())
     # Declared without the model's default, so that an empty cell means the parent's cadence.
     cadence = fields.Field(attribute="cadence", column_name="cadence", widget=ChoiceWidget(Cadence.choices))
+    method = fields.Field(attribute="method", column_name="method", widget=MethodWidget())
+    schedule = fields.Field(attribute="planned_schedule", column_name="schedule", widget=ScheduleWidget())
 
     class Meta:
         model = Pledge
         name = gettext_lazy("Decomposition table")
-        fields = ["parent", "organization", "target", "unit", "start_date", "deadline", "cadence"]
+        fields = ["parent", "organization", "target", "unit", "start_date", "deadline", "cadence", "method", "schedule"]
         export_order = fields
         force_init_instance = True  # every row adds a part; none names a stored one
         clean_model_instances = True

@@ -60,14 +60,16 @@ def load_parts(parents: list[Pledge], today: date) -> dict[int, list[Part]]:
     return parts
 
 
-def assess_from_parts(pledge: Pledge, parts: list[Part], today: date, rules: engine.Rules):
-    """(assessment, stored sum or None) of a pledge judged from its parts; parts not applicable do not count."""
+def assess_from_parts(pledge: Pledge, parts: list[Part], today: date, rules: engine.Rules, *, schedule=None):
+    """(assessment, stored sum or None) of a pledge judged from its parts; parts not applicable do not count.
+    `schedule`: the pledge's checkpoints when the caller loaded them with many others (else Pledge.terms reads them)."""
     counted = [part for part in parts if not part.not_applicable]
     if pledge.composition == Composition.EACH:
         standings = [engine.PartStanding(part.name, part.status) for part in counted]
-        return engine.assess_each(pledge.terms(), standings, today), None
+        return engine.assess_each(pledge.terms(schedule=()), standings, today), None  # it reads no checkpoint
     summed = engine.sum_of_parts(part.series for part in counted)
-    assessment = engine.assess(pledge.terms(), engine.readings_from_series(summed), today, rules, reported_by_parts=True)
+    terms = pledge.terms(schedule=schedule)
+    assessment = engine.assess(terms, engine.readings_from_series(summed), today, rules, reported_by_parts=True)
     return assessment, series_to_json(summed)
 
 

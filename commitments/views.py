@@ -11,7 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When, prefetch_related_objects
 from django.http import FileResponse, Http404, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
 from .filters import ALL_LEVELS, TOP_LEVEL, PledgeFilter
 from .models import Organization, Pledge, ProgressUpdate, StatusChange
-from .status import SEVERITY, Composition, ReportingStatus, TargetStatus
+from .status import SEVERITY, Composition, Kind, Method, ReportingStatus, TargetStatus
 from .tables import PledgeTable
 
 # Worst first, for sorting by status; no data after the ranked ones.
@@ -244,6 +244,10 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
         context["latest"] = display.amount(pledge.latest_value, pledge.unit)
         context["expected"] = display.amount(pledge.expected_now, pledge.unit)
         context["ratio"] = display.percent(pledge.progress_ratio)
+        context["method"] = Method(pledge.method_in_force).label
+        if pledge.method_in_force == Method.SCHEDULE:
+            prefetch_related_objects([pledge], "checkpoints")  # once, for every reading of its terms on the page
+            context["checkpoints"] = [(c.as_of, display.amount(c.planned_value, pledge.unit)) for c in pledge.checkpoints.all()]
         days = (pledge.deadline - today).days
         context["days_left_text"] = (
             _("%(days)d days left") % {"days": days} if days >= 0 else _("%(days)d days ago") % {"days": -days}
@@ -379,6 +383,13 @@ class HelpView(LoginRequiredMixin, TemplateView):
         }
         context["on_track"] = display.percent(settings.TRACKER_ON_TRACK_RATIO)
         context["at_risk"] = display.percent(settings.TRACKER_AT_RISK_RATIO)
+        context["cagr_on_track"] = display.percent(settings.TRACKER_CAGR_ON_TRACK_RATIO)
+        context["cagr_at_risk"] = display.percent(settings.TRACKER_CAGR_AT_RISK_RATIO)
+        context["schedule_interpolates"] = settings.TRACKER_SCHEDULE_INTERPOLATE
+        context["default_methods"] = [
+            (Kind(kind).label, Method(method).label)
+            for kind, method in settings.TRACKER_DEFAULT_METHODS.items() if kind != Kind.MILESTONE
+        ]
         context["due_soon_days"] = settings.TRACKER_REPORT_DUE_SOON_DAYS
         context["grace_days"] = settings.TRACKER_REPORT_GRACE_DAYS
         # "30、7" in Chinese, "30, 7" in English.

@@ -2,6 +2,7 @@
 is broken down into parts (a row per part), and the updates and status changes so far are read."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db import models
@@ -11,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import access, actions, display
+from .. import access, actions, checkpoints, display
 from ..display import status_badge, update_standing, update_value_text
 from ..forms import PartForm, PartFormSet, PledgeForm, editable_pledges
-from ..models import Pledge, ProgressUpdate, StatusChange
+from ..models import Checkpoint, Pledge, ProgressUpdate, StatusChange
 from ..numbers import NumberInput
 from ..resources import DecompositionResource, PledgeResource
-from ..status import Kind, TargetStatus
+from ..status import Kind, Method, TargetStatus
 from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, OrganizationSubtreeFilter, VisibleDocumentFilter
 
 
@@ -192,6 +193,72 @@ class PartInline(admin.TabularInline):
         return display.status_cell(obj) if obj.pk else "—"
 
 
+class CheckpointFormSet(forms.BaseInlineFormSet):
+    """The checkpoints of a schedule, checked against the pledge as its form now stands: each date within its start
+    date and deadline, one checkpoint per date (checkpoints.problems' rules, under the date they are about)."""
+
+    def clean(self):
+        pledge = self.instance
+        kept = [
+            form for form in self.forms
+            if not (self.can_delete and self._should_delete_form(form)) and form.cleaned_data.get("as_of")
+        ]
+        seen = set()
+        for form in kept:
+            day = form.cleaned_data["as_of"]
+            problem = checkpoints.date_problem(day, pledge.start_date, pledge.deadline)
+            if problem:
+                form.add_error("as_of", problem)
+            if day in seen:
+                form.add_error("as_of", checkpoints.repeated_date_problem(day))
+            seen.add(day)
+        if len(seen) == len(kept):  # else the check of unique dates below would say it again, less clearly
+            super().clean()
+
+
+class CheckpointInline(admin.TabularInline):
+    """The planned values of a pledge planned by schedule (分期计划): a row per checkpoint. Saving them re-assesses the
+    pledge (PledgeAdmin.save_related). Checkpoints are terms: only administrators edit them."""
+
+    model = Checkpoint
+    formset = CheckpointFormSet
+    fields = ["as_of", "planned_value"]
+    formfield_overrides = FORM_FIELDS
+    extra = 0
+    verbose_name = _("checkpoint")
+    verbose_name_plural = _("checkpoints (for the method “schedule”: the value planned by each date)")
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and obj.unit and "planned_value" in formset.form.base_fields:
+            formset.form.base_fields["planned_value"].widget = NumberInput(unit=obj.unit)
+        return formset
+
+
+def method_choices():
+    """The method's choices, the empty one saying what it stands for: this installation's default for the kind
+    (settings.TRACKER_DEFAULT_METHODS), one for all kinds or each kind's own."""
+    defaults = settings.TRACKER_DEFAULT_METHODS
+    if len(set(defaults.values())) == 1:
+        blank = _("Default: %(method)s") % {"method": Method(next(iter(defaults.values()))).label}
+    else:
+        each = _("; ").join(f"{Kind(kind).label} → {Method(method).label}" for kind, method in defaults.items())
+        blank = _("Default for its kind: %(defaults)s") % {"defaults": each}
+    return [("", blank), *Method.choices]
+
+
 class LevelFilter(admin.SimpleListFilter):
     """Top-level pledges, or parts of others."""
 
@@ -250,15 +317,15 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
     autocomplete_fields = ["lead_organization", "co_owners", "source_document", "parent"]
     form = PledgeForm
     formfield_overrides = FORM_FIELDS
-    inlines = [ProgressUpdateInline, PartInline, ProgressUpdateHistoryInline, StatusChangeInline]
+    inlines = [ProgressUpdateInline, CheckpointInline, PartInline, ProgressUpdateHistoryInline, StatusChangeInline]
     resource_classes = [PledgeResource]
 
     def has_import_permission(self, request):
         return access.can_edit_pledges(request.user)
 
     def get_inlines(self, request, obj):
-        # A new pledge is broken down once it is saved: its parts are checked against it as stored.
-        return [inline for inline in self.inlines if obj is not None or inline is not PartInline]
+        # A new pledge is broken down, and given its checkpoints, once it is saved: they are checked against it.
+        return [inline for inline in self.inlines if obj is not None or inline not in (PartInline, CheckpointInline)]
 
     def get_import_resource_classes(self, request):
         # The import page offers the decomposition table as a second kind of file; the export writes pledges only.
@@ -268,7 +335,7 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
     fieldsets = [
         (_("Status"), {"fields": ["status_panel"]}),
         (_("What is promised"), {"fields": ["metric", "kind", "comparator", "target", ("low", "high"), "tolerance", "unit", "cumulative"]}),
-        (_("Timeline"), {"fields": [("baseline", "baseline_date"), ("start_date", "deadline"), "cadence"]}),
+        (_("Timeline"), {"fields": [("baseline", "baseline_date"), ("start_date", "deadline"), "cadence", "method"]}),
         (_("Who owns it"), {"fields": ["lead_organization", "co_owners", "responsible_person", "category"]}),
         (_("Breakdown"), {"fields": ["parent", "composition", ("not_applicable", "not_applicable_reason")]}),
         (_("Source"), {"fields": ["source_document", "source_sentence", "notes"]}),
@@ -357,6 +424,11 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
         if request.GET.get("model_name") == "pledge" and request.GET.get("field_name") == "parent":  # "part of"
             queryset = editable_pledges(request.user, queryset).select_related("lead_organization")
         return queryset, may_have_duplicates
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "method":
+            kwargs["choices"] = method_choices()
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":
