@@ -24,15 +24,59 @@ pledge to the next step; a new method of judging is a new step in that list.
    year") only once the period is over.
 4. Overdue (`_overdue`): the deadline has passed and the target is not met (also when nothing was ever
    reported).
-5. Otherwise the latest value is compared with the value expected at its date on a straight line from
-   the origin (the baseline, 0 at the start for cumulative counts, or the first reading when there is
-   no baseline) to the target at the deadline (`_pace_on_the_line`). The progress ratio (actual progress
-   / expected progress) gives on track, at risk or off track against the thresholds in `Rules`. When
-   there is no line to follow (no baseline and a single reading, a baseline already at the target) the
-   value is compared with the target itself (`_versus_target`). Special cases come first: a growth rate
-   for part of the period is compared with the target rate (`_growth_so_far`), a cumulative ceiling with
-   a pro-rata allowance (`_ceiling_count_pace`), and an `approx` or `range` target already past its whole
-   band is off track (`_beyond_band`).
+5. Fallen back (`_fell_back`): the target had been met before, by the baseline or by an earlier current reading (a
+   growth rate or a cumulative ceiling only by a figure for the full period), and the latest value no longer meets
+   it. That is off track under every method, and the reason gives the date and the value at which the target had
+   been reached; for an `approx` or `range` target it is a value that has left the band it had been inside. A slide
+   back from the target is never read as "most of the way there".
+6. Otherwise the latest value is compared with the progress expected at its date. Some pledges are judged the same
+   way under every method: a growth rate for part of the period against the target rate itself
+   (`_growth_so_far`), a cumulative ceiling against a pro-rata allowance (`_ceiling_count_pace`), an `approx` or
+   `range` target already past its whole band (off track, `_beyond_band`), and a pledge with no origin to measure
+   progress from (no baseline and a single reading) or whose origin is already at the target, whose value is taken
+   as a share of the target (`_versus_target`). The others are judged by their method (below):
+   `_pace_on_the_schedule`, `_pace_of_growth`, or else `_pace_on_the_line`.
+
+Methods of expected progress (`Method`, `Terms.method`)
+--------------------------------------------------------
+Each method leads from the origin to the aim at the deadline (`_Plan`). The origin is the baseline, 0 at the start of
+the period for a cumulative count, or the first reading when there is no baseline; the aim is the target (for a range,
+its nearer bound; for a reduction, the reduction on the scale of step 2). Every reason that depends on the method
+names it.
+
+- `linear` (序时进度): a straight line from the origin to the aim. The progress ratio is the progress made from the
+  origin against the progress expected from the origin at the reading's date: at least `Rules.on_track_ratio` is on
+  track, at least `Rules.at_risk_ratio` at risk, lower is off track. At the origin's date nothing is expected yet.
+- `schedule` (分期计划): planned values (in the reading's unit) at checkpoints, e.g. 10 by the end of March, 25 by June,
+  38 by September. Only checkpoints after the origin's date and before the deadline count: at the deadline the
+  target remains the aim. The value planned for a date is that of the latest point reached (before the first
+  checkpoint, the origin: nothing planned yet), or with `Rules.interpolate_schedule` the value on the straight
+  line between the points either side of it (before the first checkpoint, between the origin and it). The ratio
+  is the progress made from the origin against the progress planned from the origin for the reading's date, with
+  the thresholds of `linear`; where the schedule plans no progress yet (or a step back) the pledge is on track. A
+  schedule without checkpoints is judged on the straight line, and the reason says so.
+- `cagr`, the progress measure of Open SDG (the Statistics Canada methodology): compound annual growth, counted on
+  the reading's own values (for a reduction of a level, the level itself) over calendar years (days left over count
+  as 1/365.25 of a year each). The growth observed, (latest / start) ^ (1 / years since the origin) - 1, is set
+  against the growth required to get from the start to the aim by the deadline, (aim / start) ^ (1 / years from
+  the origin to the deadline) - 1. The ratio is the observed growth over the size of the required growth, with its
+  sign turned when progress means going down (lower is better) and turned again when the values lie below zero; at
+  least `Rules.cagr_on_track_ratio` is on track, at least `Rules.cagr_at_risk_ratio` at risk, lower (Open SDG's
+  "limited progress" and "deterioration", a ratio below 0 meaning the value moved away from the target) is off
+  track. As Open SDG does: a value that meets the target is achieved whatever its trend (step 3); a start or aim of
+  0 is replaced by 0.001 (-0.001 for values below zero), since compound growth can neither start from 0 nor reach
+  it; and with less than a year between the origin and the latest value there is not enough data, so the pledge
+  has no status yet (no data, with a reason). A value that has reached or crossed zero has shrunk by 100% a year.
+  A baseline that already meets the target leaves nothing to grow towards: achieved while it still meets it,
+  fallen back (step 5) once it does not. Where compound growth has no meaning the pledge is judged on the straight
+  line with a reason that says why: a cumulative count (it starts from zero each period), a deadline less than a
+  year after the origin, or a start and an aim on opposite sides of zero.
+Growth rates and cumulative ceilings are judged by their own rules (step 6) under every method.
+
+`trajectory()` gives the expected path for the chart: the straight line, the schedule's steps (or its points, when
+interpolated), or the required growth curve sampled once a year. Only a straight line is stored with the assessment
+(`Assessment.line`) for the nightly job to move along in SQL; a pledge on a schedule or a growth curve is
+re-assessed instead.
 
 Pledges broken down into parts
 ------------------------------
@@ -284,7 +328,7 @@ def assess(
         progress_ratio=_round(_bounded(judgement.ratio)),
         latest=latest,
         next_report_due=next_due,
-        line=_line_through(terms, readings_for_line(current), today, expected_now),
+        line=_line_through(terms, readings_for_line(current), today, expected_now, rules),
     )
 
 
@@ -303,13 +347,14 @@ def readings_for_line(current: list[Reading]) -> list[Reading]:
     return [r for r in current if r.value is not None]
 
 
-def _line_through(terms: Terms, valued: list[Reading], today: date, expected_now: Decimal | None):
-    """The expected path as a line, if `expected_now` lies on it today (a target that is not a line, such as a
-    baseline already at the target, keeps a constant expected value instead)."""
+def _line_through(terms: Terms, valued: list[Reading], today: date, expected_now: Decimal | None, rules: Rules):
+    """The expected path as a line, if `expected_now` lies on it today and keeps to it until the deadline: only the
+    straight line of `linear` does (a schedule's steps and a growth curve do not; nor does a target that is not a
+    line, such as a baseline already at the target, which keeps a constant expected value)."""
     if expected_now is None:
         return None
-    points = trajectory(terms, valued, today)
-    if len(points) != 2:
+    method, points = _expected_path(terms, valued, rules)
+    if method != Method.LINEAR or len(points) != 2:
         return None
     (start, start_value), (end, end_value) = points
     on_line = start_value + (end_value - start_value) * _fraction(start, end, today)
@@ -330,22 +375,31 @@ def current_readings(readings: Iterable[Reading], today: date) -> list[Reading]:
     return [by_period[d] for d in sorted(by_period)]
 
 
-def trajectory(terms: Terms, readings: Iterable[Reading], today: date) -> list[tuple[date, Decimal]]:
-    """The expected path as points (date, value in the reading's unit): a straight line from the origin to the
-    target at the deadline, or a flat line at the target rate for growth. Empty when no line can be drawn."""
+def trajectory(
+    terms: Terms, readings: Iterable[Reading], today: date, rules: Rules = Rules()
+) -> list[tuple[date, Decimal]]:
+    """The expected path as points (date, value in the reading's unit), as the pledge's method draws it (`_Plan`): a
+    straight line from the origin to the target at the deadline, a schedule's steps (its points when
+    `rules.interpolate_schedule`), or the required growth curve sampled once a year; a flat line at the target rate
+    for growth. Empty when no path can be drawn."""
+    return _expected_path(terms, readings_for_line(current_readings(readings, today)), rules)[1]
+
+
+def _expected_path(terms: Terms, valued: list[Reading], rules: Rules) -> tuple[str, list[tuple[date, Decimal]]]:
+    """The method in use and the expected path's points (see `trajectory`)."""
     if terms.kind == Kind.MILESTONE:
-        return []
+        return Method.LINEAR, []
     if terms.kind == Kind.GROWTH:
-        return [(terms.period_start, terms.target), (terms.deadline, terms.target)] if terms.target is not None else []
+        flat = [(terms.period_start, terms.target), (terms.deadline, terms.target)] if terms.target is not None else []
+        return Method.LINEAR, flat
     scale = _Scale(terms)
     if not scale.usable():
-        return []
-    valued = [r for r in current_readings(readings, today) if r.value is not None]
+        return Method.LINEAR, []
     origin, origin_date = _origin(terms, scale, valued)
     if origin is None:
-        return []
-    aim = _direction_and_aim(terms, origin)[1]
-    return [(origin_date, scale.to_value(origin)), (terms.deadline, scale.to_value(aim))]
+        return Method.LINEAR, []
+    plan = _Plan(terms, scale, origin, origin_date, *_direction_and_aim(terms, origin), rules)
+    return plan.method, plan.points()
 
 
 def worse(a: str, b: str) -> bool:
@@ -516,6 +570,152 @@ def target_params(terms: Terms) -> dict:
     }
 
 
+# Open SDG puts this in place of a start or target of 0, which compound growth can neither start from nor reach.
+GROWTH_STAND_IN = Decimal("0.001")
+YEAR_DAYS = Decimal("365.25")
+
+
+class _Plan:
+    """The progress expected of a numeric pledge over time: from `origin` on `origin_date` to `aim` at the deadline
+    (both on the comparator's scale), by the method in use. That is the pledge's own method, or `linear` when its own
+    cannot apply; `fallback` is then the code of the reason that says why."""
+
+    def __init__(
+        self, terms: Terms, scale: _Scale, origin: Decimal, origin_date: date, direction: int, aim: Decimal,
+        rules: Rules,
+    ):
+        self.terms, self.scale, self.rules = terms, scale, rules
+        self.origin, self.origin_date, self.direction, self.aim = origin, origin_date, direction, aim
+        self.method, self.fallback = self._method_in_use()
+
+    def _method_in_use(self) -> tuple[str, str | None]:
+        terms = self.terms
+        if terms.cumulative and terms.comparator == Comparator.AT_MOST:
+            return Method.LINEAR, None  # a ceiling count is judged against its pro-rata allowance under every method
+        if terms.method == Method.SCHEDULE:
+            return (Method.SCHEDULE, None) if self.checkpoints else (Method.LINEAR, "progress_no_checkpoints")
+        if terms.method == Method.CAGR:
+            if terms.cumulative:
+                return Method.LINEAR, "progress_cagr_count"
+            if terms.deadline < _a_year_after(self.origin_date):
+                return Method.LINEAR, "progress_cagr_short"
+            start, end = self.growth_ends
+            if (start > 0) != (end > 0) or start == end:
+                return Method.LINEAR, "progress_cagr_undefined"
+            return Method.CAGR, None
+        return Method.LINEAR, None
+
+    def expected_at(self, day: date) -> Decimal:
+        """The value expected on `day`, on the comparator's scale."""
+        if self.method == Method.SCHEDULE:
+            return self.planned_at(day)[0]
+        if self.method == Method.CAGR:
+            if day >= self.terms.deadline:
+                return self.aim
+            return self.scale.to_scale(self.on_growth_curve(day)) if day > self.origin_date else self.origin
+        return self.origin + (self.aim - self.origin) * _fraction(self.origin_date, self.terms.deadline, day)
+
+    def points(self) -> list[tuple[date, Decimal]]:
+        """The expected path as (date, value in the reading's unit), for `trajectory`."""
+        start = (self.origin_date, self.scale.to_value(self.origin))
+        end = (self.terms.deadline, self.scale.to_value(self.aim))
+        if self.method == Method.SCHEDULE:
+            planned = [*self.checkpoints, end]
+            if self.rules.interpolate_schedule:
+                return [start, *planned]
+            steps, level = [start], start[1]
+            for day, value in planned:
+                steps += [(day, level), (day, value)]
+                level = value
+            return steps
+        if self.method == Method.CAGR:
+            yearly = []
+            day = _a_year_after(self.origin_date)
+            while day < self.terms.deadline:
+                yearly.append((day, self.on_growth_curve(day)))
+                day = _a_year_after(day)
+            return [start, *yearly, end]
+        return [start, end]
+
+    # Method `schedule`.
+
+    @cached_property
+    def checkpoints(self) -> list[tuple[date, Decimal]]:
+        """The planned values (in the reading's unit) that count: after the origin's date and before the deadline."""
+        deadline = self.terms.deadline
+        return [(day, value) for day, value in sorted(self.terms.schedule) if self.origin_date < day < deadline]
+
+    def planned_at(self, day: date) -> tuple[Decimal, date]:
+        """What the schedule plans for `day` (on the comparator's scale) and the date that plan is for: the latest point
+        reached (the origin before the first checkpoint), or the value interpolated for `day` between the points either
+        side of it."""
+        points = [(self.origin_date, self.origin)]
+        points += [(when, self.scale.to_scale(value)) for when, value in self.checkpoints]
+        points.append((self.terms.deadline, self.aim))
+        reached = [point for point in points if point[0] <= day] or points[:1]
+        last_date, last_value = reached[-1]
+        if len(reached) == len(points) or not self.rules.interpolate_schedule:
+            return last_value, last_date
+        next_date, next_value = points[len(reached)]
+        return last_value + (next_value - last_value) * _fraction(last_date, next_date, day), day
+
+    # Method `cagr`: compound growth, on the reading's own values.
+
+    @cached_property
+    def growth_ends(self) -> tuple[Decimal, Decimal]:
+        """The start and the aim as values to grow between, a 0 replaced by the stand-in on the other's side of zero."""
+        start, end = self.scale.to_value(self.origin), self.scale.to_value(self.aim)
+        return _stand_in_for_zero(start, end), _stand_in_for_zero(end, start)
+
+    @cached_property
+    def required_growth(self) -> Decimal:
+        """The compound annual growth that takes the start to the aim by the deadline."""
+        start, end = self.growth_ends
+        return _compound_growth(start, end, _years(self.origin_date, self.terms.deadline))
+
+    def observed_growth(self, value: Decimal, day: date) -> Decimal:
+        """The compound annual growth from the start to `value` on `day`."""
+        return _compound_growth(self.growth_ends[0], value, _years(self.origin_date, day))
+
+    @cached_property
+    def growth_sense(self) -> int:
+        """+1 when growth is progress, -1 when decline is: the direction wanted of the reading's own value (the
+        scale of a reduction of a level runs the other way), turned round for values below zero."""
+        upwards = -self.direction if self.scale.is_reduction_of_level else self.direction
+        return upwards if self.growth_ends[0] > 0 else -upwards
+
+    def on_growth_curve(self, day: date) -> Decimal:
+        """The value (in the reading's unit) on `day` of the start grown at the required rate."""
+        return self.growth_ends[0] * (1 + self.required_growth) ** _years(self.origin_date, day)
+
+
+def _stand_in_for_zero(value: Decimal, other: Decimal) -> Decimal:
+    if value != 0:
+        return value
+    return -GROWTH_STAND_IN if other < 0 else GROWTH_STAND_IN
+
+
+def _compound_growth(start: Decimal, end: Decimal, years: Decimal) -> Decimal:
+    """(end / start) ^ (1 / years) - 1, as a fraction; -1 (shrunk by 100% a year) once the value has reached or
+    crossed zero."""
+    change = end / start
+    if change <= 0:
+        return Decimal(-1)
+    return change ** (1 / years) - 1
+
+
+def _years(start: date, end: date) -> Decimal:
+    """Years from `start` to `end` (not before it): whole years as the calendar counts them, the days left over in
+    years of 365.25 days."""
+    whole = relativedelta(end, start).years
+    left_over = (end - (start + relativedelta(years=whole))).days
+    return whole + Decimal(left_over) / YEAR_DAYS
+
+
+def _a_year_after(day: date) -> date:
+    return day + relativedelta(years=1)
+
+
 class _Case:
     """One numeric pledge on one day, as the steps of `_judge_numeric` read it. Each fact is worked out the first
     time a step asks for it (the steps that come first decide most pledges and need only a few)."""
@@ -552,7 +752,7 @@ class _Case:
     def meets(self) -> bool:
         return _meets(self.terms, self.x)
 
-    # The straight line from the origin to the target at the deadline (not used for growth rates).
+    # The progress expected: from the origin to the aim at the deadline, by the pledge's method (`_Plan`).
 
     @cached_property
     def origin_and_date(self) -> tuple[Decimal | None, date]:
@@ -563,9 +763,45 @@ class _Case:
         return _direction_and_aim(self.terms, self.origin_and_date[0])
 
     @cached_property
-    def expected_now(self) -> Decimal | None:
+    def plan(self) -> _Plan | None:
+        """The expected progress by the pledge's method; None for a growth rate, or without an origin."""
         origin, origin_date = self.origin_and_date
-        return _expected_now(self.terms, self.scale, self.today, (origin, origin_date, self.direction_and_aim[1]))
+        if origin is None or self.is_growth:
+            return None
+        return _Plan(self.terms, self.scale, origin, origin_date, *self.direction_and_aim, self.rules)
+
+    @cached_property
+    def expected_now(self) -> Decimal | None:
+        """The value expected today (in the reading's unit), shown in the tables: the target rate for growth, the
+        target itself when there is no origin."""
+        if self.is_growth:
+            return self.terms.target
+        if self.plan is None:
+            return self.scale.to_value(self.direction_and_aim[1])
+        return self.scale.to_value(self.plan.expected_at(self.today))
+
+    # Where the pledge stood before its latest value.
+
+    @cached_property
+    def baseline_as_reading(self) -> Decimal | None:
+        """The baseline on the comparator's scale, when it is a value of the same kind as the readings (not for a
+        cumulative count, which starts from zero, nor for a growth rate)."""
+        terms = self.terms
+        if terms.baseline is None or terms.cumulative or self.is_growth:
+            return None
+        return self.scale.to_scale(terms.baseline)
+
+    @cached_property
+    def last_met(self) -> tuple[date, Decimal] | None:
+        """When the target was last met before the latest value, and by what value: by an earlier reading that counted
+        as meeting it (`_kept`), or else by the baseline."""
+        terms = self.terms
+        for reading in reversed(self.valued[:-1]):
+            if _kept(terms, reading.as_of) and _meets(terms, self.scale.to_scale(reading.value)):
+                return reading.as_of, reading.value
+        if self.baseline_as_reading is not None and _meets(terms, self.baseline_as_reading):
+            return terms.baseline_date or terms.period_start, terms.baseline
+        return None
 
 
 def _needs_baseline(case: _Case) -> Judgement | None:
@@ -583,11 +819,11 @@ def _without_a_value(case: _Case) -> Judgement | None:
     terms = case.terms
     if case.past_deadline:
         return Judgement(TargetStatus.OVERDUE, Reason("overdue_no_data", case.base))
-    baseline_is_a_reading = terms.baseline is not None and not (terms.cumulative or case.is_growth)
-    if baseline_is_a_reading and _meets(terms, case.scale.to_scale(terms.baseline)):
+    if case.baseline_as_reading is not None and _meets(terms, case.baseline_as_reading):
         params = case.base | {"baseline": format_number(terms.baseline)}
         return Judgement(TargetStatus.ACHIEVED, Reason("baseline_meets", params))
-    return Judgement(TargetStatus.NO_DATA, Reason("no_data", case.base), _expected_now(terms, case.scale, case.today))
+    expected = case.expected_now if case.is_growth or case.plan is not None else None
+    return Judgement(TargetStatus.NO_DATA, Reason("no_data", case.base), expected)
 
 
 def _achieved(case: _Case) -> Judgement | None:
@@ -598,10 +834,15 @@ def _achieved(case: _Case) -> Judgement | None:
 
 
 def _meets_for_good(case: _Case) -> bool:
-    if case.is_growth:
-        return case.covers_period  # a partial-year rate can still fall back
-    if case.is_ceiling_count:
-        return case.covers_period or case.past_deadline  # under the ceiling so far is not yet kept
+    return _kept(case.terms, case.latest.as_of) or (case.is_ceiling_count and case.past_deadline)
+
+
+def _kept(terms: Terms, as_of: date) -> bool:
+    """Whether a value for the period ending `as_of` that meets the target has met it for good: a growth rate only
+    once it covers the full period (a partial-year rate can still fall back), and a cumulative ceiling likewise
+    (under the ceiling so far is not yet kept)."""
+    if terms.kind == Kind.GROWTH or (terms.cumulative and terms.comparator == Comparator.AT_MOST):
+        return as_of >= terms.deadline
     return True
 
 
@@ -611,6 +852,19 @@ def _overdue(case: _Case) -> Judgement | None:
         return None
     code = "overdue_no_full_period" if case.is_growth and not case.covers_period else "overdue_not_met"
     return Judgement(TargetStatus.OVERDUE, Reason(code, case.params))
+
+
+def _fell_back(case: _Case) -> Judgement | None:
+    """Step 5: the target was met before (`_Case.last_met`) and the latest value no longer meets it."""
+    if case.meets:
+        return None
+    met = case.last_met
+    if met is None:
+        return None
+    met_on, met_value = met
+    code = "left_band" if case.terms.comparator in (Comparator.APPROX, Comparator.RANGE) else "fell_back"
+    params = case.params | {"met_on": _iso(met_on), "met_value": format_number(met_value)}
+    return Judgement(TargetStatus.OFF_TRACK, Reason(code, params), case.expected_now)
 
 
 def _growth_so_far(case: _Case) -> Judgement | None:
@@ -668,8 +922,46 @@ def _versus_target(case: _Case) -> Judgement | None:
     return Judgement(_by_ratio(ratio, case.rules), Reason(code, params), target_value, ratio)
 
 
+def _pace_on_the_schedule(case: _Case) -> Judgement | None:
+    """Method `schedule`: progress from the origin against the progress planned from the origin for the reading's
+    date."""
+    plan = case.plan
+    if plan is None or plan.method != Method.SCHEDULE:
+        return None
+    planned, planned_on = plan.planned_at(case.latest.as_of)
+    if plan.direction * (planned - plan.origin) <= 0:
+        return Judgement(TargetStatus.ON_TRACK, Reason("schedule_nothing_planned", case.params), case.expected_now)
+    ratio = (case.x - plan.origin) / (planned - plan.origin)
+    expected = format_number(case.scale.to_value(planned), "0.01")
+    params = case.params | {"expected": expected, "planned_on": _iso(planned_on), "ratio": _pct(ratio)}
+    return Judgement(_by_ratio(ratio, case.rules), Reason("schedule_progress", params), case.expected_now, ratio)
+
+
+def _pace_of_growth(case: _Case) -> Judgement | None:
+    """Method `cagr` (Open SDG): observed against required compound annual growth, once a year of data is in."""
+    plan = case.plan
+    if plan is None or plan.method != Method.CAGR:
+        return None
+    since = plan.origin_date
+    if case.latest.as_of < _a_year_after(since):
+        params = case.params | {"since": _iso(since)}
+        return Judgement(TargetStatus.NO_DATA, Reason("cagr_under_a_year", params), case.expected_now)
+    observed = plan.observed_growth(case.latest.value, case.latest.as_of)
+    required = plan.required_growth
+    ratio = plan.growth_sense * observed / abs(required)
+    params = case.params | {
+        "since": _iso(since),
+        "observed": format_number(observed * 100, "0.1"),
+        "required": format_number(required * 100, "0.1"),
+        "ratio": _pct(ratio),
+    }
+    status = _by_ratio(ratio, case.rules, growth=True)
+    return Judgement(status, Reason("cagr_progress", params), case.expected_now, ratio)
+
+
 def _pace_on_the_line(case: _Case) -> Judgement:
-    """Step 5: actual progress from the origin against the progress expected at the reading's date. Always decides."""
+    """Method `linear` (and the methods that fall back to it): actual progress from the origin against the progress
+    expected at the reading's date. Always decides."""
     origin, origin_date = case.origin_and_date
     aim = case.direction_and_aim[1]
     expected_then = origin + (aim - origin) * _fraction(origin_date, case.terms.deadline, case.latest.as_of)
@@ -678,7 +970,10 @@ def _pace_on_the_line(case: _Case) -> Judgement:
     ratio = (case.x - origin) / (expected_then - origin)
     expected = format_number(case.scale.to_value(expected_then), "0.01")
     params = case.params | {"expected": expected, "ratio": _pct(ratio)}
-    return Judgement(_by_ratio(ratio, case.rules), Reason("progress", params), case.expected_now, ratio)
+    code = case.plan.fallback or "progress"
+    if code == "progress_cagr_undefined":
+        params["start"] = format_number(case.scale.to_value(origin))
+    return Judgement(_by_ratio(ratio, case.rules), Reason(code, params), case.expected_now, ratio)
 
 
 # In this order; each returns a Judgement when it decides, or None to leave the pledge to the next.
@@ -687,10 +982,13 @@ NUMERIC_STEPS: tuple[Callable[[_Case], Judgement | None], ...] = (
     _without_a_value,
     _achieved,
     _overdue,
+    _fell_back,
     _growth_so_far,
     _ceiling_count_pace,
     _beyond_band,
     _versus_target,
+    _pace_on_the_schedule,
+    _pace_of_growth,
     _pace_on_the_line,
 )
 
@@ -716,24 +1014,6 @@ def _origin(terms: Terms, scale: _Scale, valued: Sequence[Reading]) -> tuple[Dec
     return None, terms.period_start
 
 
-def _expected_now(terms: Terms, scale: _Scale, today: date, line=None) -> Decimal | None:
-    """The value expected on `today` (in the reading's own unit), shown in the tables."""
-    if terms.kind == Kind.GROWTH:
-        return terms.target
-    if line is None:
-        if terms.cumulative:
-            origin, origin_date = Decimal(0), terms.period_start
-        elif terms.baseline is not None:
-            origin, origin_date = scale.to_scale(terms.baseline), terms.baseline_date or terms.period_start
-        else:
-            return None
-        line = (origin, origin_date, _direction_and_aim(terms, origin)[1])
-    origin, origin_date, aim = line
-    if origin is None:
-        return scale.to_value(aim)
-    return scale.to_value(origin + (aim - origin) * _fraction(origin_date, terms.deadline, today))
-
-
 def _fraction(start: date, end: date, when: date) -> Decimal:
     """Share of the period [start, end] elapsed on `when`, between 0 and 1."""
     if end <= start:
@@ -751,12 +1031,17 @@ def _ratio_to_target(x: Decimal, aim: Decimal, direction: int) -> Decimal | None
     return aim / x if aim > 0 else None
 
 
-def _by_ratio(ratio: Decimal | None, rules: Rules) -> str:
+def _by_ratio(ratio: Decimal | None, rules: Rules, growth: bool = False) -> str:
+    """The status for a progress ratio, by the thresholds in `rules` (those of Open SDG for `growth`)."""
+    if growth:
+        on_track, at_risk = rules.cagr_on_track_ratio, rules.cagr_at_risk_ratio
+    else:
+        on_track, at_risk = rules.on_track_ratio, rules.at_risk_ratio
     if ratio is None:
         return TargetStatus.OFF_TRACK
-    if ratio >= Decimal(str(rules.on_track_ratio)):
+    if ratio >= Decimal(str(on_track)):
         return TargetStatus.ON_TRACK
-    if ratio >= Decimal(str(rules.at_risk_ratio)):
+    if ratio >= Decimal(str(at_risk)):
         return TargetStatus.AT_RISK
     return TargetStatus.OFF_TRACK
 
@@ -838,6 +1123,9 @@ def target_text(params: dict) -> str:
     return text
 
 
+DATE_PARAMS = ("as_of", "deadline", "met_on", "planned_on", "since")
+
+
 class _RenderedParams(dict):
     """Parameters as the messages print them: dates in the active language's format, target as text."""
 
@@ -853,7 +1141,7 @@ class _RenderedParams(dict):
         value = super().__getitem__(key) if key in self else self.__missing__(key)
         if key == "worst_status" and value in TargetStatus.values:
             return str(TargetStatus(value).label)
-        if key in ("as_of", "deadline") and value:
+        if key in DATE_PARAMS and value:
             from django.utils.formats import date_format
 
             return date_format(date.fromisoformat(value), "DATE_FORMAT")
@@ -871,7 +1159,23 @@ REASON_MESSAGES = {
     "overdue_no_full_period": _("The deadline {deadline} has passed with no figure for the full period; the latest is {value}{unit} as of {as_of}."),
     "overdue_milestone": _("The deadline {deadline} has passed and the milestone is not done."),
     # xgettext:no-python-format
-    "progress": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then ({ratio}% of the expected progress)."),
+    "progress": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then on the straight line (序时进度) ({ratio}% of the expected progress)."),
+    # xgettext:no-python-format
+    "progress_no_checkpoints": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then on the straight line (序时进度), as the schedule has no checkpoints before the deadline ({ratio}% of the expected progress)."),
+    # xgettext:no-python-format
+    "progress_cagr_count": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then on the straight line (序时进度), as a count from zero has no growth rate (Open SDG) ({ratio}% of the expected progress)."),
+    # xgettext:no-python-format
+    "progress_cagr_short": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then on the straight line (序时进度), as the deadline is less than a year after the start, too soon for a growth rate (Open SDG) ({ratio}% of the expected progress)."),
+    # xgettext:no-python-format
+    "progress_cagr_undefined": _("Actual {value}{unit} as of {as_of}; {expected}{unit} expected by then on the straight line (序时进度), as no compound growth (Open SDG) leads from {start}{unit} to the target {target} ({ratio}% of the expected progress)."),
+    # xgettext:no-python-format
+    "schedule_progress": _("Actual {value}{unit} as of {as_of}; {expected}{unit} planned for {planned_on} in the schedule (分期计划) ({ratio}% of the planned progress)."),
+    "schedule_nothing_planned": _("{value}{unit} as of {as_of}; the schedule (分期计划) plans no progress by then."),
+    # xgettext:no-python-format
+    "cagr_progress": _("Actual {value}{unit} as of {as_of}: observed growth {observed}% a year since {since} against {required}% a year required to reach the target {target} by {deadline} (Open SDG; {ratio}% of the required growth)."),
+    "cagr_under_a_year": _("{value}{unit} as of {as_of}: the growth-rate method (Open SDG) needs at least a year of data since {since}, so it cannot judge yet."),
+    "fell_back": _("Had reached the target {target} on {met_on} ({met_value}{unit}) and fell back to {value}{unit} as of {as_of}."),
+    "left_band": _("Had been within the target {target} on {met_on} ({met_value}{unit}) and left it: {value}{unit} as of {as_of}."),
     # xgettext:no-python-format
     "holding_target": _("Actual {value}{unit} as of {as_of} has fallen short of the target {target} that the baseline had already reached ({ratio}% of the target)."),
     # xgettext:no-python-format

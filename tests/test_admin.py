@@ -63,7 +63,7 @@ def test_the_pledge_list_shows_each_status_with_a_symbol_a_word_and_the_reason(a
     page = admin_client.get(reverse("admin:commitments_pledge_changelist")).content.decode()
     assert "新注册重大产业项目" in page
     assert "▲" in page and "存在风险" in page  # at risk, not by colour alone
-    assert "截至2025年9月30日实际 32个，按进度应达 37.36个（完成进度的 86%）" in page
+    assert "截至2025年9月30日实际 32个，按序时进度应达 37.36个（完成进度的 86%）" in page
 
 
 @IN_OCTOBER

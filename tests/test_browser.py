@@ -121,7 +121,7 @@ def test_a_pledge_page_shows_its_chart_and_why(page, seeded):
     chart = page.locator("figure.chart svg")
     assert chart.is_visible()
     assert page.locator("svg polyline.reported").count() == 1 and page.locator("svg circle.dot").count() == 2
-    assert "按进度应达" in page.locator("section.why").inner_text()
+    assert "按序时进度应达" in page.locator("section.why").inner_text()
     shot(page, "pledge-page")
     page.click("blockquote.source a")
     assert page.locator("mark").count() == 2

@@ -101,9 +101,12 @@ def test_the_reason_states_actual_expected_and_share_of_expected_progress():
     assert result.reason.params["expected"] == "37.36"
     assert result.reason.params["ratio"] == "86"
     with translation.override("zh-hans"):
-        assert result.reason.text() == "截至2025年9月30日实际 32个，按进度应达 37.36个（完成进度的 86%）。"
+        assert result.reason.text() == "截至2025年9月30日实际 32个，按序时进度应达 37.36个（完成进度的 86%）。"
     with translation.override("en"):
-        assert result.reason.text() == "Actual 32个 as of Sept. 30, 2025; 37.36个 expected by then (86% of the expected progress)."
+        assert result.reason.text() == (
+            "Actual 32个 as of Sept. 30, 2025; 37.36个 expected by then on the straight line (序时进度) "
+            "(86% of the expected progress)."
+        )
 
 
 def test_expected_now_follows_the_line_to_today_and_the_ratio_compares_at_the_reading_date():
@@ -128,10 +131,10 @@ class TestBaselineEqualToTarget:
     def test_holding_the_target_is_achieved(self):
         assert assess(self.pledge, [at("2025-06-30", 56)], date(2025, 7, 1)).target_status == ACHIEVED
 
-    def test_slipping_below_it_is_judged_against_the_target(self):
+    def test_slipping_below_it_is_off_track_as_fallen_back_from_the_target(self):
         result = assess(self.pledge, [at("2025-06-30", 53)], date(2025, 7, 1))
-        assert (result.target_status, result.reason.code) == (AT_RISK, "holding_target")
-        assert result.progress_ratio == (D(53) / D(56)).quantize(D("0.0001"))
+        assert (result.target_status, result.reason.code) == (OFF_TRACK, "fell_back")
+        assert result.reason.params["met_on"] == "2025-01-01"
 
 
 class TestTargetAlreadyMetAtBaseline:

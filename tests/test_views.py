@@ -220,7 +220,7 @@ class TestPledgePage:
         pledge = board["at_risk"]
         page = manager_client.get(reverse("tracker-pledge", args=[pledge.pk])).content.decode()
         assert "<svg" in page and 'class="expected"' in page and 'class="reported"' in page and "<circle" in page
-        assert "按进度应达 37.36个" in page
+        assert "按序时进度应达 37.36个" in page
         assert "全年新注册重大产业项目50个以上" in page
         assert reverse("tracker-document", args=[pledge.source_document_id]) + f"#pledge-{pledge.pk}" in page
         assert "状态变更记录" in page
