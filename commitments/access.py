@@ -1,8 +1,8 @@
 """Who may see and do what. One place, used by the admin, the pages and the exports.
 
 A membership gives a role in an organization and reaches everything under it:
-- reporter: sees the subtree's pledges and records progress on them;
-- reviewer: sees them and approves or returns updates (never their own);
+- reporter: sees the subtree's pledges, records progress on them and asks for their revision;
+- reviewer: sees them and approves or returns updates and revision requests (never their own);
 - manager: sees them (pages, tables, exports); changes nothing;
 - administrator: everything, as does a superuser.
 A pledge belongs to a subtree when its lead organization or one of its co-owners is in it.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Organization, Pledge, ProgressUpdate, SourceDocument
+from .models import Membership, Organization, Pledge, ProgressUpdate, Revision, SourceDocument
 
 Role = Membership.Role
 SEES = {Role.REPORTER, Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR}
@@ -132,9 +132,26 @@ def can_report(user, pledge: Pledge) -> bool:
 
 def can_review(user, update: ProgressUpdate) -> bool:
     """A reviewer of the pledge's subtree (or an administrator) who did not report the update."""
-    if update.reporter_id is not None and update.reporter_id == user.pk:
+    return _reviews(user, update.pledge_id, author_id=update.reporter_id)
+
+
+def can_request_revision(user, pledge: Pledge) -> bool:
+    """Asking to change a pledge's terms, to suspend it or to resume it: whoever may report on it (or an
+    administrator)."""
+    return can_report(user, pledge)
+
+
+def can_review_revision(user, revision: Revision) -> bool:
+    """Deciding on a revision request: as for progress, a reviewer of the pledge's subtree (or an administrator) who
+    did not make the request."""
+    return _reviews(user, revision.pledge_id, author_id=revision.requested_by_id)
+
+
+def _reviews(user, pledge_id: int, *, author_id: int | None) -> bool:
+    """A reviewer or administrator of the pledge, who is not the author of what is reviewed (never one's own)."""
+    if author_id is not None and author_id == user.pk:
         return False
-    return pledges_for(user, roles={Role.REVIEWER, Role.ADMINISTRATOR}).filter(pk=update.pledge_id).exists()
+    return pledges_for(user, roles={Role.REVIEWER, Role.ADMINISTRATOR}).filter(pk=pledge_id).exists()
 
 
 def can_edit_pledges(user) -> bool:
@@ -156,6 +173,11 @@ def pledges_to_report_on(user, queryset: QuerySet | None = None) -> QuerySet:
 def updates_for(user) -> QuerySet:
     """The progress updates `user` may see: those of the pledges they see."""
     return ProgressUpdate.objects.filter(pledge__in=pledges_for(user))
+
+
+def revisions_for(user) -> QuerySet:
+    """The revision requests `user` may see: those of the pledges they see."""
+    return Revision.objects.filter(pledge__in=pledges_for(user))
 
 
 def updates_to_correct(user) -> QuerySet:

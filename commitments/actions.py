@@ -3,22 +3,36 @@
 Each action is one transaction; callers that already hold one (the admin's change view, an import) compose into it.
 Progress has one way in, `do_record_updates` (or `do_record_progress` for a single update): every entry point (the
 admin's inline and quick entry, the update import, commands) hands it new, unsaved updates; it decides who reported them
-and whether they wait for approval, validates and saves them, and re-assesses each pledge they touch once.
+and whether they wait for approval, validates and saves them, and re-assesses each pledge they touch once. What a
+pledge promises changes once a revision request is approved (`do_request_revision`, `do_review_revision`).
 """
 
 from __future__ import annotations
 
+import copy
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from . import access, counts, jobs, rollup, tasks
+from . import access, checkpoints, counts, jobs, rollup, tasks
 from . import status as engine
-from .models import ASSESSED_FIELDS, Pledge, PledgeDraft, ProgressUpdate, StatusChange, rules_from_settings
+from .forms import errors_from_parts
+from .models import (
+    ASSESSED_FIELDS,
+    Checkpoint,
+    Pledge,
+    PledgeDraft,
+    ProgressUpdate,
+    Revision,
+    StatusChange,
+    rules_from_settings,
+)
 
 
 def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) -> engine.Assessment:
@@ -178,6 +192,173 @@ def do_review_update(update: ProgressUpdate, *, acting_user, approve: bool, comm
         jobs.queue_update_returned(update)
         transaction.on_commit(lambda: tasks.enqueue_safely(tasks.dispatch_notifications))
     return update
+
+
+# --- Revisions: changing what a pledge promises, or setting it aside, with approval ----------------------------
+
+
+@transaction.atomic
+def do_request_revision(revision: Revision, *, acting_user) -> Revision:
+    """Store a new, unsaved revision request (a change of terms, a suspension, a resumption, not applicable) made by
+    `acting_user`; nothing changes until a reviewer approves it (do_review_revision).
+
+    Raises NotAllowed for a user who may not report on the pledge, and ValidationError, by the revision's fields, for
+    a request that could not apply (check_revision) or while another request for the pledge awaits approval.
+    """
+    if revision.pk is not None:
+        raise ValueError("do_request_revision stores a new request")
+    pledge = Pledge.objects.select_for_update().get(pk=revision.pledge_id)
+    if not access.can_request_revision(acting_user, pledge):
+        raise NotAllowed(_("Only those who report on this pledge may ask to revise it."))
+    if revision.kind != Revision.Change.TERMS:  # values typed beside a suspension are not part of it
+        revision.proposed_target = revision.proposed_low = revision.proposed_high = revision.proposed_deadline = None
+        revision.proposed_schedule = None
+    check_revision(revision, pledge)
+    revision.pledge = pledge
+    revision.requested_by = acting_user
+    revision.state = Revision.State.PENDING
+    revision.keep_previous(pledge, current_schedule(pledge))
+    revision.full_clean()  # also: no other request pending (the model's constraint, in words)
+    revision._history_user = acting_user
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def do_review_revision(revision: Revision, *, acting_user, approve: bool, comment: str = "") -> Revision:
+    """Approve a revision request, or reject it with a comment; a request already decided is left as it is.
+
+    Approving, in this transaction:
+    1. checks the request again on the pledge as it now stands (check_revision; ValidationError by field);
+    2. notes the terms in force before, and keeps what was first promised on the pledge (original_*) at its first
+       revised terms;
+    3. changes the pledge (its audit history records who approved and why) and, for a new schedule, its checkpoints;
+    4. re-assesses the pledge on its new terms, and the pledges it is a part of (do_recompute_status).
+    """
+    if not access.can_review_revision(acting_user, revision):
+        raise NotAllowed(_("Only a reviewer of this pledge who did not make the request may decide on it."))
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.state != Revision.State.PENDING:
+        return revision
+    if not approve and not comment.strip():
+        raise ValidationError({"review_comment": _("Say why the request is rejected.")})
+    pledge = Pledge.objects.select_for_update().get(pk=revision.pledge_id)
+    if approve:
+        check_revision(revision, pledge)
+        revision.keep_previous(pledge, current_schedule(pledge))
+        _revise(pledge, revision, acting_user)
+    revision.state = Revision.State.APPROVED if approve else Revision.State.REJECTED
+    revision.reviewed_by = acting_user
+    revision.reviewed_at = timezone.now()
+    revision.review_comment = comment
+    revision._history_user = acting_user
+    revision.save()
+    if approve:
+        do_recompute_status(pledge, trigger=f"revision:{revision.pk}")
+    return revision
+
+
+def _revise(pledge: Pledge, revision: Revision, acting_user) -> None:
+    """Steps 2 and 3 of do_review_revision: the pledge (locked) takes the approved terms or standing."""
+    changed = revision.apply_to(pledge)
+    if revision.kind == Revision.Change.TERMS and not pledge.revised:
+        pledge.original_target, pledge.original_low = revision.previous_target, revision.previous_low
+        pledge.original_high, pledge.original_deadline = revision.previous_high, revision.previous_deadline
+        changed += ["original_target", "original_low", "original_high", "original_deadline"]
+    pledge._history_user = acting_user
+    pledge._change_reason = f"{revision.get_kind_display()}: {revision.reason}"[:100]  # the history's column holds 100
+    pledge.save(update_fields=changed)
+    schedule = revision.proposed_checkpoints()
+    if schedule is not None:
+        # Row by row rather than in bulk, so that the checkpoints' audit history records each with who approved it.
+        for checkpoint in pledge.checkpoints.all():
+            checkpoint._history_user = acting_user
+            checkpoint.delete()
+        for as_of, planned_value in schedule:
+            checkpoint = Checkpoint(pledge=pledge, as_of=as_of, planned_value=planned_value)
+            checkpoint._history_user = acting_user
+            checkpoint.save()
+
+
+def current_schedule(pledge: Pledge) -> list:
+    """The pledge's checkpoints as stored, (date, planned value) in date order."""
+    return list(pledge.checkpoints.order_by("as_of").values_list("as_of", "planned_value"))
+
+
+def check_revision(revision: Revision, pledge: Pledge) -> None:
+    """Whether `revision` can apply to `pledge` as it now stands; if not, ValidationError by the revision's fields.
+
+    A change of terms must change something, name only terms the pledge has, and leave a valid pledge: the model's
+    own rules run on the proposed terms (among them a part's deadline within its parent's) and so do the rules of its
+    parts (a parent's deadline not before theirs), each message on the field that proposes the term. A pledge is
+    suspended or marked not applicable once, and resumed only when set aside.
+    """
+    Change = Revision.Change
+    errors = defaultdict(list)
+    if not revision.reason.strip():
+        errors["reason"].append(_("Say why."))
+    if revision.kind == Change.TERMS:
+        for name, messages in _terms_errors(revision, pledge).items():
+            errors[name] += messages
+    elif revision.kind == Change.RESUME and not pledge.set_aside:
+        errors[NON_FIELD_ERRORS].append(_("This pledge is neither suspended nor marked not applicable."))
+    elif revision.kind != Change.RESUME and pledge.set_aside:
+        errors[NON_FIELD_ERRORS].append(_("This pledge is already set aside: %(why)s") % {"why": pledge.set_aside_text})
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def _terms_errors(revision: Revision, pledge: Pledge) -> dict[str, list[str]]:
+    errors = defaultdict(list)
+    proposed = copy.copy(pledge)  # the pledge on the proposed terms, never saved
+    changed = revision.apply_to(proposed)
+    for name in set(changed) - _terms_of(pledge):
+        errors[Revision.TERMS[name]].append(
+            _("The target of this pledge (%(target)s) has no such value.") % {"target": pledge.target_text}
+        )
+    changes = any(getattr(proposed, name) != getattr(pledge, name) for name in changed)
+    schedule = revision.proposed_checkpoints()
+    if schedule is not None:
+        changes = changes or schedule != current_schedule(pledge)
+        errors["proposed_schedule"] += _schedule_errors(schedule, proposed)
+    if not changes:
+        errors[NON_FIELD_ERRORS].append(_("Propose a new target, range, deadline or schedule: nothing would change."))
+    by_field = {}
+    try:
+        proposed.clean()
+    except ValidationError as error:
+        by_field = error.message_dict
+    for name, message in errors_from_parts(proposed).items():
+        by_field.setdefault(name, []).append(message)
+    for name, messages in by_field.items():
+        if name in Revision.TERMS:
+            errors[Revision.TERMS[name]] += messages
+        else:  # a rule about another field, that the new terms break: named in words
+            label = capfirst(Pledge._meta.get_field(name).verbose_name) if name != NON_FIELD_ERRORS else None
+            errors[NON_FIELD_ERRORS] += [f"{label}: {message}" if label else message for message in messages]
+    return {name: messages for name, messages in errors.items() if messages}
+
+
+def _terms_of(pledge: Pledge) -> set[str]:
+    """The terms a change may propose for this pledge: its deadline, and the target or a range's ends."""
+    if pledge.kind == engine.Kind.MILESTONE:
+        return {"deadline"}
+    if pledge.comparator == engine.Comparator.RANGE:
+        return {"low", "high", "deadline"}
+    return {"target", "deadline"}
+
+
+def _schedule_errors(schedule: list, pledge: Pledge) -> list[str]:
+    """A new schedule is for a pledge planned by one, has a checkpoint, and lies within the pledge's period."""
+    if pledge.method_in_force != engine.Method.SCHEDULE:
+        return [_("This pledge is not planned by a schedule (its method: %(method)s).") % {
+            "method": engine.Method(pledge.method_in_force).label}]
+    if not schedule:
+        return [_("A schedule needs at least one checkpoint.")]
+    days = [day for day, _value in schedule]
+    problems = [checkpoints.date_problem(day, pledge.start_date, pledge.deadline) for day in days]
+    problems += [checkpoints.repeated_date_problem(day) for day in sorted(set(days)) if days.count(day) > 1]
+    return [problem for problem in problems if problem]
 
 
 # --- Drafts from documents ------------------------------------------------------------------------------

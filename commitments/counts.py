@@ -2,7 +2,8 @@
 pledge on each request (three GROUP BYs took 2.4–3.7 s at 1,000,000 pledges; bench/README.md).
 
 `StatusCount` holds one row per key — (lead organization, category or 0, top level or a part, status) — with how many
-pledges have that key. Every way a pledge moves from one key to another adds its move here:
+pledges have that key. A pledge set aside (suspended or not applicable, `models.SET_ASIDE`) has no key: it is not
+counted until it is resumed. Every way a pledge moves from one key to another (or to none) adds its move here:
 
 - the write path (`actions._recompute`): a `Tally` of each re-assessed pledge's key before and after;
 - the nightly jobs: `jobs.write_assessments` calls `record_rewrite` (the chunk's keys as stored, before they are
@@ -26,29 +27,40 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from . import access
-from .models import Category, Pledge, StatusCount
+from .models import SET_ASIDE, Category, Pledge, StatusCount
 
 # (lead organization id, category id or 0, top level, status)
 Key = tuple[int, int, bool, str]
-# The pledge columns a key is made of, as stored; and the fields whose change moves a pledge to another key.
-KEY_COLUMNS = ("lead_organization_id", "category_id", "parent_id", "target_status")
-KEY_FIELDS = {"lead_organization", "lead_organization_id", "category", "category_id", "parent", "parent_id", "target_status"}
+# The pledge columns a key is made of, as stored (the last two: set aside, no key); and the fields whose change moves a
+# pledge to another key.
+KEY_COLUMNS = ("lead_organization_id", "category_id", "parent_id", "target_status", "suspended", "not_applicable")
+KEY_FIELDS = {
+    "lead_organization", "lead_organization_id", "category", "category_id", "parent", "parent_id", "target_status",
+    "suspended", "not_applicable",
+}
 UPSERT_BATCH = 500  # keys per INSERT statement (5 parameters each, well under SQLite's limit)
 
 
-def key(organization_id: int, category_id: int | None, parent_id: int | None, status: str) -> Key:
+def key(
+    organization_id: int, category_id: int | None, parent_id: int | None, status: str,
+    suspended: bool = False, not_applicable: bool = False,
+) -> Key | None:
+    """The key a pledge is counted under; None for a pledge set aside, which is not counted."""
+    if suspended or not_applicable:
+        return None
     return (organization_id, category_id or 0, parent_id is None, status)
 
 
-def key_of(pledge: Pledge) -> Key:
-    return key(pledge.lead_organization_id, pledge.category_id, pledge.parent_id, pledge.target_status)
+def key_of(pledge: Pledge) -> Key | None:
+    return key(*(getattr(pledge, column) for column in KEY_COLUMNS))
 
 
 class Tally(Counter):
     """Changes to the counts, by key, added up before they are applied."""
 
     def move(self, before: Key | None, after: Key | None) -> None:
-        """One pledge moved from `before` to `after` (None: it did not exist before, or no longer exists)."""
+        """One pledge moved from `before` to `after` (None: it did not exist or was set aside before, or no longer
+        exists or is set aside now)."""
         if before == after:
             return
         if before is not None:
@@ -87,8 +99,11 @@ def record_rewrite(pledges: list[Pledge]) -> None:
     new_status = {pledge.pk: pledge.target_status for pledge in pledges}
     tally = Tally()
     stored = Pledge.objects.filter(pk__in=list(new_status)).values_list("pk", *KEY_COLUMNS).order_by()
-    for pk, organization_id, category_id, parent_id, status in stored:
-        tally.move(key(organization_id, category_id, parent_id, status), key(organization_id, category_id, parent_id, new_status[pk]))
+    for pk, organization_id, category_id, parent_id, status, *set_aside in stored:
+        tally.move(
+            key(organization_id, category_id, parent_id, status, *set_aside),
+            key(organization_id, category_id, parent_id, new_status[pk], *set_aside),
+        )
     tally.apply()
 
 
@@ -98,6 +113,7 @@ def record_batch(batch) -> None:
     tally = Tally()
     rows = (
         Pledge.objects.filter(status_batch=batch)
+        .exclude(SET_ASIDE)  # the sweep passes over them; should one be tagged, it has no key to move
         .values("lead_organization_id", "category_id", "previous_status", "target_status", top=_TOP_LEVEL)
         .annotate(n=Count("id"))
         .order_by()
@@ -126,7 +142,8 @@ def rebuild() -> int:
         cursor.execute(
             f"INSERT INTO {table} (organization_id, category_id, top_level, status, n) "
             f"SELECT lead_organization_id, COALESCE(category_id, 0), parent_id IS NULL, target_status, COUNT(*) "
-            f"FROM {pledges} GROUP BY lead_organization_id, COALESCE(category_id, 0), parent_id IS NULL, target_status"
+            f"FROM {pledges} WHERE NOT suspended AND NOT not_applicable "
+            f"GROUP BY lead_organization_id, COALESCE(category_id, 0), parent_id IS NULL, target_status"
         )
         return cursor.rowcount
 
@@ -142,8 +159,11 @@ def stored() -> Counter:
 
 
 def counted_live() -> Counter:
-    """{key: n} counted from the pledges themselves: what `stored()` must equal."""
-    rows = Pledge.objects.values(*KEY_COLUMNS[:2], "target_status", top=_TOP_LEVEL).annotate(n=Count("id")).order_by()
+    """{key: n} counted from the pledges themselves (those not set aside): what `stored()` must equal."""
+    rows = (
+        Pledge.objects.exclude(SET_ASIDE)
+        .values(*KEY_COLUMNS[:2], "target_status", top=_TOP_LEVEL).annotate(n=Count("id")).order_by()
+    )
     return Counter({
         (row["lead_organization_id"], row["category_id"] or 0, bool(row["top"]), row["target_status"]): row["n"]
         for row in rows
@@ -166,12 +186,12 @@ _NOT_COUNTED = object()  # a save that cannot move the pledge to another key
 
 
 def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
-    """Read the key the row has as stored (locked when in a transaction): the save moves the pledge from there.
+    """Read the key's columns as stored (locked when in a transaction): the save moves the pledge from there.
 
     A raw save (a fixture, a restored backup) is not counted: such data bring their own counts, or are followed by a
     rebuild."""
     if raw or (update_fields is not None and not KEY_FIELDS & set(update_fields)):
-        instance._stored_key = _NOT_COUNTED
+        instance._stored_key_row = _NOT_COUNTED
         return
     row = None
     if instance.pk is not None:
@@ -179,22 +199,23 @@ def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
         if connection.in_atomic_block:
             rows = rows.select_for_update()
         row = rows.values_list(*KEY_COLUMNS).first()
-    instance._stored_key = key(*row) if row else None
+    instance._stored_key_row = row  # None: a new pledge
 
 
 def _after_save(sender, instance, raw=False, update_fields=None, **kwargs):
-    before = instance.__dict__.pop("_stored_key", _NOT_COUNTED)
-    if before is _NOT_COUNTED:
+    row = instance.__dict__.pop("_stored_key_row", _NOT_COUNTED)
+    if row is _NOT_COUNTED:
         return
-    after = key_of(instance)
-    if update_fields is not None and before is not None:
+    after = [getattr(instance, column) for column in KEY_COLUMNS]
+    if update_fields is not None and row is not None:
         # Columns left out of update_fields keep their stored values.
         saved = set(update_fields)
-        names = (("lead_organization", "lead_organization_id"), ("category", "category_id"), ("parent", "parent_id"),
-                 ("target_status",))
-        after = tuple(new if saved & set(name) else old for new, old, name in zip(after, before, names))
+        after = [
+            new if saved & {column, column.removesuffix("_id")} else old
+            for new, old, column in zip(after, row, KEY_COLUMNS)
+        ]
     tally = Tally()
-    tally.move(before, after)
+    tally.move(key(*row) if row else None, key(*after))
     tally.apply()
 
 
@@ -245,7 +266,7 @@ def summary_for(user, *, top_only: bool) -> Summary:
     if not access.is_administrator(user):
         own = [org.pk for org in organizations]
         stored_rows = stored_rows.filter(organization_id__in=own)
-        others = access.pledges_seen_beyond_own_subtrees(user)
+        others = access.pledges_seen_beyond_own_subtrees(user).exclude(SET_ASIDE)
         if top_only:
             others = others.filter(parent__isnull=True)
         for category_id, status, n in others.values_list("category_id", "target_status").annotate(n=Count("id")).order_by():

@@ -83,6 +83,10 @@ class PledgeFilter(django_filters.FilterSet):
         label=_("level"), method="at_level", empty_label=None,
         choices=[(ALL_LEVELS, _("all levels")), (TOP_LEVEL, _("top-level pledges only"))],
     )
+    # Pledges whose terms an approved revision changed (Pledge.revised: what was first promised is kept).
+    revised = django_filters.ChoiceFilter(
+        label=_("revised"), method="by_revision", choices=[("yes", _("revised")), ("no", _("as first promised"))],
+    )
     # The whole breakdown below one pledge (a hidden field: pages link to it, the form keeps it).
     part_of = django_filters.NumberFilter(label=_("breakdown of"), method="below", widget=forms.HiddenInput)
     part_of.field_class = forms.IntegerField
@@ -116,6 +120,10 @@ class PledgeFilter(django_filters.FilterSet):
 
     def at_level(self, queryset, name, value):
         return queryset.filter(parent__isnull=True) if value == TOP_LEVEL else queryset
+
+    def by_revision(self, queryset, name, value):
+        revised = value == "yes"
+        return queryset.filter(original_deadline__isnull=not revised)  # kept at the first revision (Pledge.revised)
 
     def whole(self, pledge_id: int | None) -> Pledge | None:
         """The pledge ?part_of= names, if the user may see it (asked once): the id in the URL is never trusted."""

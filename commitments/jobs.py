@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from . import counts, emails, rollup
 from .models import (
     ASSESSED_FIELDS,
+    SET_ASIDE,
     AlertKind,
     AlertProfile,
     Checkpoint,
@@ -76,7 +77,7 @@ def flag_overdue(today: date) -> int:
 
     with transaction.atomic():
         changed = (
-            Pledge.objects.filter(deadline__lt=today, not_applicable=False)
+            Pledge.objects.filter(deadline__lt=today, not_applicable=False, suspended=False)  # set aside: not judged
             .exclude(target_status__in=CLOSED)
             .update(
                 previous_status=F("target_status"),
@@ -456,7 +457,8 @@ def queue_status_alerts(limit: int = 5000) -> int:
             notifications, told = _parts_worse(batch, pledges, directory)
             for change in batch:
                 pledge = pledges.get(change.pledge_id)
-                if pledge is None or not _worth_telling(change):  # None: the pledge was deleted meanwhile
+                # None: the pledge was deleted meanwhile; set aside (suspended, not applicable): nobody is chased
+                if pledge is None or pledge.set_aside or not _worth_telling(change):
                     continue
                 change.pledge = pledge  # its reason is read in the pledge's terms, without a query per change
                 context = {"pledge": pledge, "change": change, "url": emails.pledge_url(pledge)}
@@ -520,7 +522,7 @@ def _parts_worse(
     notifications, told = [], set()
     for parent_id, slipped in slipped_by_parent.items():
         parent = parents.get(parent_id)
-        if parent is None:  # deleted meanwhile
+        if parent is None or parent.set_aside:  # deleted meanwhile, or suspended or not applicable itself
             continue
         slipped.sort(key=lambda s: (SEVERITY.index(s.last.to_status), s.part.lead_organization.name, s.part.pk))
         own_changes = [c for c in batch if c.pledge_id == parent_id and _worth_telling(c)]
@@ -546,7 +548,7 @@ def queue_reminders(today: date) -> int:
     """Deadline warnings, reports due soon, late reports (every K days, at most M times), and escalations."""
     directory = Directory()
     notifications = []
-    open_pledges = Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).exclude(not_applicable=True).select_related("lead_organization").prefetch_related("co_owners")
+    open_pledges = Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).exclude(SET_ASIDE).select_related("lead_organization").prefetch_related("co_owners")
 
     windows = settings.TRACKER_DEADLINE_WARNING_DAYS
     if windows:

@@ -64,6 +64,11 @@ ASSESSED_FIELDS = (
 )
 
 
+# Pledges suspended (暂缓) or not applicable (不适用): not judged, left out of the summary counts, the roll-ups, the
+# overdue sweep and the alerts until resumed (Pledge.set_aside is the same test on one row).
+SET_ASIDE = Q(suspended=True) | Q(not_applicable=True)
+
+
 def split_emails(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
 
@@ -239,6 +244,14 @@ class SourceDocument(models.Model):
         return self.title
 
 
+class Standing(models.TextChoices):
+    """Whether a pledge is followed: in force, or set aside (SET_ASIDE) by a suspension or as not applicable."""
+
+    IN_FORCE = "in_force", _("in force")
+    SUSPENDED = "suspended", _("suspended")
+    NOT_APPLICABLE = "not_applicable", _("not applicable")
+
+
 class Pledge(KeptTreePath, models.Model):
     """One quantified commitment, with its stored, engine-computed status."""
 
@@ -311,9 +324,20 @@ class Pledge(KeptTreePath, models.Model):
     )
     not_applicable = models.BooleanField(
         _("not applicable"), default=False,
-        help_text=_("A part that does not apply (不适用) leaves the roll-up of its parent; give the reason."),
+        help_text=_(
+            "A pledge that does not apply (不适用) is not judged, leaves the summary counts, the alerts and its "
+            "parent's roll-up; give the reason."
+        ),
     )
     not_applicable_reason = models.CharField(_("why not applicable"), max_length=300, blank=True)
+    # Suspended (暂缓) by an approved request (a Revision), with why: like a pledge not applicable, until resumed.
+    suspended = models.BooleanField(_("suspended"), default=False, editable=False)
+    suspended_reason = models.CharField(_("why suspended"), max_length=300, blank=True, editable=False)
+    # What was first promised, kept by the first approved revision of the terms; null while never revised.
+    original_target = models.DecimalField(_("original target"), null=True, editable=False, **VALUE_DIGITS)
+    original_low = models.DecimalField(_("original range low"), null=True, editable=False, **VALUE_DIGITS)
+    original_high = models.DecimalField(_("original range high"), null=True, editable=False, **VALUE_DIGITS)
+    original_deadline = models.DateField(_("original deadline"), null=True, editable=False)
     # "/<root id>/.../<own id>/", as for organizations: a pledge's whole breakdown is `tree_path__startswith`. Kept by save().
     tree_path = models.CharField(max_length=255, editable=False, db_index=True, default="")
 
@@ -420,10 +444,8 @@ class Pledge(KeptTreePath, models.Model):
 
     def _part_errors(self) -> dict:
         """The rules of a breakdown: a part ends no later than its parent, speaks the unit of a parent that sums it,
-        and is not placed under itself; "not applicable" is for parts and says why."""
+        and is not placed under itself; "not applicable" says why."""
         errors = {}
-        if self.not_applicable and not self.parent_id:
-            errors["not_applicable"] = _("Only a part of another pledge can be marked not applicable.")
         if self.not_applicable and not self.not_applicable_reason.strip():
             errors["not_applicable_reason"] = _("Say why this part does not apply.")
         parent = self.parent if self.parent_id else None
@@ -485,7 +507,46 @@ class Pledge(KeptTreePath, models.Model):
             start_date=self.start_date,
             cadence=self.cadence,
             not_applicable=self.not_applicable_reason if self.not_applicable else None,
+            suspended=self.suspended_reason if self.suspended else None,
         )
+
+    @property
+    def set_aside(self) -> bool:
+        """Suspended or not applicable: not judged, counted, rolled up or chased (SET_ASIDE is the same in SQL)."""
+        return self.suspended or self.not_applicable
+
+    @property
+    def standing(self) -> str:
+        if self.not_applicable:
+            return Standing.NOT_APPLICABLE
+        return Standing.SUSPENDED if self.suspended else Standing.IN_FORCE
+
+    @property
+    def set_aside_text(self) -> str:
+        """'Suspended: why' or 'Not applicable: why' (the engine's words for why it is not judged); empty for a pledge
+        in force."""
+        if not self.set_aside:
+            return ""
+        terms = self.terms(schedule=())
+        return engine.assess(terms, [], self.deadline).reason.text()
+
+    @property
+    def revised(self) -> bool:
+        """Whether an approved revision changed what was promised (the original is then kept: original_*)."""
+        return self.original_deadline is not None
+
+    @property
+    def original_target_text(self) -> str:
+        """The target as first promised ('≥ 50个'): the current one while never revised."""
+        if not self.revised:
+            return self.target_text
+        return self.target_text_of(self.original_target, self.original_low, self.original_high)
+
+    def target_text_of(self, target, low, high) -> str:
+        """This pledge's target written with other values (a revision's before and after)."""
+        params = engine.target_params(self.terms(schedule=()))
+        values = {"target": target, "low": low, "high": high}
+        return engine.target_text(params | {name: engine.format_number(value) for name, value in values.items()})
 
     def apply_assessment(self, assessment: engine.Assessment, *, today: date, trigger: str) -> StatusChange | None:
         """Copy an assessment onto this pledge (unsaved) and return the StatusChange to record, if the status moved."""
@@ -560,6 +621,152 @@ class Checkpoint(models.Model):
 
     def __str__(self):
         return f"{self.as_of}: {engine.format_number(self.planned_value)}"
+
+
+class Revision(models.Model):
+    """A request to change what a pledge promises (延期申请 / 目标调整: its target, range, deadline or schedule), to
+    set it aside (暂缓 / 不适用) or to resume it, with why. Nothing changes until a reviewer other than the requester
+    approves it (actions.do_review_revision, the rules in access.can_review_revision); the values in force before are
+    kept here, so the pledge's page shows every change, and the pledge keeps what was first promised (original_*)."""
+
+    class Change(models.TextChoices):
+        TERMS = "terms", _("change the target, deadline or schedule")
+        SUSPEND = "suspend", _("suspend")
+        RESUME = "resume", _("resume")
+        NOT_APPLICABLE = "not_applicable", _("mark not applicable")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="revisions")
+    kind = models.CharField(_("request"), max_length=20, choices=Change.choices, default=Change.TERMS)
+    reason = models.CharField(_("why"), max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="requested_revisions",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    # What is asked for (a change of terms): blank leaves that term as it is. A schedule is [[iso date, "value"], ...].
+    proposed_target = models.DecimalField(_("new target"), null=True, blank=True, **VALUE_DIGITS)
+    proposed_low = models.DecimalField(_("new range low"), null=True, blank=True, **VALUE_DIGITS)
+    proposed_high = models.DecimalField(_("new range high"), null=True, blank=True, **VALUE_DIGITS)
+    proposed_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    proposed_schedule = models.JSONField(_("new schedule"), null=True, blank=True)
+    # The terms in force before: when requested, and again when approved (what the approval really changed).
+    previous_target = models.DecimalField(_("target before"), null=True, blank=True, **VALUE_DIGITS)
+    previous_low = models.DecimalField(_("range low before"), null=True, blank=True, **VALUE_DIGITS)
+    previous_high = models.DecimalField(_("range high before"), null=True, blank=True, **VALUE_DIGITS)
+    previous_deadline = models.DateField(_("deadline before"), null=True, blank=True)
+    previous_schedule = models.JSONField(_("schedule before"), null=True, blank=True)
+    previous_standing = models.CharField(_("standing before"), max_length=20, choices=Standing.choices, blank=True)
+
+    state = models.CharField(_("review"), max_length=10, choices=State.choices, default=State.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reviewed_revisions",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    history = HistoricalRecords()
+
+    # The pledge's fields a change of terms may set, each with the revision's field that proposes it.
+    TERMS = {
+        "target": "proposed_target", "low": "proposed_low", "high": "proposed_high", "deadline": "proposed_deadline",
+    }
+
+    class Meta:
+        verbose_name = _("revision request")
+        verbose_name_plural = _("revision requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One request at a time: a reviewer decides on terms that no other pending request is about to change.
+            models.UniqueConstraint(
+                fields=["pledge"], condition=Q(state="pending"), name="commitments_revision_one_pending",
+                violation_error_message=_("A request for this pledge already awaits approval."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state"], name="commitments_revision_pending", condition=Q(state="pending")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.pledge}" if self.pledge_id else str(self.get_kind_display())
+
+    def proposed_checkpoints(self) -> list[tuple[date, Decimal]] | None:
+        return _checkpoints_from_json(self.proposed_schedule)
+
+    def previous_checkpoints(self) -> list[tuple[date, Decimal]] | None:
+        return _checkpoints_from_json(self.previous_schedule)
+
+    def keep_previous(self, pledge: Pledge, schedule) -> None:
+        """Note the terms in force (`schedule`: the pledge's checkpoints as (date, value) pairs)."""
+        self.previous_target, self.previous_low, self.previous_high = pledge.target, pledge.low, pledge.high
+        self.previous_deadline = pledge.deadline
+        self.previous_schedule = checkpoints_to_json(schedule) if self.proposed_schedule is not None else None
+        self.previous_standing = pledge.standing
+
+    def apply_to(self, pledge: Pledge) -> list[str]:
+        """Set the requested terms or standing on `pledge` (unsaved; a schedule is the checkpoints' rows, stored by
+        the action); returns the names of the fields set."""
+        if self.kind == self.Change.TERMS:
+            changed = [name for name, proposed in self.TERMS.items() if getattr(self, proposed) is not None]
+            for name in changed:
+                setattr(pledge, name, getattr(self, self.TERMS[name]))
+            return changed
+        if self.kind == self.Change.SUSPEND:
+            pledge.suspended, pledge.suspended_reason = True, self.reason
+            return ["suspended", "suspended_reason"]
+        if self.kind == self.Change.NOT_APPLICABLE:
+            pledge.not_applicable, pledge.not_applicable_reason = True, self.reason
+            return ["not_applicable", "not_applicable_reason"]
+        pledge.suspended, pledge.suspended_reason = False, ""  # resume: whichever of the two set it aside
+        pledge.not_applicable, pledge.not_applicable_reason = False, ""
+        return ["suspended", "suspended_reason", "not_applicable", "not_applicable_reason"]
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(what, before, after) in words, for the pages: the terms asked to change, or the standing."""
+        pledge = self.pledge
+        if self.kind != self.Change.TERMS:
+            after = {
+                self.Change.SUSPEND: Standing.SUSPENDED, self.Change.NOT_APPLICABLE: Standing.NOT_APPLICABLE,
+            }.get(self.kind, Standing.IN_FORCE)
+            before = Standing(self.previous_standing).label if self.previous_standing else "—"
+            return [(str(_("standing")), str(before), str(Standing(after).label))]
+        rows = []
+        before = (self.previous_target, self.previous_low, self.previous_high)
+        proposed = (self.proposed_target, self.proposed_low, self.proposed_high)
+        if any(value is not None for value in proposed):
+            after = [new if new is not None else old for new, old in zip(proposed, before)]
+            rows.append((str(_("target")), pledge.target_text_of(*before), pledge.target_text_of(*after)))
+        if self.proposed_deadline is not None:
+            rows.append((str(_("deadline")), str(self.previous_deadline or "—"), str(self.proposed_deadline)))
+        if self.proposed_schedule is not None:
+            rows.append((
+                str(_("schedule")),
+                schedule_text(self.previous_checkpoints() or [], pledge.unit),
+                schedule_text(self.proposed_checkpoints(), pledge.unit),
+            ))
+        return rows
+
+
+def checkpoints_to_json(schedule) -> list:
+    return [[day.isoformat(), engine.format_number(Decimal(value))] for day, value in sorted(schedule)]
+
+
+def _checkpoints_from_json(stored) -> list[tuple[date, Decimal]] | None:
+    if stored is None:
+        return None
+    return [(date.fromisoformat(day), Decimal(value)) for day, value in stored]
+
+
+def schedule_text(schedule, unit: str) -> str:
+    """'2025-03-31 10个, 2025-06-30 25个' ("、" in Chinese); '—' for none."""
+    if not schedule:
+        return "—"
+    return str(_(", ")).join(f"{day.isoformat()} {engine.format_number(value)}{unit}" for day, value in schedule)
 
 
 class ProgressUpdate(models.Model):

@@ -28,6 +28,7 @@ class Part:
     name: str
     status: str
     not_applicable: bool
+    suspended: bool
     series: list  # [(date, Decimal)]: the values its parent sums
 
 
@@ -41,7 +42,7 @@ def load_parts(parents: list[Pledge], today: date) -> dict[int, list[Part]]:
     summing = [p.pk for p in parents if p.composition == Composition.SUM]
     rows = list(
         Pledge.objects.filter(parent_id__in=[p.pk for p in parents]).values_list(
-            "id", "parent_id", "not_applicable", "target_status", "parts_series",
+            "id", "parent_id", "not_applicable", "suspended", "target_status", "parts_series",
             "lead_organization__short_name", "lead_organization__name",
         ).order_by("id")
     )
@@ -53,17 +54,21 @@ def load_parts(parents: list[Pledge], today: date) -> dict[int, list[Part]]:
         for pledge_id, as_of, value, update_id, supersedes_id in updates:
             readings[pledge_id].append(Reading(as_of, value, None, None, update_id, supersedes_id))
     parts = defaultdict(list)
-    for pledge_id, parent_id, not_applicable, status, stored_sum, short_name, name in rows:
+    for pledge_id, parent_id, not_applicable, suspended, status, stored_sum, short_name, name in rows:
         # A part that is itself a sum of parts contributes its stored sum; any other part, its own readings.
         series = series_from_json(stored_sum) if stored_sum is not None else engine.series_of(readings[pledge_id], today)
-        parts[parent_id].append(Part(pledge_id, parent_id, short_name or name, status, not_applicable, series))
+        parts[parent_id].append(
+            Part(pledge_id, parent_id, short_name or name, status, not_applicable, suspended, series)
+        )
     return parts
 
 
 def assess_from_parts(pledge: Pledge, parts: list[Part], today: date, rules: engine.Rules, *, schedule=None):
     """(assessment, stored sum or None) of a pledge judged from its parts; parts not applicable do not count.
     `schedule`: the pledge's checkpoints when the caller loaded them with many others (else Pledge.terms reads them)."""
-    counted = [part for part in parts if not part.not_applicable]
+    if pledge.set_aside:  # suspended or not applicable itself: not judged, whatever its parts (the engine says why)
+        return engine.assess(pledge.terms(schedule=()), [], today, rules), None
+    counted = [part for part in parts if not (part.not_applicable or part.suspended)]  # set aside: left out
     if pledge.composition == Composition.EACH:
         standings = [engine.PartStanding(part.name, part.status) for part in counted]
         return engine.assess_each(pledge.terms(schedule=()), standings, today), None  # it reads no checkpoint

@@ -7,13 +7,19 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import display
-from .models import Pledge
+from .models import Pledge, Standing
 
 
 class PledgeTable(tables.Table):
     metric = tables.Column(verbose_name=_("metric"))
     owner = tables.Column(verbose_name=_("lead organization"), accessor="lead_organization", order_by="lead_organization__name")
-    target = tables.Column(verbose_name=_("target"), accessor="target", empty_values=())
+    target = tables.Column(verbose_name=_("target"), accessor="target", empty_values=(), exclude_from_export=True)
+    # In the exports only: the target in force and the one first promised (the same while never revised).
+    current_target = tables.Column(verbose_name=_("current target"), accessor="target", empty_values=(), visible=False)
+    original_target = tables.Column(verbose_name=_("original target"), accessor="original_target", empty_values=(),
+                                    visible=False)
+    original_deadline = tables.Column(verbose_name=_("original deadline"), accessor="original_deadline",
+                                      empty_values=(), visible=False)
     latest = tables.Column(verbose_name=_("latest"), accessor="latest_value", empty_values=())
     expected = tables.Column(verbose_name=_("expected by now"), accessor="expected_now", empty_values=())
     progress = tables.Column(verbose_name=_("progress"), accessor="progress_ratio", empty_values=())
@@ -25,14 +31,18 @@ class PledgeTable(tables.Table):
     class Meta:
         model = Pledge
         fields = []
-        sequence = ["metric", "owner", "target", "latest", "expected", "progress", "status", "reporting", "deadline", "days_left"]
+        sequence = ["metric", "owner", "target", "current_target", "original_target", "latest", "expected", "progress",
+                    "status", "reporting", "deadline", "original_deadline", "days_left"]
         order_by = ("status", "deadline")  # worst first
         attrs = {"class": "pledges"}
-        row_attrs = {"class": lambda record: f"status-{record.target_status}"}
+        row_attrs = {"class": lambda record: f"status-{record.target_status}{' set-aside' if record.set_aside else ''}"}
 
     def render_metric(self, record):
         """The metric, linked; under a part's, the pledge it is a part of (the rows come with their parent loaded)."""
         link = format_html('<a href="{}">{}</a>', reverse("tracker-pledge", args=[record.pk]), record.metric)
+        if record.set_aside:  # suspended or not applicable: said beside the name, its reason under the status
+            standing = Standing(record.standing).label
+            link = format_html('{} <span class="tracker-not-applicable">{}</span>', link, standing)
         if record.parent_id is None:
             return link
         parent = record.parent
@@ -55,9 +65,22 @@ class PledgeTable(tables.Table):
         return value.name
 
     def render_target(self, record):
+        if not record.revised:
+            return record.target_text
+        return format_html(
+            '{}<br><small class="revised">{}</small>', record.target_text,
+            _("revised; originally %(target)s by %(deadline)s")
+            % {"target": record.original_target_text, "deadline": record.original_deadline.isoformat()},
+        )
+
+    def value_current_target(self, record):
         return record.target_text
 
-    value_target = render_target
+    def value_original_target(self, record):
+        return record.original_target_text
+
+    def value_original_deadline(self, record):
+        return (record.original_deadline or record.deadline).isoformat()
 
     def render_latest(self, record):
         return display.latest_cell(record)

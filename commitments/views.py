@@ -29,7 +29,7 @@ from . import access, breakdown, charts, counts, display, health
 from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
 from .filters import ALL_LEVELS, TOP_LEVEL, PledgeFilter
-from .models import Organization, Pledge, ProgressUpdate, StatusChange
+from .models import Organization, Pledge, ProgressUpdate, Revision, StatusChange
 from .status import SEVERITY, Composition, Kind, Method, ReportingStatus, TargetStatus
 from .tables import PledgeTable
 
@@ -266,11 +266,34 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
         else:
             readings = ProgressUpdate.readings_that_count(updates)
             context["chart"] = charts.progress_chart(pledge.terms(), readings, today, pledge.unit)
+        context.update(self.revisions(pledge))
         context["status_badge"] = display.status_badge(pledge.target_status, pledge.get_target_status_display())
         context["reporting_badge"] = display.reporting_badge(pledge.reporting_status, pledge.get_reporting_status_display())
         if pledge.source_document_id:
             context["document_url"] = reverse("tracker-document", args=[pledge.source_document_id]) + f"#pledge-{pledge.pk}"
         return context
+
+
+    def revisions(self, pledge) -> dict:
+        """The approved changes of its terms or standing (oldest first: the first one's "before" is the original) and
+        the request awaiting approval; rejected requests changed nothing and are left out."""
+        revisions = list(
+            pledge.revisions.exclude(state=Revision.State.REJECTED)
+            .select_related("requested_by", "reviewed_by").order_by("requested_at", "id")
+        )
+        user = self.request.user
+        return {
+            "revisions": [
+                {"revision": r, "changes": r.changes(), "when": display.moment(r.reviewed_at)}
+                for r in revisions if r.state == Revision.State.APPROVED
+            ],
+            "pending_revisions": [
+                {"revision": r, "changes": r.changes(), "when": display.moment(r.requested_at)}
+                for r in revisions if r.state == Revision.State.PENDING
+            ],
+            "original_deadline": display.day(pledge.original_deadline),
+            "can_request_revision": user.is_staff and access.can_request_revision(user, pledge),
+        }
 
 
 class OrganizationPledgeTable(PledgeTable):

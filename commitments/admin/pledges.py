@@ -20,6 +20,8 @@ from ..numbers import NumberInput
 from ..resources import DecompositionResource, PledgeResource
 from ..status import Kind, Method, TargetStatus
 from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, OrganizationSubtreeFilter, VisibleDocumentFilter
+from .revisions import object_tools as revision_tools
+from .revisions import panel as revision_panel
 
 
 class ProgressUpdateInline(admin.TabularInline):
@@ -331,9 +333,9 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
         # The import page offers the decomposition table as a second kind of file; the export writes pledges only.
         return [PledgeResource, DecompositionResource]
 
-    readonly_fields = ["status_panel"]
+    readonly_fields = ["status_panel", "revisions_panel"]
     fieldsets = [
-        (_("Status"), {"fields": ["status_panel"]}),
+        (_("Status"), {"fields": ["status_panel", "revisions_panel"]}),
         (_("What is promised"), {"fields": ["metric", "kind", "comparator", "target", ("low", "high"), "tolerance", "unit", "cumulative"]}),
         (_("Timeline"), {"fields": [("baseline", "baseline_date"), ("start_date", "deadline"), "cadence", "method"]}),
         (_("Who owns it"), {"fields": ["lead_organization", "co_owners", "responsible_person", "category"]}),
@@ -389,6 +391,10 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
             '<table class="tracker-panel">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         )
 
+    @admin.display(description=_("revisions"))
+    def revisions_panel(self, obj):
+        return _("Requested once saved.") if obj.pk is None else revision_panel(obj)
+
     # Who may do what comes from commitments.access (roles by organization), not from Django's model permissions.
     def get_queryset(self, request):
         return access.pledges_for(request.user, super().get_queryset(request))
@@ -417,7 +423,8 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
         if access.can_edit_pledges(request.user):
             return self.readonly_fields
         return [*self.readonly_fields, *(f for _, opts in self.fieldsets for row in opts["fields"]
-                                         for f in (row if isinstance(row, tuple) else (row,)) if f != "status_panel")]
+                                         for f in (row if isinstance(row, tuple) else (row,))
+                                         if f not in self.readonly_fields)]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -440,6 +447,7 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
             pledge = self.get_object(request, unquote(object_id))
             if pledge is not None:
                 self.warn_of_shortfall(request, pledge)
+                extra_context = {**(extra_context or {}), **revision_tools(request, pledge)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def warn_of_shortfall(self, request, pledge):
