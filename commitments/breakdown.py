@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import access, charts, display, rollup
 from . import status as engine
-from .models import Pledge
+from .models import Pledge, Standing
 from .status import SEVERITY, Composition
 
 
@@ -71,7 +71,7 @@ def owner_name(pledge: Pledge) -> str:
 def worst_first(part: Pledge):
     """Applicable parts before the others; then the worst status first (SEVERITY), no data after every ranked one."""
     rank = SEVERITY.index(part.target_status) if part.target_status in SEVERITY else len(SEVERITY)
-    return (part.not_applicable, rank, part.deadline, owner_name(part), part.pk)
+    return (part.set_aside, rank, part.deadline, owner_name(part), part.pk)
 
 
 def load(user, pledge: Pledge, today: date) -> Breakdown | None:
@@ -113,10 +113,11 @@ def _share(part: Pledge, whole: Pledge) -> str:
 
 
 def _status(part: Pledge) -> str:
-    if part.not_applicable:
+    if part.set_aside:
         return format_html(
             '<span class="tracker-not-applicable">{}</span><div class="tracker-reason">{}</div>',
-            _("not applicable"), part.not_applicable_reason,
+            Standing(part.standing).label,
+            part.set_aside_text,
         )
     return display.status_cell(part)
 
@@ -125,7 +126,7 @@ def _chart(pledge: Pledge, shown: list[Pledge], parts: list[Pledge], today: date
     """A `sum`: the parts shown stacked (the others as one band), the earliest deadline at the bottom, so a total
     split by year piles up year on year; an `each`: the parts shown side by side, worst first like the table. Parts
     not applicable are left out, as the roll-up leaves them out."""
-    counted = [part for part in shown if not part.not_applicable]
+    counted = [part for part in shown if not part.set_aside]
     labels = chart_labels(counted)
     if pledge.composition == Composition.EACH:
         return charts.part_columns_chart([
@@ -137,7 +138,7 @@ def _chart(pledge: Pledge, shown: list[Pledge], parts: list[Pledge], today: date
         return None
     series = {part.id: part.series for part in rollup.load_parts([pledge], today).get(pledge.pk, [])}
     shown_ids = {part.pk for part in shown}
-    hidden = [series.get(part.pk, []) for part in parts if part.pk not in shown_ids and not part.not_applicable]
+    hidden = [series.get(part.pk, []) for part in parts if part.pk not in shown_ids and not part.set_aside]
     stacked = sorted(counted, key=lambda part: (part.deadline, part.start_date, labels[part.pk], part.pk))
     return charts.stacked_parts_chart(
         pledge.terms(),

@@ -464,10 +464,10 @@ class Pledge(KeptTreePath, models.Model):
     def breakdown_shortfall(self, parts=None) -> str | None:
         """For a `sum`: what the admin and the pledge page say when the parts' targets do not add up to the target
         ("分解合计 48，少于目标 50"); None when they do, or when they cannot be added (a part without a target).
-        Pass `parts` to reuse rows already loaded; parts not applicable do not count."""
+        Pass `parts` to reuse rows already loaded; parts set aside (not applicable, suspended) do not count."""
         if self.composition != Composition.SUM or self.pk is None:
             return None
-        parts = [part for part in (self.parts.all() if parts is None else parts) if not part.not_applicable]
+        parts = [part for part in (self.parts.all() if parts is None else parts) if not part.set_aside]
         gap = engine.breakdown_gap(self.target, [part.target for part in parts])
         if gap is None:
             return None

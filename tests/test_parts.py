@@ -344,3 +344,17 @@ def test_a_part_not_applicable_is_not_judged_nor_chased(projects):
     assert fresh(kaifa).target_status == TargetStatus.NO_DATA  # never overdue
     assert fresh(tongzhou).target_status == TargetStatus.OVERDUE
     assert not kaifa.notifications.exists()
+
+
+@pytest.mark.django_db
+def test_a_suspended_part_leaves_the_shortfall_and_the_sum(projects, reporter):
+    parent, (tongzhou, haimen, kaifa) = projects
+    with IN_JULY:
+        report(reporter, tongzhou, "2025-06-30", 11)
+        report(reporter, haimen, "2025-06-30", 8)
+        haimen.suspended, haimen.suspended_reason = True, "项目暂缓审批"
+        haimen.save()
+        actions.do_recompute_status(haimen)
+    with translation.override("en"):
+        assert parent.breakdown_shortfall() == "The parts add up to 35个, 15个 short of the target 50个."
+    assert fresh(parent).latest_value == Decimal(11)
