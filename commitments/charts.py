@@ -1,6 +1,8 @@
 """A pledge's progress chart as plain SVG geometry (no JavaScript), in three kinds:
 
-- "line": one pledge's reported values against the expected path and the target;
+- "line": one pledge's reported values against the expected path and the target; the path is the one the pledge's
+  method draws (`status.trajectory`): a straight line, a schedule's steps (a line through its checkpoints when they
+  are interpolated) with the checkpoints marked, or the required growth curve;
 - "stacked": a `sum` made of parts, each part's values a band stacked on the ones below, so the top of the stack is
   the pledge's own value, under the expected path and the target;
 - "columns": an `each`, one column per part: its latest value as a share of its own target, against a 100% line.
@@ -17,6 +19,7 @@ from decimal import Decimal
 
 from . import display
 from . import status as engine
+from .models import rules_from_settings
 
 WIDTH, HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
@@ -57,6 +60,7 @@ class Chart:
     expected: str = ""  # polyline points
     reported: str = ""  # for "stacked": the sum of the parts, the top of the stack
     dots: list = field(default_factory=list)  # (x, y, label)
+    checkpoints: list = field(default_factory=list)  # (diamond's polygon points, label): a schedule's planned values
     target_y: float | None = None
     today_x: float | None = None
     x_ticks: list = field(default_factory=list)  # (x, label, text-anchor)
@@ -85,9 +89,14 @@ class _TimeScale:
         share = (value - self.low) / (self.high - self.low)
         return round(float((HEIGHT - BOTTOM) - (HEIGHT - BOTTOM - TOP) * share), 1)
 
-    def dress(self, chart: Chart, path, target: Decimal | None, today: date) -> None:
-        """The parts every time chart has: the expected path, the target line, today's line and both axes."""
+    def dress(self, chart: Chart, path, target: Decimal | None, today: date, terms: engine.Terms, unit: str) -> None:
+        """The parts every time chart has: the expected path (with a schedule's checkpoints on it), the target line,
+        today's line and both axes."""
         chart.expected = " ".join(f"{self.x(d)},{self.y(v)}" for d, v in path)
+        chart.checkpoints = [
+            (_diamond(self.x(d), self.y(v)), f"{d.isoformat()}: {display.amount(v, unit)}")
+            for d, v in _checkpoints_on(terms, path)
+        ]
         chart.target_y = self.y(target) if target is not None else None
         chart.today_x = self.x(today) if self.start <= today <= self.end else None
         chart.x_ticks = [
@@ -102,12 +111,25 @@ def _target(terms: engine.Terms) -> Decimal | None:
     return terms.target if terms.target is not None else terms.high
 
 
+def _diamond(x: float, y: float, r: float = 6) -> str:
+    return f"{x},{round(y - r, 1)} {round(x + r, 1)},{y} {x},{round(y + r, 1)} {round(x - r, 1)},{y}"
+
+
+def _checkpoints_on(terms: engine.Terms, path) -> list[tuple[date, Decimal]]:
+    """The checkpoints of a schedule that its path goes through: those the engine reads (after the path's start and
+    before the deadline), and none when the path is not the schedule's (a schedule judged on the straight line)."""
+    if terms.method != engine.Method.SCHEDULE:
+        return []
+    on_path = set(path[1:-1])
+    return [(day, value) for day, value in terms.schedule if (day, value) in on_path]
+
+
 def progress_chart(terms: engine.Terms, readings: list[engine.Reading], today: date, unit: str) -> Chart | None:
     """None when there is nothing to draw (a milestone, or no value and no expected path)."""
     if terms.kind == engine.Kind.MILESTONE:
         return None
     points = [(r.as_of, r.value) for r in engine.current_readings(readings, today) if r.value is not None]
-    path = engine.trajectory(terms, readings, today)
+    path = engine.trajectory(terms, readings, today, rules_from_settings())
     if not points and not path:
         return None
     target = _target(terms)
@@ -116,7 +138,7 @@ def progress_chart(terms: engine.Terms, readings: list[engine.Reading], today: d
         [v for _, v in points + path] + ([target] if target is not None else []),
     )
     chart = Chart()
-    scale.dress(chart, path, target, today)
+    scale.dress(chart, path, target, today, terms, unit)
     chart.reported = " ".join(f"{scale.x(d)},{scale.y(v)}" for d, v in points)
     chart.dots = [(scale.x(d), scale.y(v), f"{d.isoformat()}: {display.amount(v, unit)}") for d, v in points]
     return chart
@@ -145,7 +167,7 @@ def stacked_parts_chart(
         tops.append(top)
         below = top
     total = list(zip(dates, below))
-    path = engine.trajectory(terms, engine.readings_from_series(total), today)
+    path = engine.trajectory(terms, engine.readings_from_series(total), today, rules_from_settings())
     if not total and not path:
         return None
     target = _target(terms)
@@ -154,7 +176,7 @@ def stacked_parts_chart(
         below + [v for _, v in path] + ([target] if target is not None else []),
     )
     chart = Chart(kind="stacked")
-    scale.dress(chart, path, target, today)
+    scale.dress(chart, path, target, today, terms, unit)
     # One report date only: each band is a narrow column there rather than a line without area.
     corners = [(scale.x(d), i) for i, d in enumerate(dates)]  # (x, index of the date)
     if len(dates) == 1:

@@ -225,3 +225,52 @@ def test_a_broken_down_pledge_shows_its_parts_worst_first_and_stacked(browser, l
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("main").screenshot(path=str(SCREENSHOTS / "pledge-parts.png"))
     context.close()
+
+
+# --- A pledge planned by quarter (分期计划) -----------------------------------------------------------------------
+
+SCHEDULE_DAY = date(2025, 8, 20)
+
+
+@pytest.fixture
+def on_a_schedule(transactional_db):
+    """全年新注册重大产业项目50个: planned 10 by March, 25 by June, 38 by September (invented figures), reported each
+    quarter through the write path; on plan in spring although a straight line would call it slipping."""
+    from commitments.models import Checkpoint, ProgressUpdate
+    from commitments.status import Method
+
+    city = OrganizationFactory(name="南通市", short_name="南通", level="city")
+    clerk = UserFactory(username="city-clerk", is_superuser=True)
+    with time_machine.travel(date(2025, 1, 6), tick=False):
+        pledge = PledgeFactory(lead_organization=city, method=Method.SCHEDULE)
+        for as_of, planned in ((date(2025, 3, 31), 10), (date(2025, 6, 30), 25), (date(2025, 9, 30), 38)):
+            Checkpoint.objects.create(pledge=pledge, as_of=as_of, planned_value=Decimal(planned))
+        actions.do_recompute_status(pledge)
+    for as_of, value in ((date(2025, 3, 31), 10), (date(2025, 6, 30), 24)):
+        with time_machine.travel(date(as_of.year, as_of.month + 1, 8), tick=False):
+            actions.do_record_updates([ProgressUpdate(pledge=pledge, as_of=as_of, value=Decimal(value))], acting_user=clerk)
+    manager = UserFactory(username="city-manager", password="manager-pass-1")
+    Membership.objects.create(user=manager, organization=city, role=Membership.Role.MANAGER)
+    return pledge
+
+
+def test_a_pledge_on_a_schedule_draws_its_steps_with_the_checkpoints_marked(browser, live_server, on_a_schedule):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_username", "city-manager")
+    page.fill("#id_password", "manager-pass-1")
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    with time_machine.travel(SCHEDULE_DAY, tick=True):
+        page.goto(f"{live_server.url}/pledges/{on_a_schedule.pk}/")
+        assert page.locator("svg polygon.checkpoint").count() == 3
+        # Steps: level from the start to each checkpoint's date, then up to its planned value; the target at the end.
+        steps = page.locator("svg polyline.expected").get_attribute("points").split()
+        assert len(steps) == 1 + 2 * 4
+        assert [point.split(",")[0] for point in steps[1:]] == [x for point in steps[1::2] for x in [point.split(",")[0]] * 2]
+        assert "分期计划" in page.locator("dl.facts dd.method").inner_text()
+        assert "分期计划" in page.locator("section.why").inner_text()  # the reason names the method
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("main").screenshot(path=str(SCREENSHOTS / "pledge-schedule.png"))
+    context.close()

@@ -43,6 +43,11 @@ def planned(pledge, schedule=QUARTERS):
     return pledge
 
 
+def on_the_line(day):
+    """What the straight line from 0 on 1 January to 50 on 31 December expects on `day` (序时进度)."""
+    return (Decimal(50) * (day - date(2025, 1, 1)).days / 364).quantize(Decimal("0.0001"))
+
+
 def stored_schedule(pledge):
     return tuple(pledge.checkpoints.order_by("as_of").values_list("as_of", "planned_value"))
 
@@ -104,8 +109,8 @@ def test_checkpoints_added_in_the_pledge_form_are_stored_and_reach_the_engine(ad
     pledge.refresh_from_db()
     assert pledge.method == Method.SCHEDULE
     assert pledge.terms().schedule == QUARTERS
-    # Re-assessed with them: the stored result is the engine's on the terms with the checkpoints.
-    assert pledge.expected_now == actions.assess_pledge(pledge).expected_now
+    # Re-assessed with them: in July the value planned by the end of June is expected, not the straight line's 26.7.
+    assert pledge.expected_now == 25
 
 
 def test_checkpoints_outside_the_period_or_twice_on_a_date_are_refused_under_their_date(admin_client, pledge):
@@ -212,9 +217,9 @@ def test_a_pledge_import_stores_the_method_and_the_checkpoints(staff, city, file
         (date(2025, 3, 31), 5), (date(2025, 6, 30), 20), (date(2025, 12, 31), 40))
     assert pledges["新增上市企业"].method == Method.SCHEDULE
     assert (pledges["新增高企"].method, stored_schedule(pledges["新增高企"])) == (Method.LINEAR, ())
-    # Re-assessed after the checkpoints were stored, on the terms that include them.
-    for pledge in pledges.values():
-        assert pledge.expected_now == actions.assess_pledge(pledge).expected_now
+    # Re-assessed after the checkpoints were stored, on the terms that include them (in July: June's plan).
+    expected = {metric: pledge.expected_now for metric, pledge in pledges.items()}
+    assert expected == {"新注册重大产业项目": 25, "新增外资企业": 20, "新增上市企业": 1, "新增高企": on_the_line(date(2025, 7, 10))}
 
 
 def test_a_pledge_export_writes_the_schedule_in_the_same_format_and_reads_back_unchanged(staff, city):
@@ -339,6 +344,7 @@ def test_the_recompute_judges_each_pledge_on_its_own_checkpoints(district):
     for pledge in pledges:
         pledge.refresh_from_db()
         assert pledge.expected_now == actions.assess_pledge(pledge).expected_now  # the write path reads them itself
+    assert [pledge.expected_now for pledge in pledges] == [10, 25, 25]
 
 
 def test_the_roll_up_reads_the_checkpoints_of_sums_in_one_query(city, towns):
@@ -353,8 +359,8 @@ def test_the_roll_up_reads_the_checkpoints_of_sums_in_one_query(city, towns):
     assert len([q for q in queries if Checkpoint._meta.db_table in q["sql"]]) == 1
     for whole in sums:
         whole.refresh_from_db()
-        assert whole.latest_value == 24
-        assert whole.expected_now == actions.assess_pledge(whole, today=date(2025, 7, 11)).expected_now
+        assert (whole.latest_value, whole.expected_now) == (24, 25)  # June's plan, from the sum of its parts
+        assert "分期计划" in whole.status_reason_text
 
 
 # --- The nightly run: a pledge whose expected progress is not a line goes through the engine ----------------------
@@ -406,6 +412,77 @@ def test_the_nightly_run_reassesses_pledges_whose_kind_defaults_to_a_schedule(di
     jobs.recompute_open(date(2025, 7, 11))
     by_default.refresh_from_db()
     assert by_default.status_reason["code"] != "not_assessed"
+
+
+def test_a_schedule_pledges_expected_value_steps_up_on_the_night_a_checkpoint_date_passes(district):
+    on_a_schedule = planned(PledgeFactory(lead_organization=district))
+    on_a_line = PledgeFactory(lead_organization=district)
+    actions.do_recompute_status(on_a_line)
+
+    def night(day):
+        with time_machine.travel(day, tick=False):
+            jobs.sweep_statuses(day)
+        on_a_schedule.refresh_from_db()
+        on_a_line.refresh_from_db()
+        return on_a_schedule.expected_now, on_a_line.expected_now
+
+    assert night(date(2025, 9, 28)) == (25, on_the_line(date(2025, 9, 28)))
+    assert night(date(2025, 9, 29)) == (25, on_the_line(date(2025, 9, 29)))  # the line moves a little every night
+    assert night(date(2025, 9, 30)) == (38, on_the_line(date(2025, 9, 30)))  # the schedule steps on the checkpoint
+    assert night(date(2025, 10, 1)) == (38, on_the_line(date(2025, 10, 1)))
+
+
+@override_settings(TRACKER_SCHEDULE_INTERPOLATE=True)
+def test_with_interpolation_the_nightly_run_moves_a_schedule_pledge_between_its_checkpoints(district):
+    pledge = planned(PledgeFactory(lead_organization=district))
+    expected = []
+    for day in (date(2025, 7, 31), date(2025, 8, 31)):
+        with time_machine.travel(day, tick=False):
+            jobs.sweep_statuses(day)
+        pledge.refresh_from_db()
+        expected.append(pledge.expected_now)
+    assert 25 < expected[0] < expected[1] < 38
+
+
+# --- The pledge page: the method named, the schedule drawn ------------------------------------------------------
+
+
+def test_the_pledge_page_names_the_method_and_lists_the_checkpoints(admin_client, pledge):
+    page = admin_client.get(reverse("tracker-pledge", args=[pledge.pk])).content.decode()
+    assert str(Method.LINEAR.label) in page and "default for the kind" in page
+    planned(pledge)
+    page = admin_client.get(reverse("tracker-pledge", args=[pledge.pk])).content.decode()
+    assert str(Method.SCHEDULE.label) in page and "default for the kind" not in page
+    assert "planned:" in page and page.count('class="checkpoint"') == 3  # listed, and marked on the chart
+
+
+def chart_of(pledge, today=date(2025, 7, 10)):
+    from commitments import charts
+    from commitments.models import ProgressUpdate
+
+    readings = ProgressUpdate.readings_that_count(pledge.updates.all())
+    return charts.progress_chart(pledge.terms(), readings, today, pledge.unit)
+
+
+def test_the_chart_draws_a_schedule_as_steps_with_its_checkpoints_marked(pledge):
+    chart = chart_of(planned(pledge))
+    points = [tuple(map(float, point.split(","))) for point in chart.expected.split()]
+    # From the start, level to each checkpoint's date and up to its value, and to the target at the deadline.
+    assert len(points) == 1 + 2 * 4
+    assert all(points[i][0] == points[i + 1][0] for i in range(1, len(points), 2))  # up at the same date
+    assert all(points[i][1] == points[i + 1][1] for i in range(0, len(points) - 1, 2))  # level in between
+    assert len(chart.checkpoints) == 3 and chart.checkpoints[1][1] == "2025-06-30: 25个"
+
+
+@override_settings(TRACKER_SCHEDULE_INTERPOLATE=True)
+def test_an_interpolated_schedule_is_drawn_as_a_line_through_its_checkpoints(pledge):
+    chart = chart_of(planned(pledge))
+    assert len(chart.expected.split()) == 1 + 3 + 1 and len(chart.checkpoints) == 3
+
+
+def test_a_schedule_judged_on_the_straight_line_marks_no_checkpoints(pledge):
+    chart = chart_of(planned(pledge, schedule=[(date(2025, 12, 31), Decimal(50))]))  # at the deadline: no plan
+    assert len(chart.expected.split()) == 2 and chart.checkpoints == []
 
 
 # --- The help page --------------------------------------------------------------------------------------------------
