@@ -587,7 +587,7 @@ class Pledge(KeptTreePath, models.Model):
         defaults = {
             "unit": self.unit,
             "deadline": self.deadline.isoformat() if self.deadline else None,
-            "target_terms": engine.target_params(self.terms()),
+            "target_terms": engine.target_params(self.terms(schedule=())),  # the target only: no checkpoints to read
             "value": engine.format_number(self.latest_value),
             "as_of": self.latest_as_of.isoformat() if self.latest_as_of else None,
         }
@@ -599,7 +599,7 @@ class Pledge(KeptTreePath, models.Model):
 
     @property
     def target_text(self) -> str:
-        return engine.target_text(engine.target_params(self.terms()))
+        return engine.target_text(engine.target_params(self.terms(schedule=())))
 
 
 class Checkpoint(models.Model):

@@ -499,3 +499,17 @@ def test_the_help_page_follows_the_settings(admin_client):
     page = admin_client.get(reverse("tracker-help")).content.decode()
     assert "90%" in page and "50%" in page
     assert "interpolated" in page and "latest checkpoint reached" not in page
+
+
+def test_the_status_table_reads_no_checkpoints_however_many_schedule_pledges_it_lists(admin_client, district):
+    def table_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(reverse("tracker-pledges")).status_code == 200
+        return len(queries)
+
+    for _ in range(3):
+        planned(PledgeFactory(lead_organization=district))
+    few = table_queries()
+    for _ in range(5):
+        planned(PledgeFactory(lead_organization=district))
+    assert table_queries() == few

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -117,7 +118,7 @@ def test_a_request_must_say_why_and_change_something(projects, people):
 
 def test_one_request_at_a_time(projects, people):
     request(projects, people["reporter"], target=Decimal(40))
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         request(projects, people["chief"], deadline=date(2026, 6, 30))
     assert "A request for this pledge already awaits approval." in error.value.messages
 
