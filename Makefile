@@ -53,6 +53,17 @@ eval: install
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+## make mutate: mutation testing of the status engine (commitments/status.py) against its own tests, with mutmut; fails
+## below 90% of the mutants detected (killed or timed out). Not part of `make test`: a run takes minutes. docs/mutation.md.
+.PHONY: mutate
+mutate: install-test
+	rm -rf mutants
+	$(VENV)/bin/mutmut run
+	$(VENV)/bin/mutmut export-cicd-stats
+	$(PY) -c 'import json, sys; s = json.load(open("mutants/mutmut-cicd-stats.json")); t = s["total"]; \
+		d = s["killed"] + s["timeout"]; print("mutation score: %d of %d mutants detected (%.1f%%)" % (d, t, 100 * d / t)); \
+		sys.exit(d < 0.9 * t)'
+
 ## make audit: the packages requirements.txt installs, checked by pip-audit against published advisories
 ## (pip-audit lives in its own virtualenv so that its own dependencies are not audited as ours).
 AUDIT_VENV := .venv-audit
