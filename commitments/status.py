@@ -1138,7 +1138,9 @@ class _RenderedParams(dict):
     def __getitem__(self, key):
         if key == "target":
             return target_text(super().get("target_terms") or {})
-        value = super().__getitem__(key) if key in self else self.__missing__(key)
+        if key not in self:
+            return self.__missing__(key)  # a reason stored before this parameter existed
+        value = super().__getitem__(key)
         if key == "worst_status" and value in TargetStatus.values:
             return str(TargetStatus(value).label)
         if key in DATE_PARAMS and value:

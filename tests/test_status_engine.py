@@ -945,3 +945,10 @@ class TestCompoundGrowthAtItsEdges:
     )
     def test_years_are_whole_calendar_years_and_the_days_left_over_in_years_of_365_25_days(self, start, end, years):
         assert engine._years(date.fromisoformat(start), date.fromisoformat(end)) == years
+
+
+def test_a_stored_reason_without_its_dates_still_renders_with_question_marks():
+    from commitments.status import Reason
+
+    with translation.override("en"):
+        assert Reason("overdue_no_data", {}).text() == "The deadline ? has passed and no value was ever reported."
