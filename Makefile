@@ -92,4 +92,4 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) $(AUDIT_VENV) var .pytest_cache .hypothesis mutants
