@@ -60,6 +60,35 @@ class AllPermissionsByOneRule:
         return self.rule(request.user)
 
 
+class ReportedAndReviewed:
+    """The admin of rows that belong to a pledge, are added by its reporters and decided by its reviewers (progress
+    updates, revision requests): each user reaches the rows of the pledges they see, and the only change a row ever
+    receives is its decision, by a reviewer who may decide it (`_may_review`)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pledge__in=access.pledges_for(request.user))
+
+    def has_module_permission(self, request):
+        return access.has_a_role(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (obj is None or access.can_see(request.user, obj.pledge))
+
+    def has_add_permission(self, request):
+        return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REPORTER}))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REVIEWER}))
+        return self._may_review(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _may_review(self, request, obj) -> bool:
+        raise NotImplementedError
+
+
 class HistoryForReading:
     """SimpleHistoryAdmin's history pages, to read only, and only for an object the user may see.
 

@@ -15,7 +15,7 @@ from .. import access, actions, checkpoints, display
 from ..models import Pledge, Revision, checkpoints_to_json
 from ..numbers import NumberInput
 from ..resources import ScheduleWidget
-from .common import FORM_FIELDS, HistoryForReading, VisibleOrganizationFilter
+from .common import FORM_FIELDS, HistoryForReading, ReportedAndReviewed, VisibleOrganizationFilter
 
 REQUEST_FIELDS = [
     "pledge", "kind", "reason", "proposed_target", "proposed_low", "proposed_high", "proposed_deadline", "schedule",
@@ -90,7 +90,7 @@ class RevisionForm(forms.ModelForm):
 
 
 @admin.register(Revision)
-class RevisionAdmin(HistoryForReading, SimpleHistoryAdmin):
+class RevisionAdmin(ReportedAndReviewed, HistoryForReading, SimpleHistoryAdmin):
     """Asking to revise a pledge (from its page: 管理 → 目标任务 → the pledge → 申请调整) and deciding on it."""
 
     form = RevisionForm
@@ -128,27 +128,6 @@ class RevisionAdmin(HistoryForReading, SimpleHistoryAdmin):
         if obj is None:
             return []
         return SHOWN_AFTER_REQUEST if self._may_review(request, obj) else [*SHOWN_AFTER_REQUEST, "review_comment"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(pledge__in=access.pledges_for(request.user))
-
-    def has_module_permission(self, request):
-        return access.has_a_role(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request) and (obj is None or access.can_see(request.user, obj.pledge))
-
-    def has_add_permission(self, request):
-        return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REPORTER}))
-
-    def has_change_permission(self, request, obj=None):
-        # The only change a request receives is its decision.
-        if obj is None:
-            return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REVIEWER}))
-        return self._may_review(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _may_review(self, request, obj):
         return obj.state == Revision.State.PENDING and access.can_review_revision(request.user, obj)

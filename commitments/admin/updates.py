@@ -10,7 +10,7 @@ from ..display import update_value_text
 from ..models import ProgressUpdate
 from ..numbers import NumberInput
 from ..resources import ProgressUpdateResource
-from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, VisibleOrganizationFilter
+from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, ReportedAndReviewed, VisibleOrganizationFilter
 
 
 class ProgressUpdateForm(forms.ModelForm):
@@ -41,7 +41,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
+class ProgressUpdateAdmin(ReportedAndReviewed, HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
     """Quick entry of one update, the append-only log, and the reviewers' queue (filter: awaiting approval)."""
 
     form = ProgressUpdateForm
@@ -82,27 +82,6 @@ class ProgressUpdateAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryA
         if not self._may_review(request, obj):
             readonly.append("review_comment")
         return readonly
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(pledge__in=access.pledges_for(request.user))
-
-    def has_module_permission(self, request):
-        return access.has_a_role(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request) and (obj is None or access.can_see(request.user, obj.pledge))
-
-    def has_add_permission(self, request):
-        return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REPORTER}))
-
-    def has_change_permission(self, request, obj=None):
-        # The only change an update receives is its review.
-        if obj is None:
-            return access.is_administrator(request.user) or bool(access.paths(request.user, {access.Role.REVIEWER}))
-        return self._may_review(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _may_review(self, request, obj):
         return obj.review_state == ProgressUpdate.Review.PENDING and access.can_review(request.user, obj)
