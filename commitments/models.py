@@ -331,6 +331,13 @@ class Pledge(KeptTreePath, models.Model):
     )
     not_applicable_reason = models.CharField(_("why not applicable"), max_length=300, blank=True)
     # Suspended (暂缓) by an approved request (a Revision), with why: like a pledge not applicable, until resumed.
+    # Closed (办结 / 销号) by an approved request: out of the active tables and of every reminder until reopened.
+    closed = models.BooleanField(_("closed"), default=False, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        editable=False, related_name="closed_pledges",
+    )
     suspended = models.BooleanField(_("suspended"), default=False, editable=False)
     suspended_reason = models.CharField(_("why suspended"), max_length=300, blank=True, editable=False)
     # What was first promised, kept by the first approved revision of the terms; null while never revised.
@@ -634,6 +641,10 @@ class Revision(models.Model):
         SUSPEND = "suspend", _("suspend")
         RESUME = "resume", _("resume")
         NOT_APPLICABLE = "not_applicable", _("mark not applicable")
+        # Closing (办结 / 销号): the owner of an achieved pledge applies with final evidence; reopening is an
+        # administrator's, with a reason.
+        CLOSE = "close", _("close (办结 / 销号)")
+        REOPEN = "reopen", _("reopen")
 
     class State(models.TextChoices):
         PENDING = "pending", _("awaiting approval")
@@ -643,6 +654,9 @@ class Revision(models.Model):
     pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="revisions")
     kind = models.CharField(_("request"), max_length=20, choices=Change.choices, default=Change.TERMS)
     reason = models.CharField(_("why"), max_length=300)
+    # For a request to close: the final evidence.
+    evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
+    evidence_file = models.FileField(_("evidence file"), upload_to="evidence/%Y/%m/", blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="requested_revisions",
@@ -778,6 +792,10 @@ class ProgressUpdate(models.Model):
         help_text=_("In the pledge's unit, without the unit; for a growth target the growth rate (7.2 for 7.2%)."),
     )
     done = models.BooleanField(_("done"), null=True, blank=True, help_text=_("For milestones: done or not yet."))
+    # Required when the update leaves the pledge at risk, off track or overdue (问题原因 / 整改措施).
+    cause = models.TextField(_("cause of the delay"), blank=True)
+    measures = models.TextField(_("corrective measures"), blank=True)
+    back_on_track_by = models.DateField(_("back on track by"), null=True, blank=True)
     as_of = models.DateField(_("as of (period end)"))
     note = models.TextField(_("note"), blank=True)
     evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
