@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import todo, views
 
 urlpatterns = [
     path("", views.SummaryView.as_view(), name="tracker-summary"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("pledges/<int:pk>/", views.PledgeDetailView.as_view(), name="tracker-pledge"),
     path("organizations/<int:pk>/", views.OrganizationDetailView.as_view(), name="tracker-organization"),
     path("documents/<int:pk>/", views.SourceDocumentDetailView.as_view(), name="tracker-document"),
+    path("todo/", todo.TodoView.as_view(), name="tracker-todo"),
     path("help/", views.HelpView.as_view(), name="tracker-help"),
     path("health/", views.health_view, name="tracker-health"),
     path("login/", auth_views.LoginView.as_view(), name="tracker-login"),

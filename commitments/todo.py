@@ -1,0 +1,175 @@
+"""My to-do page (我的待办): what waits for the signed-in user, each item linking to where it is done.
+
+Each section is a query built from commitments.access's rules, read twice: a COUNT for the total, and the first
+LIMIT rows for the list. So the page costs a fixed number of queries however much waits, and the header's count
+(`header_count`, a context processor) costs only the COUNTs, and only when a page draws it.
+
+Sections to come with issue 16: instructions to answer (批示, item 2) and the reporting completeness page (item 4)
+join SECTIONS below, as one more `Section` each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from . import access
+from .display import update_value_text
+from .models import SET_ASIDE, PledgeDraft, ProgressUpdate, Revision
+from .status import ReportingStatus
+
+LIMIT = 50  # the most rows a section lists; the rest are counted and linked ("and N more")
+
+Role = access.Role
+REVIEWS = {Role.REVIEWER, Role.ADMINISTRATOR}
+
+
+def reports_due(user) -> QuerySet:
+    """Reports due soon or late on the pledges `user` reports on, late ones first; closed and set-aside pledges are
+    not chased."""
+    due = access.pledges_to_report_on(user).filter(
+        reporting_status__in=[ReportingStatus.LATE, ReportingStatus.DUE_SOON], closed=False
+    ).exclude(SET_ASIDE)
+    late_first = Case(When(reporting_status=ReportingStatus.LATE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return due.select_related("lead_organization").order_by(late_first, "next_report_due", "id")
+
+
+def updates_returned(user) -> QuerySet:
+    """`user`'s own updates a reviewer returned, which no correction has replaced yet."""
+    return ProgressUpdate.objects.filter(
+        reporter=user, review_state=ProgressUpdate.Review.RETURNED, superseded_by__isnull=True,
+        pledge__in=access.pledges_to_report_on(user),
+    ).select_related("pledge__lead_organization", "reviewed_by").order_by("-reviewed_at", "-id")
+
+
+def updates_to_review(user) -> QuerySet:
+    """Updates awaiting approval on pledges `user` reviews, never their own (access.can_review's rule, in SQL)."""
+    return (
+        ProgressUpdate.objects.filter(review_state=ProgressUpdate.Review.PENDING, pledge__in=access.pledges_for(user, roles=REVIEWS))
+        .exclude(reporter=user)
+        .select_related("pledge__lead_organization", "reporter")
+        .order_by("created_at", "id")
+    )
+
+
+def revisions_to_decide(user) -> QuerySet:
+    """Revision requests awaiting approval on pledges `user` reviews, never their own (access.can_review_revision)."""
+    return (
+        Revision.objects.filter(state=Revision.State.PENDING, pledge__in=access.pledges_for(user, roles=REVIEWS))
+        .exclude(requested_by=user)
+        .select_related("pledge__lead_organization", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def drafts_to_confirm(user) -> QuerySet:
+    """Pledges found in documents, not yet accepted or rejected: for administrators, who accept drafts."""
+    if not access.can_edit_pledges(user):
+        return PledgeDraft.objects.none()
+    return PledgeDraft.objects.filter(state=PledgeDraft.State.NEW).select_related("document").order_by("document", "position", "id")
+
+
+def _admin_list(name: str, **params) -> str:
+    return f"{reverse(f'admin:commitments_{name}_changelist')}?{urlencode(params)}"
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    empty: str  # what the section says when nothing waits
+    rows: Callable[[object], QuerySet]
+    link: Callable[[object], str]  # where one row's work is done
+    all_url: Callable[[], str]  # the full list, for "and N more"
+
+
+SECTIONS = [
+    Section(
+        "reports", _("Reports due"), _("No report is due soon or late."), reports_due,
+        lambda pledge: f"{reverse('admin:commitments_progressupdate_add')}?{urlencode({'pledge': pledge.pk})}",
+        lambda: f"{reverse('tracker-pledges')}?{urlencode({'reporting': [ReportingStatus.LATE, ReportingStatus.DUE_SOON], 'level': 'all'}, doseq=True)}",
+    ),
+    Section(
+        "returned", _("Updates returned to you"), _("No update of yours was returned."), updates_returned,
+        lambda update: f"{reverse('admin:commitments_progressupdate_add')}?{urlencode({'pledge': update.pledge_id, 'supersedes': update.pk})}",
+        lambda: _admin_list("progressupdate", review_state__exact=ProgressUpdate.Review.RETURNED),
+    ),
+    Section(
+        "review", _("Updates waiting for your review"), _("No update waits for your review."), updates_to_review,
+        lambda update: reverse("admin:commitments_progressupdate_change", args=[update.pk]),
+        lambda: _admin_list("progressupdate", review_state__exact=ProgressUpdate.Review.PENDING),
+    ),
+    Section(
+        "revisions", _("Revision requests waiting for your decision"), _("No revision request waits for your decision."),
+        revisions_to_decide,
+        lambda revision: reverse("admin:commitments_revision_change", args=[revision.pk]),
+        lambda: _admin_list("revision", state__exact=Revision.State.PENDING),
+    ),
+    Section(
+        "drafts", _("Drafts from documents to confirm"), _("No draft waits to be confirmed."), drafts_to_confirm,
+        lambda draft: reverse("admin:commitments_pledgedraft_change", args=[draft.pk]),
+        lambda: _admin_list("pledgedraft", state__exact=PledgeDraft.State.NEW),
+    ),
+]
+
+
+@dataclass
+class Listed:
+    """One section as the page shows it: up to LIMIT items, each with where it is done, and how many in all."""
+
+    section: Section
+    count: int
+    items: list[tuple[object, str]]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+    @property
+    def all_url(self) -> str:
+        return self.section.all_url()
+
+
+def sections_for(user) -> list[Listed]:
+    """Every section for `user`: two queries each (a COUNT and the first LIMIT rows), plus the user's roles once."""
+    listed = []
+    for section in SECTIONS:
+        rows = section.rows(user)
+        count = rows.count()
+        items = [(row, section.link(row)) for row in rows[:LIMIT]]
+        for row, _link in items:
+            if isinstance(row, ProgressUpdate):
+                row.value_text = update_value_text(row)
+        listed.append(Listed(section, count, items))
+    return listed
+
+
+def total_for(user) -> int:
+    """How many things wait for `user`, in all sections: one COUNT each."""
+    return sum(section.rows(user).count() for section in SECTIONS)
+
+
+def header_count(request) -> dict:
+    """Context processor: `todo_total`, the number beside "待办" in the header, for a signed-in user. Lazy, so that
+    only a page that draws the header (not the admin's, nor an email) counts, and only once."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"todo_total": SimpleLazyObject(lambda: total_for(user))}
+
+
+class TodoView(LoginRequiredMixin, TemplateView):
+    template_name = "commitments/todo.html"
+
+    def get_context_data(self, **kwargs):
+        sections = sections_for(self.request.user)
+        # The header's number too, from the counts just made (the view's context wins over the context processor's).
+        return super().get_context_data(**kwargs, sections=sections, todo_total=sum(s.count for s in sections))
