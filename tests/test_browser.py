@@ -274,3 +274,61 @@ def test_a_pledge_on_a_schedule_draws_its_steps_with_the_checkpoints_marked(brow
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("main").screenshot(path=str(SCREENSHOTS / "pledge-schedule.png"))
     context.close()
+
+
+# --- My to-do page (我的待办) ------------------------------------------------------------------------------------
+
+TODO_DAY = date(2025, 10, 10)
+
+
+@pytest.fixture
+def todo_world(transactional_db):
+    """通州区 approves its updates. Its reporter is late on one pledge and had another update returned; a third
+    update of theirs awaits the reviewer, as does their request to suspend a pledge (invented figures)."""
+    from commitments.models import Revision
+
+    district = OrganizationFactory(name="通州区", short_name="通州", level="district", requires_approval=True)
+    reporter = UserFactory(username="tz-reporter", password="reporter-pass-1", is_staff=True)
+    reviewer = UserFactory(username="tz-reviewer", password="reviewer-pass-1", is_staff=True)
+    Membership.objects.create(user=reporter, organization=district, role=Membership.Role.REPORTER)
+    Membership.objects.create(user=reviewer, organization=district, role=Membership.Role.REVIEWER)
+    with time_machine.travel(TODO_DAY, tick=False):
+        late = PledgeFactory(lead_organization=district, metric="新注册重大产业项目")
+        returned = PledgeFactory(lead_organization=district, metric="新增外资企业", target=Decimal(10))
+        pending = PledgeFactory(lead_organization=district, metric="高新技术企业", target=Decimal(80))
+        for pledge in (late, returned, pending):
+            actions.do_recompute_status(pledge)
+        wrong = actions.do_record_progress(returned, acting_user=reporter, as_of=date(2025, 9, 30), value=Decimal(9))
+        actions.do_review_update(wrong, acting_user=reviewer, approve=False, comment="请附上登记清单")
+        actions.do_record_progress(pending, acting_user=reporter, as_of=date(2025, 9, 30), value=Decimal(64))
+        actions.do_request_revision(Revision(pledge=late, kind=Revision.Change.SUSPEND, reason="项目审批政策调整"),
+                                    acting_user=reporter)
+
+
+def open_todo(browser, live_server, username, password):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/todo/")  # signing in leads back to it
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/todo/")
+    assert page.locator("header.site a.todo-link").get_attribute("aria-current") == "page"
+    return context, page
+
+
+def test_the_to_do_page_for_a_reporter_and_a_reviewer(browser, live_server, todo_world):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with time_machine.travel(TODO_DAY, tick=True):
+        context, page = open_todo(browser, live_server, "tz-reporter", "reporter-pass-1")
+        assert page.locator("section.todo-reports tbody tr").all_inner_texts()[0].startswith("新注册重大产业项目")
+        assert "请附上登记清单" in page.locator("section.todo-returned tbody").inner_text()
+        assert page.locator("header.site a.todo-link .todo-count").inner_text() == "4"  # three reports late (an update counts once approved), one returned
+        page.screenshot(path=str(SCREENSHOTS / "todo-reporter.png"), full_page=True)
+        context.close()
+
+        context, page = open_todo(browser, live_server, "tz-reviewer", "reviewer-pass-1")
+        assert "高新技术企业" in page.locator("section.todo-review tbody").inner_text()
+        assert "项目审批政策调整" in page.locator("section.todo-revisions tbody").inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "todo-reviewer.png"), full_page=True)
+        context.close()

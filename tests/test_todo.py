@@ -92,6 +92,9 @@ def test_a_reporter_sees_their_returned_update_until_they_correct_it_and_not_a_c
     items = listed(todo_page(client, users["reporter"]), "returned")
     assert [update for update, _link in items] == [mine]
     assert items[0][1] == f"{reverse('admin:commitments_progressupdate_add')}?pledge={world['late'].pk}&supersedes={mine.pk}"
+    form = client.get(items[0][1]).content.decode()  # the correction form, filled in with the pledge and the update
+    assert f'<option value="{world["late"].pk}" selected>' in form
+    assert f'name="supersedes" value="{mine.pk}"' in form
 
     actions.do_record_updates(
         [ProgressUpdate(pledge=world["late"], as_of=mine.as_of, value=Decimal(41), supersedes=mine)], acting_user=users["reporter"]
@@ -195,4 +198,4 @@ def test_the_page_costs_the_same_queries_however_much_waits(client, world):
     few = queries_for_the_page(client, users["administrator"])
     add_work(6)
     many = queries_for_the_page(client, users["administrator"])
-    assert few == many
+    assert few == many <= 16
