@@ -119,11 +119,16 @@ def documents_for(user) -> QuerySet:
 
 
 def can_open_file(user, name: str) -> bool:
-    """An uploaded file, by its stored name: an evidence file goes to whoever may see its pledge, a document's file to
-    whoever may open the document. A name no row refers to is open to no one."""
+    """An uploaded file, by its stored name: an evidence file (of a progress update or of a request to close) goes to
+    whoever may see its pledge, a document's file to whoever may open the document. A name no row refers to is open
+    to no one."""
     if not name:  # rows without a file store ""
         return False
-    return updates_for(user).filter(evidence_file=name).exists() or documents_for(user).filter(file=name).exists()
+    return (
+        updates_for(user).filter(evidence_file=name).exists()
+        or revisions_for(user).filter(evidence_file=name).exists()
+        or documents_for(user).filter(file=name).exists()
+    )
 
 
 def can_report(user, pledge: Pledge) -> bool:
@@ -136,9 +141,14 @@ def can_review(user, update: ProgressUpdate) -> bool:
 
 
 def can_request_revision(user, pledge: Pledge) -> bool:
-    """Asking to change a pledge's terms, to suspend it or to resume it: whoever may report on it (or an
-    administrator)."""
+    """Asking to change a pledge's terms, to suspend it, to resume it or to close it: whoever may report on it (or an
+    administrator). Reopening is can_reopen's."""
     return can_report(user, pledge)
+
+
+def can_reopen(user, pledge: Pledge) -> bool:
+    """Reopening a closed pledge (办结 / 销号 undone): an administrator's alone, applied at once."""
+    return is_administrator(user)
 
 
 def can_review_revision(user, revision: Revision) -> bool:

@@ -199,28 +199,43 @@ def do_review_update(update: ProgressUpdate, *, acting_user, approve: bool, comm
 
 @transaction.atomic
 def do_request_revision(revision: Revision, *, acting_user) -> Revision:
-    """Store a new, unsaved revision request (a change of terms, a suspension, a resumption, not applicable) made by
-    `acting_user`; nothing changes until a reviewer approves it (do_review_revision).
+    """Store a new, unsaved revision request (a change of terms, a suspension, a resumption, not applicable, closing
+    with final evidence) made by `acting_user`; nothing changes until a reviewer approves it (do_review_revision).
 
-    Raises NotAllowed for a user who may not report on the pledge, and ValidationError, by the revision's fields, for
-    a request that could not apply (check_revision) or while another request for the pledge awaits approval.
+    Reopening a closed pledge is an administrator's alone and needs no second person: the request is approved as it
+    is made (the row keeps who reopened it and why) and the pledge is re-assessed.
+
+    Raises NotAllowed for a user who may not report on the pledge (or, to reopen, who is not an administrator), and
+    ValidationError, by the revision's fields, for a request that could not apply (check_revision), a request to
+    close without evidence, or while another request for the pledge awaits approval.
     """
     if revision.pk is not None:
         raise ValueError("do_request_revision stores a new request")
     pledge = Pledge.objects.select_for_update().get(pk=revision.pledge_id)
-    if not access.can_request_revision(acting_user, pledge):
+    reopening = revision.kind == Revision.Change.REOPEN
+    if reopening and not access.can_reopen(acting_user, pledge):
+        raise NotAllowed(_("Only an administrator may reopen a closed pledge."))
+    if not reopening and not access.can_request_revision(acting_user, pledge):
         raise NotAllowed(_("Only those who report on this pledge may ask to revise it."))
     if revision.kind != Revision.Change.TERMS:  # values typed beside a suspension are not part of it
         revision.proposed_target = revision.proposed_low = revision.proposed_high = revision.proposed_deadline = None
         revision.proposed_schedule = None
+    if revision.kind != Revision.Change.CLOSE:  # evidence belongs to a request to close
+        revision.evidence_url, revision.evidence_file = "", ""
     check_revision(revision, pledge)
     revision.pledge = pledge
     revision.requested_by = acting_user
     revision.state = Revision.State.PENDING
     revision.keep_previous(pledge, current_schedule(pledge))
+    if reopening:
+        revision.state = Revision.State.APPROVED
+        revision.reviewed_by, revision.reviewed_at = acting_user, timezone.now()
     revision.full_clean()  # also: no other request pending (the model's constraint, in words)
     revision._history_user = acting_user
     revision.save()
+    if reopening:
+        _revise(pledge, revision, acting_user)
+        do_recompute_status(pledge, trigger=f"revision:{revision.pk}")
     return revision
 
 
@@ -243,13 +258,13 @@ def do_review_revision(revision: Revision, *, acting_user, approve: bool, commen
     if not approve and not comment.strip():
         raise ValidationError({"review_comment": _("Say why the request is rejected.")})
     pledge = Pledge.objects.select_for_update().get(pk=revision.pledge_id)
+    revision.reviewed_by = acting_user
+    revision.reviewed_at = timezone.now()  # before _revise: closing records who confirmed it and when
     if approve:
         check_revision(revision, pledge)
         revision.keep_previous(pledge, current_schedule(pledge))
         _revise(pledge, revision, acting_user)
     revision.state = Revision.State.APPROVED if approve else Revision.State.REJECTED
-    revision.reviewed_by = acting_user
-    revision.reviewed_at = timezone.now()
     revision.review_comment = comment
     revision._history_user = acting_user
     revision.save()
@@ -291,19 +306,27 @@ def check_revision(revision: Revision, pledge: Pledge) -> None:
     A change of terms must change something, name only terms the pledge has, and leave a valid pledge: the model's
     own rules run on the proposed terms (among them a part's deadline within its parent's) and so do the rules of its
     parts (a parent's deadline not before theirs), each message on the field that proposes the term. A pledge is
-    suspended or marked not applicable once, and resumed only when set aside.
+    suspended or marked not applicable once, and resumed only when set aside. Only an achieved pledge is closed; a
+    closed pledge takes no request but reopening, and only a closed one is reopened.
     """
     Change = Revision.Change
     errors = defaultdict(list)
     if not revision.reason.strip():
         errors["reason"].append(_("Say why."))
-    if revision.kind == Change.TERMS:
+    if revision.kind == Change.REOPEN:
+        if not pledge.closed:
+            errors[NON_FIELD_ERRORS].append(_("This pledge is not closed."))
+    elif pledge.closed:
+        errors[NON_FIELD_ERRORS].append(_("This pledge is closed (办结 / 销号): an administrator may reopen it."))
+    elif revision.kind == Change.TERMS:
         for name, messages in _terms_errors(revision, pledge).items():
             errors[name] += messages
     elif revision.kind == Change.RESUME and not pledge.set_aside:
         errors[NON_FIELD_ERRORS].append(_("This pledge is neither suspended nor marked not applicable."))
     elif revision.kind != Change.RESUME and pledge.set_aside:
         errors[NON_FIELD_ERRORS].append(_("This pledge is already set aside: %(why)s") % {"why": pledge.set_aside_text})
+    elif revision.kind == Change.CLOSE and pledge.target_status != engine.TargetStatus.ACHIEVED:
+        errors[NON_FIELD_ERRORS].append(_("Only an achieved pledge may be closed."))
     if errors:
         raise ValidationError(dict(errors))
 

@@ -50,6 +50,8 @@ class OrganizationChoiceField(forms.ModelChoiceField):
 
 
 TOP_LEVEL, ALL_LEVELS = "top", "all"
+# Closed pledges (办结 / 销号) leave the table unless asked for: ACTIVE_ONLY is the default.
+ACTIVE_ONLY, CLOSED_ONLY, ACTIVE_AND_CLOSED = "active", "closed", "all"
 
 
 class PledgeFilter(django_filters.FilterSet):
@@ -87,6 +89,12 @@ class PledgeFilter(django_filters.FilterSet):
     revised = django_filters.ChoiceFilter(
         label=_("revised"), method="by_revision", choices=[("yes", _("revised")), ("no", _("as first promised"))],
     )
+    # Closed pledges (Pledge.closed): without a choice in the URL, only the active ones (filter_queryset).
+    closed = django_filters.ChoiceFilter(
+        label=_("closed (办结 / 销号)"), method="by_closing", empty_label=None,
+        choices=[(ACTIVE_ONLY, _("active only")), (CLOSED_ONLY, _("closed only")),
+                 (ACTIVE_AND_CLOSED, _("active and closed"))],
+    )
     # The whole breakdown below one pledge (a hidden field: pages link to it, the form keeps it).
     part_of = django_filters.NumberFilter(label=_("breakdown of"), method="below", widget=forms.HiddenInput)
     part_of.field_class = forms.IntegerField
@@ -95,8 +103,9 @@ class PledgeFilter(django_filters.FilterSet):
         model = Pledge
         fields = []
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        # Always bound, so that the default (active pledges only) applies to a table opened without a filter.
+        super().__init__({} if data is None else data, *args, request=request, **kwargs)
         # Offer (and accept) only the organizations and documents the user may open: a choice shows its name.
         self.user = request.user if request is not None else AnonymousUser()
         self.filters["organization"].queryset = access.organizations_for(self.user)
@@ -120,6 +129,17 @@ class PledgeFilter(django_filters.FilterSet):
 
     def at_level(self, queryset, name, value):
         return queryset.filter(parent__isnull=True) if value == TOP_LEVEL else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("closed"):  # no choice made: the method is not called for an empty value
+            queryset = self.by_closing(queryset, "closed", ACTIVE_ONLY)
+        return queryset
+
+    def by_closing(self, queryset, name, value):
+        if value == ACTIVE_AND_CLOSED:
+            return queryset
+        return queryset.filter(closed=value == CLOSED_ONLY)
 
     def by_revision(self, queryset, name, value):
         revised = value == "yes"

@@ -77,7 +77,8 @@ def flag_overdue(today: date) -> int:
 
     with transaction.atomic():
         changed = (
-            Pledge.objects.filter(deadline__lt=today, not_applicable=False, suspended=False)  # set aside: not judged
+            # Set aside: not judged. Closed (办结 / 销号): achieved, and never touched again until reopened.
+            Pledge.objects.filter(deadline__lt=today, not_applicable=False, suspended=False, closed=False)
             .exclude(target_status__in=CLOSED)
             .update(
                 previous_status=F("target_status"),
@@ -545,10 +546,14 @@ def queue_update_returned(update: ProgressUpdate) -> int:
 
 
 def queue_reminders(today: date) -> int:
-    """Deadline warnings, reports due soon, late reports (every K days, at most M times), and escalations."""
+    """Deadline warnings, reports due soon, late reports (every K days, at most M times), and escalations; none for
+    a pledge achieved, set aside or closed (办结 / 销号)."""
     directory = Directory()
     notifications = []
-    open_pledges = Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).exclude(SET_ASIDE).select_related("lead_organization").prefetch_related("co_owners")
+    open_pledges = (
+        Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).exclude(SET_ASIDE).filter(closed=False)
+        .select_related("lead_organization").prefetch_related("co_owners")
+    )
 
     windows = settings.TRACKER_DEADLINE_WARNING_DAYS
     if windows:

@@ -722,9 +722,23 @@ class Revision(models.Model):
         self.previous_schedule = checkpoints_to_json(schedule) if self.proposed_schedule is not None else None
         self.previous_standing = pledge.standing
 
+    def clean(self):
+        super().clean()
+        if self.kind == self.Change.CLOSE and not (self.evidence_url or self.evidence_file):
+            raise ValidationError(
+                {"evidence_file": _("A request to close needs the final evidence: a file or a link.")}
+            )
+
     def apply_to(self, pledge: Pledge) -> list[str]:
         """Set the requested terms or standing on `pledge` (unsaved; a schedule is the checkpoints' rows, stored by
-        the action); returns the names of the fields set."""
+        the action); returns the names of the fields set. Closing records the decision's reviewer and moment (set
+        before this is called); reopening clears them."""
+        if self.kind in (self.Change.CLOSE, self.Change.REOPEN):
+            closing = self.kind == self.Change.CLOSE
+            pledge.closed = closing
+            pledge.closed_at = self.reviewed_at if closing else None
+            pledge.closed_by = self.reviewed_by if closing else None
+            return ["closed", "closed_at", "closed_by"]
         if self.kind == self.Change.TERMS:
             changed = [name for name, proposed in self.TERMS.items() if getattr(self, proposed) is not None]
             for name in changed:
@@ -743,6 +757,10 @@ class Revision(models.Model):
     def changes(self) -> list[tuple[str, str, str]]:
         """(what, before, after) in words, for the pages: the terms asked to change, or the standing."""
         pledge = self.pledge
+        if self.kind in (self.Change.CLOSE, self.Change.REOPEN):
+            states = [str(_("not closed")), str(_("closed (办结 / 销号)"))]
+            before, after = states if self.kind == self.Change.CLOSE else reversed(states)
+            return [(str(_("closing")), before, after)]
         if self.kind != self.Change.TERMS:
             after = {
                 self.Change.SUSPEND: Standing.SUSPENDED, self.Change.NOT_APPLICABLE: Standing.NOT_APPLICABLE,

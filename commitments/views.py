@@ -167,7 +167,8 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         visible = access.pledges_for(user)
         if top_only:
             rows, visible = rows.filter(parent__isnull=True), visible.filter(parent__isnull=True)
-        context["attention"] = PledgeTable(needs_attention(rows), orderable=False)
+        # A closed pledge (办结 / 销号) needs no attention any more.
+        context["attention"] = PledgeTable(needs_attention(rows.filter(closed=False)), orderable=False)
         context["recent_changes"] = recent_changes(visible, timezone.now() - timedelta(days=RECENT_CHANGE_DAYS))
         context["recent_change_days"] = RECENT_CHANGE_DAYS
         return context
@@ -282,7 +283,12 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
             .select_related("requested_by", "reviewed_by").order_by("requested_at", "id")
         )
         user = self.request.user
+        may_request = user.is_staff and access.can_request_revision(user, pledge)
+        closings = [r for r in revisions if r.kind == Revision.Change.CLOSE and r.state == Revision.State.APPROVED]
         return {
+            # The confirmed request that closed the pledge (its evidence), while it stays closed.
+            "closing": closings[-1] if pledge.closed and closings else None,
+            "can_close": may_request and pledge.target_status == TargetStatus.ACHIEVED and not pledge.closed,
             "revisions": [
                 {"revision": r, "changes": r.changes(), "when": display.moment(r.reviewed_at)}
                 for r in revisions if r.state == Revision.State.APPROVED
@@ -292,7 +298,7 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
                 for r in revisions if r.state == Revision.State.PENDING
             ],
             "original_deadline": display.day(pledge.original_deadline),
-            "can_request_revision": user.is_staff and access.can_request_revision(user, pledge),
+            "can_request_revision": may_request and not pledge.closed,  # a closed pledge takes no request
         }
 
 

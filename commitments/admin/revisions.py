@@ -15,11 +15,15 @@ from .. import access, actions, checkpoints, display
 from ..models import Pledge, Revision, checkpoints_to_json
 from ..numbers import NumberInput
 from ..resources import ScheduleWidget
+from ..status import TargetStatus
 from .common import FORM_FIELDS, HistoryForReading, ReportedAndReviewed, VisibleOrganizationFilter
 
 REQUEST_FIELDS = [
     "pledge", "kind", "reason", "proposed_target", "proposed_low", "proposed_high", "proposed_deadline", "schedule",
 ]
+# Closing (办结 / 销号) asks for the final evidence instead of new terms; reopening (an administrator's) only for why.
+CLOSE_FIELDS = ["pledge", "kind", "reason", "evidence_url", "evidence_file"]
+REOPEN_FIELDS = ["pledge", "kind", "reason"]
 REVIEW_FIELDS = ["decision", "review_comment"]
 SHOWN_AFTER_REQUEST = ["pledge", "kind", "reason", "change", "requested_by", "requested_at", "state", "reviewed_by",
                        "reviewed_at"]
@@ -41,7 +45,7 @@ class RevisionForm(forms.ModelForm):
 
     class Meta:
         model = Revision
-        fields = [*REQUEST_FIELDS[:-1], "review_comment"]
+        fields = [*REQUEST_FIELDS[:-1], "evidence_url", "evidence_file", "review_comment"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 2, "cols": 60})}
 
     def clean_pledge(self):
@@ -49,6 +53,14 @@ class RevisionForm(forms.ModelForm):
         if self.instance.pk is None and not access.can_request_revision(self.request_user, pledge):
             raise forms.ValidationError(_("You may ask to revise only pledges you report on."))
         return pledge
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if self.instance.pk is None and kind == Revision.Change.REOPEN and not access.can_reopen(
+            self.request_user, self.cleaned_data.get("pledge")
+        ):
+            raise forms.ValidationError(_("Only an administrator may reopen a closed pledge."))
+        return kind
 
     def clean_schedule(self):
         text = self.cleaned_data["schedule"].strip()
@@ -114,20 +126,37 @@ class RevisionAdmin(ReportedAndReviewed, HistoryForReading, SimpleHistoryAdmin):
                     form.base_fields[name].widget = NumberInput(unit=pledge.unit)
             form.base_fields["schedule"].initial = checkpoints.as_text(actions.current_schedule(pledge))
             in_force = {"deadline": pledge.deadline, "target": pledge.target_text}
-            form.base_fields["proposed_deadline"].help_text = _("In force: %(deadline)s") % in_force
-            form.base_fields["proposed_target"].help_text = _("In force: %(target)s") % in_force
+            if "proposed_deadline" in form.base_fields:  # not on a form to close or reopen
+                form.base_fields["proposed_deadline"].help_text = _("In force: %(deadline)s") % in_force
+                form.base_fields["proposed_target"].help_text = _("In force: %(target)s") % in_force
         return form
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return REQUEST_FIELDS
-        return [*SHOWN_AFTER_REQUEST, *REVIEW_FIELDS] if self._may_review(request, obj) else [
-            *SHOWN_AFTER_REQUEST, "review_comment"]
+            kind = request.POST.get("kind") or request.GET.get("kind")
+            return {Revision.Change.CLOSE: CLOSE_FIELDS, Revision.Change.REOPEN: REOPEN_FIELDS}.get(kind, REQUEST_FIELDS)
+        shown = self._shown(obj)
+        return [*shown, *REVIEW_FIELDS] if self._may_review(request, obj) else [*shown, "review_comment"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return SHOWN_AFTER_REQUEST if self._may_review(request, obj) else [*SHOWN_AFTER_REQUEST, "review_comment"]
+        shown = self._shown(obj)
+        return shown if self._may_review(request, obj) else [*shown, "review_comment"]
+
+    @staticmethod
+    def _shown(obj):
+        """A request as made: with its final evidence, for a request to close."""
+        return [*SHOWN_AFTER_REQUEST, "evidence"] if obj.kind == Revision.Change.CLOSE else SHOWN_AFTER_REQUEST
+
+    @admin.display(description=_("final evidence"))
+    def evidence(self, obj):
+        links = []
+        if obj.evidence_file:
+            links.append((obj.evidence_file.url, _("file")))
+        if obj.evidence_url:
+            links.append((obj.evidence_url, _("link")))
+        return format_html_join(" ", '<a href="{}" rel="noopener noreferrer">{}</a>', links) or "—"
 
     def _may_review(self, request, obj):
         return obj.state == Revision.State.PENDING and access.can_review_revision(request.user, obj)
@@ -161,10 +190,17 @@ def request_url(pledge: Pledge, **params) -> str:
 
 def object_tools(request, pledge: Pledge) -> dict:
     """What the pledge's change page offers beside its history button (templates/admin/commitments/pledge/
-    change_form.html): asking for a change, for whoever may ask."""
+    change_form.html): asking for a change, and to close an achieved pledge, for whoever may ask; reopening a closed
+    one, for an administrator."""
+    if pledge.closed:
+        return {"reopen_url": request_url(pledge, kind=Revision.Change.REOPEN)} if access.can_reopen(
+            request.user, pledge) else {}
     if not access.can_request_revision(request.user, pledge):
         return {}
-    return {"revision_request_url": request_url(pledge)}
+    tools = {"revision_request_url": request_url(pledge)}
+    if pledge.target_status == TargetStatus.ACHIEVED:
+        tools["close_request_url"] = request_url(pledge, kind=Revision.Change.CLOSE)
+    return tools
 
 
 def panel(pledge: Pledge) -> str:
@@ -173,6 +209,9 @@ def panel(pledge: Pledge) -> str:
     rows = []
     if pledge.set_aside:
         rows.append((_("standing"), pledge.set_aside_text))
+    if pledge.closed:
+        rows.append((_("standing"), format_html(
+            "{} {} {}", _("Closed (办结 / 销号)"), pledge.closed_by or "—", display.moment(pledge.closed_at))))
     if pledge.revised:
         rows.append((_("originally promised"), format_html(
             "{}, {} {}", pledge.original_target_text, _("deadline"), display.day(pledge.original_deadline))))
