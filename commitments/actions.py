@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from . import access, checkpoints, counts, jobs, rollup, tasks
+from . import access, checkpoints, counts, jobs, measures, rollup, tasks
 from . import status as engine
 from .forms import errors_from_parts
 from .models import (
@@ -115,10 +115,14 @@ def do_record_updates(updates: Iterable[ProgressUpdate], *, acting_user) -> list
     the status history and the alerts see where the pledge ends up, not each step on the way; updates of several parts
     of one pledge re-assess that pledge once.
     """
+    updates = list(updates)
+    if any(update.pk is not None for update in updates):
+        raise ValueError("do_record_updates appends new updates; an update is never changed")
+    for errors in cause_and_measures_errors(updates):
+        if errors:
+            raise ValidationError(errors)
     saved = []
     for update in updates:
-        if update.pk is not None:
-            raise ValueError("do_record_updates appends new updates; an update is never changed")
         _prepare_new_update(update, acting_user)
         update.full_clean()
         update.save()
@@ -132,6 +136,51 @@ def do_record_updates(updates: Iterable[ProgressUpdate], *, acting_user) -> list
     return saved
 
 
+def status_after(update: ProgressUpdate, earlier: Iterable[ProgressUpdate] = ()) -> str:
+    """The status the update's pledge would have once it is recorded, with `earlier` (new updates of the same batch
+    recorded before it) — judged as if they were approved, so an update that waits for a reviewer is judged now."""
+    pledge = update.pledge
+    now = timezone.now()
+    new = [*(u for u in earlier if u.pledge_id == update.pledge_id), update]
+    readings = ProgressUpdate.readings_that_count(pledge.updates.all())
+    for position, unsaved in enumerate(new, start=1):
+        # Unsaved: no id nor time yet; they come after every stored update, in the batch's order.
+        readings.append(unsaved.reading()._replace(id=-position, recorded_at=now))
+    if pledge.composition != engine.Composition.OWN and rollup.load_parts([pledge], timezone.localdate()).get(pledge.pk):
+        return pledge.target_status  # judged from its parts: its own updates do not move it
+    return engine.assess(pledge.terms(), readings, timezone.localdate(), rules_from_settings()).target_status
+
+
+def missing_cause_and_measures(update: ProgressUpdate, earlier: Iterable[ProgressUpdate] = ()) -> dict[str, list[str]]:
+    """An update that leaves its pledge at risk, off track or overdue gives the cause of the delay (问题原因), the
+    corrective measures (整改措施) and the date it expects the pledge back on track (after its period end). The
+    errors by field; empty when nothing is missing or the update leaves the pledge on track."""
+    if update.pledge_id is None or update.as_of is None or (update.value is None and update.done is None):
+        return {}  # the update's own checks say what is wrong with it first
+    status = status_after(update, earlier)
+    if status not in measures.BEHIND:
+        return {}
+    leaves = {"status": engine.TargetStatus(status).label}
+    errors = {}
+    if not (update.cause or "").strip():
+        errors["cause"] = [_("Give the cause of the delay: this update leaves the pledge %(status)s.") % leaves]
+    if not (update.measures or "").strip():
+        errors["measures"] = [_("Give the corrective measures: this update leaves the pledge %(status)s.") % leaves]
+    if update.back_on_track_by is None:
+        errors["back_on_track_by"] = [
+            _("Give the date by which the pledge will be back on track: this update leaves the pledge %(status)s.")
+            % leaves
+        ]
+    elif update.back_on_track_by <= update.as_of:
+        errors["back_on_track_by"] = [_("The date back on track must come after the period end.")]
+    return errors
+
+
+def cause_and_measures_errors(updates: list[ProgressUpdate]) -> list[dict[str, list[str]]]:
+    """`missing_cause_and_measures` for each of a batch of new updates, each judged after the ones before it."""
+    return [missing_cause_and_measures(update, updates[:position]) for position, update in enumerate(updates)]
+
+
 def do_record_progress(
     pledge: Pledge,
     *,
@@ -143,10 +192,15 @@ def do_record_progress(
     evidence_url: str = "",
     evidence_file=None,
     supersedes: ProgressUpdate | None = None,
+    cause: str = "",
+    measures: str = "",
+    back_on_track_by: date | None = None,
 ) -> ProgressUpdate:
-    """Append one progress update and recompute the pledge's status (see do_record_updates)."""
+    """Append one progress update and recompute the pledge's status (see do_record_updates; an update that leaves the
+    pledge behind needs `cause`, `measures` and `back_on_track_by`)."""
     update = ProgressUpdate(
-        pledge=pledge, value=value, done=done, as_of=as_of, note=note, evidence_url=evidence_url, supersedes=supersedes
+        pledge=pledge, value=value, done=done, as_of=as_of, note=note, evidence_url=evidence_url, supersedes=supersedes,
+        cause=cause, measures=measures, back_on_track_by=back_on_track_by,
     )
     if evidence_file is not None:
         update.evidence_file = evidence_file

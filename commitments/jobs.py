@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, JSONField, Q, Value, When
 from django.utils import timezone, translation
 
-from . import counts, emails, rollup
+from . import counts, emails, measures, rollup
 from .models import (
     ASSESSED_FIELDS,
     SET_ASIDE,
@@ -405,8 +405,11 @@ class Directory:
         return list(recipients.values())
 
 
-def _notification(recipient: Recipient, kind: str, period: str, context: dict, pledge: Pledge | None) -> Notification:
-    subject, text, html = emails.render(kind, context, recipient.language)
+def _notification(
+    recipient: Recipient, kind: str, period: str, context: dict, pledge: Pledge | None, template: str = ""
+) -> Notification:
+    """One alert of `kind`, written with the templates of that kind (or of `template`, a kind's variant)."""
+    subject, text, html = emails.render(template or kind, context, recipient.language)
     return Notification(
         recipient=recipient.email,
         user_id=recipient.user_id,
@@ -430,7 +433,9 @@ def _store(notifications: list[Notification]) -> int:
 
 
 def _pledges(ids) -> dict[int, Pledge]:
-    return Pledge.objects.select_related("lead_organization").prefetch_related("co_owners").in_bulk(list(ids))
+    """The pledges by id, with their owners and, when behind, their latest cause and measures (for the alerts)."""
+    pledges = Pledge.objects.select_related("lead_organization").prefetch_related("co_owners")
+    return measures.with_latest_measures(pledges).in_bulk(list(ids))
 
 
 def queue_status_alerts(limit: int = 5000) -> int:
@@ -596,7 +601,31 @@ def queue_reminders(today: date) -> int:
                     notifications.append(
                         _notification(recipient, AlertKind.ESCALATION, f"{reason}:{since}:L{level}", context, pledge)
                     )
+    notifications += _measures_reminders(open_pledges, directory, today)
     return _store(notifications)
+
+
+def _measures_reminders(open_pledges, directory: Directory, today: date) -> list[Notification]:
+    """A pledge still behind after the date its owner gave to be back on track (the latest cause and measures): the
+    owner is reminded once the date has passed, and the parent organization once the escalation delay has passed
+    too. Each once per update that gave the date (its key), however often the job runs."""
+    after = settings.TRACKER_ESCALATE_AFTER_DAYS
+    notifications = []
+    for pledge in measures.with_latest_measures(open_pledges).filter(measures_back_on_track_by__lt=today):
+        days = (today - pledge.measures_back_on_track_by).days
+        context = {"pledge": pledge, "back_on_track_by": pledge.measures_back_on_track_by, "days": days,
+                   "status": pledge.get_target_status_display(), "url": emails.pledge_url(pledge)}
+        period = f"measures:{pledge.measures_id}"
+        for recipient in directory.for_pledge(pledge, AlertKind.REPORT_LATE):
+            notifications.append(
+                _notification(recipient, AlertKind.REPORT_LATE, period, context, pledge, template="measures_due")
+            )
+        if days > after:
+            for recipient in directory.escalation(pledge, 1):
+                notifications.append(_notification(
+                    recipient, AlertKind.ESCALATION, f"{period}:L1", context, pledge, template="measures_escalation"
+                ))
+    return notifications
 
 
 def queue_digests(frequency: str, today: date) -> int:
@@ -620,7 +649,8 @@ def queue_digests(frequency: str, today: date) -> int:
             | Q(co_owners__tree_path__startswith=profile.organization.tree_path)
         ).distinct()
         changes = list(
-            StatusChange.objects.filter(pledge__in=scope, changed_at__gte=window_start, changed_at__lt=window_end)
+            measures.with_latest_measures(StatusChange.objects, through="pledge")
+            .filter(pledge__in=scope, changed_at__gte=window_start, changed_at__lt=window_end)
             .exclude(from_status="")
             .select_related("pledge__lead_organization")
             .order_by("pledge__deadline", "changed_at")
@@ -628,7 +658,7 @@ def queue_digests(frequency: str, today: date) -> int:
         attention = []
         if days > 1:
             attention = list(
-                scope.filter(
+                measures.with_latest_measures(scope).filter(
                     Q(target_status__in=[TargetStatus.OVERDUE, TargetStatus.OFF_TRACK, TargetStatus.AT_RISK])
                     | Q(reporting_status=ReportingStatus.LATE)
                 )

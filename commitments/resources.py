@@ -614,8 +614,8 @@ class ProgressUpdateResource(ResourceForUser):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["id", "pledge", "metric", "as_of", "value", "done", "note", "evidence_url", "supersedes", "reporter",
-                  "review_state", "created_at"]
+        fields = ["id", "pledge", "metric", "as_of", "value", "done", "cause", "measures", "back_on_track_by", "note",
+                  "evidence_url", "supersedes", "reporter", "review_state", "created_at"]
         export_order = fields
         import_id_fields = ["id"]
         skip_unchanged = True
@@ -639,6 +639,13 @@ class ProgressUpdateResource(ResourceForUser):
 
     def before_import(self, dataset, **kwargs):
         self.new_updates = []
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+        if instance.pk is None:  # a new row that leaves its pledge behind gives the cause and measures (see actions)
+            errors = actions.missing_cause_and_measures(instance, earlier=self.new_updates)
+            if errors:
+                raise self.by_column(errors)
 
     def do_instance_save(self, instance, is_create):
         # Held until every row has been read, then stored together through the one way progress is recorded

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import display
+from . import display, measures
 from .models import Pledge, Standing
 
 
@@ -24,6 +24,11 @@ class PledgeTable(tables.Table):
     expected = tables.Column(verbose_name=_("expected by now"), accessor="expected_now", empty_values=())
     progress = tables.Column(verbose_name=_("progress"), accessor="progress_ratio", empty_values=())
     status = tables.Column(verbose_name=_("status and why"), accessor="target_status", order_by="severity")
+    # In the exports only: the latest cause and measures of a pledge behind (shown under its reason in the table).
+    cause = tables.Column(verbose_name=_("cause of the delay"), accessor="pk", empty_values=(), visible=False)
+    corrective_measures = tables.Column(verbose_name=_("corrective measures"), accessor="pk", empty_values=(),
+                                        visible=False)
+    back_on_track_by = tables.Column(verbose_name=_("back on track by"), accessor="pk", empty_values=(), visible=False)
     reporting = tables.Column(verbose_name=_("reporting"), accessor="reporting_status", order_by="next_report_due")
     deadline = tables.DateColumn(verbose_name=_("deadline"), format="Y-m-d")
     days_left = tables.Column(verbose_name=_("days left"), accessor="deadline", order_by="deadline", empty_values=())
@@ -32,7 +37,8 @@ class PledgeTable(tables.Table):
         model = Pledge
         fields = []
         sequence = ["metric", "owner", "target", "current_target", "original_target", "latest", "expected", "progress",
-                    "status", "reporting", "deadline", "original_deadline", "days_left"]
+                    "status", "cause", "corrective_measures", "back_on_track_by", "reporting", "deadline",
+                    "original_deadline", "days_left"]
         order_by = ("status", "deadline")  # worst first
         attrs = {"class": "pledges"}
         row_attrs = {"class": lambda record: f"status-{record.target_status}{' set-aside' if record.set_aside else ''}"}
@@ -107,10 +113,28 @@ class PledgeTable(tables.Table):
         return display.percent(record.progress_ratio) if record.progress_ratio is not None else ""
 
     def render_status(self, record):
-        return display.status_cell(record)
+        line = measures.row_line(record)
+        if not line:
+            return display.status_cell(record)
+        return format_html('{}<div class="tracker-reason tracker-measures">{}</div>', display.status_cell(record), line)
 
     def value_status(self, record):
         return f"{record.get_target_status_display()}: {record.status_reason_text}"
+
+    @staticmethod
+    def _latest_measures(record, name):
+        """A pledge behind schedule's latest `cause`, `measures` or `back_on_track_by` (views.pledge_rows)."""
+        return getattr(record, f"measures_{name}", None)
+
+    def value_cause(self, record):
+        return self._latest_measures(record, "cause") or ""
+
+    def value_corrective_measures(self, record):
+        return self._latest_measures(record, "measures") or ""
+
+    def value_back_on_track_by(self, record):
+        day = self._latest_measures(record, "back_on_track_by")
+        return day.isoformat() if day else ""
 
     def render_reporting(self, record):
         return display.reporting_cell(record)

@@ -25,7 +25,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
-from . import access, breakdown, charts, counts, display, health
+from . import access, breakdown, charts, counts, display, health, measures
 from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
 from .filters import ALL_LEVELS, TOP_LEVEL, PledgeFilter
@@ -48,9 +48,10 @@ MAX_ROWS_PER_PAGE = 500
 
 def pledge_rows(user):
     """The pledges `user` may see, with what the tables need from related rows, in one query."""
-    return access.pledges_for(
+    rows = access.pledges_for(
         user, Pledge.objects.select_related("lead_organization", "parent__lead_organization")  # a part names its whole
     ).annotate(severity=SEVERITY_RANK)
+    return measures.with_latest_measures(rows)  # the latest cause and measures, under the reason of a pledge behind
 
 
 class BoundedPaginator(Paginator):
@@ -241,6 +242,8 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
              "counts": update_counts(u), "standing": update_standing(u)}
             for u in updates
         ]
+        context["latest_measures"] = measures.latest_for(pledge, updates)  # shown beside the status when behind
+        context["today"] = today
         context["baseline"] = display.amount(pledge.baseline, pledge.unit)
         context["latest"] = display.amount(pledge.latest_value, pledge.unit)
         context["expected"] = display.amount(pledge.expected_now, pledge.unit)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import access, actions, checkpoints, display
+from .. import access, actions, checkpoints, display, measures
 from ..display import status_badge, update_standing, update_value_text
 from ..forms import PartForm, PartFormSet, PledgeForm, editable_pledges
 from ..models import Checkpoint, Pledge, ProgressUpdate, StatusChange
@@ -49,7 +49,7 @@ class ProgressUpdateInline(admin.TabularInline):
         return True
 
     def get_fields(self, request, obj=None):
-        fields = ["as_of", "value", "note", "evidence_url", "evidence_file", "supersedes"]
+        fields = ["as_of", "value", *measures.FIELDS, "note", "evidence_url", "evidence_file", "supersedes"]
         if obj is not None and obj.kind == Kind.MILESTONE:
             fields.insert(1, "done")
         return fields
@@ -70,6 +70,20 @@ class ProgressUpdateInline(admin.TabularInline):
                         if self.instance.pk  # a pledge being added has no updates to correct yet
                         else ProgressUpdate.objects.none()
                     )
+                for field in measures.FIELDS:
+                    if field in form.fields:
+                        form.fields[field].help_text = measures.HELP_TEXT
+
+            def clean(self):
+                """Each new update that leaves the pledge behind gives its cause and measures (see actions)."""
+                super().clean()
+                filled = [form for form in self.forms if form.has_changed() and not form.errors]
+                if len(filled) < len([form for form in self.forms if form.has_changed()]):
+                    return  # the rows' own errors first
+                new = [form.instance for form in filled]
+                for form, errors in zip(filled, actions.cause_and_measures_errors(new)):
+                    for field, messages in errors.items():
+                        form.add_error(field, messages)
 
         return CorrectionsOfThisPledge
 

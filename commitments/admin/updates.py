@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import access, actions
+from .. import access, actions, measures
 from ..display import update_value_text
 from ..models import ProgressUpdate
 from ..numbers import NumberInput
@@ -25,7 +25,9 @@ class ProgressUpdateForm(forms.ModelForm):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["pledge", "as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes", "review_comment"]
+        fields = ["pledge", "as_of", "value", "done", *measures.FIELDS, "note", "evidence_url", "evidence_file",
+                  "supersedes", "review_comment"]
+        help_texts = dict.fromkeys(measures.FIELDS, measures.HELP_TEXT)
 
     def clean_pledge(self):
         pledge = self.cleaned_data["pledge"]
@@ -38,6 +40,12 @@ class ProgressUpdateForm(forms.ModelForm):
         if cleaned.get("decision") == "return" and not cleaned.get("review_comment", "").strip():
             self.add_error("review_comment", _("Say why the update is returned."))
         return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()  # builds the instance and runs the model's own checks
+        if self.instance.pk is None and not self.errors:
+            for field, messages in actions.missing_cause_and_measures(self.instance).items():
+                self.add_error(field, messages)
 
 
 @admin.register(ProgressUpdate)
@@ -57,7 +65,8 @@ class ProgressUpdateAdmin(ReportedAndReviewed, HistoryForReading, ImportExportFo
     list_select_related = ["pledge", "reporter", "superseded_by"]
     autocomplete_fields = ["pledge"]
     raw_id_fields = ["supersedes"]
-    entry_fields = ["pledge", "as_of", "value", "done", "note", "evidence_url", "evidence_file", "supersedes"]
+    entry_fields = ["pledge", "as_of", "value", "done", *measures.FIELDS, "note", "evidence_url", "evidence_file",
+                    "supersedes"]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
