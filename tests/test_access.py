@@ -13,6 +13,7 @@ from django.urls import reverse
 from commitments import access, actions
 from commitments.models import Membership, Notification, ProgressUpdate
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, UserFactory
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_recording_progress_in_the_admin(client, world, role, own_allowed):
     c = client_for(client, world["users"][role])
     for pledge, allowed in ((world["own"], own_allowed), (world["other"], role == "administrator")):
         before = ProgressUpdate.objects.count()
-        response = c.post(QUICK_ENTRY, {"pledge": pledge.pk, "as_of": "2025-09-30", "value": "10"})
+        response = c.post(QUICK_ENTRY, {"pledge": pledge.pk, "as_of": "2025-09-30", "value": "10", **EXPLAINED})
         assert (ProgressUpdate.objects.count() == before + 1) is allowed, (role, pledge.metric, response.status_code)
 
 
@@ -133,7 +134,9 @@ def approval(world):
     world["users"]["reporter"].email = "reporter@example.test"
     world["users"]["reporter"].save()
     actions.do_recompute_status(world["own"])
-    update = actions.do_record_progress(world["own"], acting_user=world["users"]["reporter"], as_of=date(2025, 9, 30), value=Decimal(45))
+    update = actions.do_record_progress(
+        world["own"], acting_user=world["users"]["reporter"], as_of=date(2025, 9, 30), value=Decimal(45), **EXPLAINED
+    )
     return {**world, "update": update}
 
 

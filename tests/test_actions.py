@@ -9,13 +9,16 @@ from django.core.exceptions import ValidationError
 
 from commitments import actions
 from commitments.models import ProgressUpdate, StatusChange
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
 
 @time_machine.travel(date(2025, 10, 10), tick=False)
 def test_recording_progress_stores_the_update_and_the_new_status_together(pledge, staff):
-    update = actions.do_record_progress(pledge, acting_user=staff, as_of=date(2025, 9, 30), value=Decimal(32))
+    update = actions.do_record_progress(
+        pledge, acting_user=staff, as_of=date(2025, 9, 30), value=Decimal(32), **EXPLAINED
+    )
     pledge.refresh_from_db()
     assert update.reporter == staff
     assert (pledge.target_status, pledge.latest_value, pledge.latest_as_of) == ("at_risk", Decimal(32), date(2025, 9, 30))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from commitments import actions
 from commitments.models import Pledge, ProgressUpdate, StatusChange
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_adding_an_update_in_the_inline_recomputes_the_status_and_records_the_ch
     actions.do_recompute_status(pledge)
     assert pledge.target_status == "no_data"
     url = reverse("admin:commitments_pledge_change", args=[pledge.pk])
-    data = add_inline_update(change_form_data(admin_client.get(url)), as_of="2025-09-30", value="32")
+    data = add_inline_update(change_form_data(admin_client.get(url)), as_of="2025-09-30", value="32", **EXPLAINED)
 
     response = admin_client.post(url, data)
 
@@ -97,7 +98,8 @@ def test_earlier_updates_are_shown_read_only_and_a_correction_supersedes_one(adm
     page = response.content.decode()
     assert "80个" in page and 'name="updates-2-0-value"' not in page  # listed, not editable
 
-    data = add_inline_update(change_form_data(response), as_of="2025-09-30", value="30", supersedes=str(wrong.pk), note="更正")
+    data = add_inline_update(change_form_data(response), as_of="2025-09-30", value="30", supersedes=str(wrong.pk), note="更正",
+                             **EXPLAINED)
     assert admin_client.post(url, data).status_code == 302
 
     wrong.refresh_from_db()

@@ -11,6 +11,7 @@ from django.utils import translation
 from commitments import actions, jobs
 from commitments.models import AlertProfile, Notification, Pledge, StatusChange
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, UserFactory
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -168,15 +169,21 @@ class TestStatusAlerts:
     def test_a_recovery_is_news_and_a_move_between_good_states_is_not(self, slipping, owners):
         jobs.queue_status_alerts()
         with time_machine.travel(date(2025, 10, 1), tick=False):
-            actions.do_record_progress(slipping, acting_user=None, as_of=date(2025, 9, 30), value=Decimal(20))
+            actions.do_record_progress(
+                slipping, acting_user=None, as_of=date(2025, 9, 30), value=Decimal(20), **EXPLAINED
+            )
         jobs.queue_status_alerts()
         assert Notification.objects.filter(recipient="duban@example.test").count() == 1  # on track → off track
         with time_machine.travel(date(2025, 10, 2), tick=False):
-            actions.do_record_progress(slipping, acting_user=None, as_of=date(2025, 9, 30), value=Decimal(45))
+            actions.do_record_progress(
+                slipping, acting_user=None, as_of=date(2025, 9, 30), value=Decimal(45), **EXPLAINED
+            )
         jobs.queue_status_alerts()
         assert Notification.objects.filter(recipient="duban@example.test").count() == 2  # off track → on track
         with time_machine.travel(date(2025, 10, 3), tick=False):
-            actions.do_record_progress(slipping, acting_user=None, as_of=date(2025, 9, 30), value=Decimal(60))
+            actions.do_record_progress(
+                slipping, acting_user=None, as_of=date(2025, 9, 30), value=Decimal(60), **EXPLAINED
+            )
         jobs.queue_status_alerts()
         assert Notification.objects.filter(recipient="duban@example.test").count() == 2  # on track → achieved: quiet
 

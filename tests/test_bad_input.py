@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from commitments.documents import MAX_DOCUMENT_BYTES
 from commitments.models import ProgressUpdate, SourceDocument
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,8 @@ def test_a_gbk_document_is_read_correctly(admin_client):
 def test_script_in_a_note_is_shown_escaped(admin_client, pledge):
     with time_machine.travel(date(2025, 10, 10), tick=False):
         admin_client.post(reverse("admin:commitments_progressupdate_add"),
-                          {"pledge": pledge.pk, "as_of": "2025-09-30", "value": "10", "note": "<script>alert('x')</script>"})
+                          {"pledge": pledge.pk, "as_of": "2025-09-30", "value": "10", "note": "<script>alert('x')</script>",
+                           **EXPLAINED})
         page = admin_client.get(reverse("tracker-pledge", args=[pledge.pk])).content.decode()
     assert "<script>alert('x')</script>" not in page and "&lt;script&gt;" in page
 
@@ -125,7 +127,7 @@ def test_values_beyond_a_thousand_trillion_are_refused_so_every_database_reads_t
     ids=["full-width", "full-width integer", "thousands", "full-width thousands", "spaces", "minus sign"],
 )
 def test_numbers_from_a_chinese_input_method_or_a_spreadsheet_are_read_as_meant(admin_client, pledge, typed, stored):
-    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed})
+    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed, **EXPLAINED})
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert ProgressUpdate.objects.get().value == Decimal(stored)
 
@@ -133,7 +135,7 @@ def test_numbers_from_a_chinese_input_method_or_a_spreadsheet_are_read_as_meant(
 @time_machine.travel(date(2025, 10, 10), tick=False)
 @pytest.mark.parametrize("typed", ["7.2%", "3.5％", "30个", "8000万美元"])
 def test_a_number_typed_with_its_unit_is_refused_saying_to_leave_the_unit_out(admin_client, pledge, typed):
-    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed})
+    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed, **EXPLAINED})
     assert response.status_code == 200
     assert "不带单位" in " ".join(response.context["adminform"].form.errors["value"])
     assert not ProgressUpdate.objects.exists()
@@ -141,7 +143,7 @@ def test_a_number_typed_with_its_unit_is_refused_saying_to_leave_the_unit_out(ad
 
 @pytest.mark.parametrize("typed", ["12,34", "1,2345", "1.234,5"])
 def test_commas_that_do_not_group_thousands_are_refused_not_guessed(admin_client, pledge, typed):
-    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed})
+    response = admin_client.post(reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": "2025-09-30", "value": typed, **EXPLAINED})
     assert response.status_code == 200 and "value" in response.context["adminform"].form.errors
 
 

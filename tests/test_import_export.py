@@ -11,6 +11,7 @@ from django.core.management import call_command
 from commitments.models import Membership, Pledge, ProgressUpdate
 from commitments.resources import PledgeResource, ProgressUpdateResource, import_all_or_nothing
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +96,14 @@ def test_a_reporter_imports_updates_for_own_pledges_only_and_they_count(district
     Membership.objects.create(user=reporter, organization=district, role="reporter")
     own = PledgeFactory(lead_organization=district)
     other = PledgeFactory(lead_organization=OrganizationFactory(name="如皋市", level="city"))
-    headers = ["id", "pledge", "as_of", "value", "note"]
+    headers = ["id", "pledge", "as_of", "value", "note", *EXPLAINED]
 
     refused, stored = import_all_or_nothing(
         ProgressUpdateResource,
-        tablib.Dataset(["", own.pk, "2025-09-30", "32", ""], ["", other.pk, "2025-09-30", "5", ""], headers=headers),
+        tablib.Dataset(
+            ["", own.pk, "2025-09-30", "32", "", *EXPLAINED.values()], ["", other.pk, "2025-09-30", "5", "", *EXPLAINED.values()],
+            headers=headers,
+        ),
         reporter,
     )
     # The other organization's pledge reads as a missing one: an error of row 2's pledge cell.
@@ -107,7 +111,7 @@ def test_a_reporter_imports_updates_for_own_pledges_only_and_they_count(district
 
     with time_machine.travel(date(2025, 10, 10), tick=False):
         accepted = ProgressUpdateResource(user=reporter).import_data(
-            tablib.Dataset(["", own.pk, "2025-09-30", "32", "批量导入"], headers=headers), dry_run=False, raise_errors=False
+            tablib.Dataset(["", own.pk, "2025-09-30", "32", "批量导入", *EXPLAINED.values()], headers=headers), dry_run=False, raise_errors=False
         )
     assert not accepted.has_errors() and not accepted.has_validation_errors()
     update = ProgressUpdate.objects.get()

@@ -17,6 +17,7 @@ from commitments import status as engine
 from commitments.models import Pledge, StatusChange
 from commitments.status import Composition, PartStanding, TargetStatus
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
+from tests.explained import EXPLAINED
 
 IN_JULY = time_machine.travel(date(2025, 7, 10), tick=False)
 
@@ -120,7 +121,7 @@ def break_down(parent, owners_and_targets, **part_fields):
 
 
 def report(user, pledge, as_of, value):
-    return actions.do_record_progress(pledge, acting_user=user, as_of=d(as_of), value=Decimal(value))
+    return actions.do_record_progress(pledge, acting_user=user, as_of=d(as_of), value=Decimal(value), **EXPLAINED)
 
 
 def fresh(pledge):
@@ -273,7 +274,7 @@ def test_updates_of_several_parts_in_one_go_reassess_their_parent_once(projects,
 
     with IN_JULY:
         actions.do_record_updates(
-            [ProgressUpdate(pledge=p, as_of=d("2025-06-30"), value=Decimal(v)) for p, v in ((tongzhou, 3), (haimen, 2), (kaifa, 1))],
+            [ProgressUpdate(pledge=p, as_of=d("2025-06-30"), value=Decimal(v), **EXPLAINED) for p, v in ((tongzhou, 3), (haimen, 2), (kaifa, 1))],
             acting_user=reporter,
         )
     assert StatusChange.objects.filter(pledge=parent).exclude(from_status="").count() == 1

@@ -19,6 +19,7 @@ from commitments.models import IMMEDIATE_KINDS, AlertKind, AlertProfile, Notific
 from commitments.status import Composition, TargetStatus
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
 from tests.test_parts import break_down
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def report(day, values):
     """One import: an update per part (as of the end of the month before `day`), recorded together."""
     with time_machine.travel(day, tick=False):
         actions.do_record_updates(
-            [ProgressUpdate(pledge=part, as_of=as_of, value=Decimal(value)) for part, (as_of, value) in values.items()],
+            [ProgressUpdate(pledge=part, as_of=as_of, value=Decimal(value), **EXPLAINED) for part, (as_of, value) in values.items()],
             acting_user=None,
         )
 

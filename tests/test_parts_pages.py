@@ -19,6 +19,7 @@ from commitments.models import Membership, Pledge, ProgressUpdate
 from commitments.status import Composition, TargetStatus
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
 from tests.test_parts import break_down
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,9 @@ def admin_client(client, staff):
 
 def report(pledge, as_of, value, user=None):
     user = user or UserFactory(username="reporter-for-tests", is_superuser=True)
-    return actions.do_record_progress(pledge, acting_user=user, as_of=date.fromisoformat(as_of), value=Decimal(value))
+    return actions.do_record_progress(
+        pledge, acting_user=user, as_of=date.fromisoformat(as_of), value=Decimal(value), **EXPLAINED
+    )
 
 
 @pytest.fixture

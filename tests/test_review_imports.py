@@ -21,11 +21,13 @@ from commitments.exports import spreadsheet_safe
 from commitments.models import Membership, Pledge, ProgressUpdate
 from commitments.resources import PledgeResource, ProgressUpdateResource, import_all_or_nothing
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, UserFactory
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
 FORMULA = '=HYPERLINK("http://evil.test/","click")'
 UPDATE_COLUMNS = ["id", "pledge", "as_of", "value", "note"]
+EXPLAINED_COLUMNS = [*UPDATE_COLUMNS, *EXPLAINED]  # for rows that leave the pledge behind
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +112,9 @@ def test_a_reporter_cannot_record_progress_on_another_organizations_pledge_howev
 
 
 def test_the_same_padded_id_of_a_reporters_own_pledge_is_read_as_that_pledge(world):
-    result, stored = import_updates(world.reporter, ["", f" {world.own.pk} ", "2025-09-30", "12", ""])
+    result, stored = import_updates(
+        world.reporter, ["", f" {world.own.pk} ", "2025-09-30", "12", "", *EXPLAINED.values()], columns=EXPLAINED_COLUMNS
+    )
     assert stored, problems(result)
     assert world.own.updates.get().value == 12
 
@@ -305,8 +309,11 @@ def test_a_file_of_existing_rows_needs_only_their_ids(staff, pledge):
 
 
 def test_a_repeated_update_row_is_refused_naming_both_rows(world):
-    row = ["", world.own.pk, "2025-09-30", "12", "同一行"]
-    result, stored = import_updates(world.reporter, row, ["", world.own.pk, "2025-06-30", "5", ""], list(row))
+    row = ["", world.own.pk, "2025-09-30", "12", "同一行", *EXPLAINED.values()]
+    result, stored = import_updates(
+        world.reporter, row, ["", world.own.pk, "2025-06-30", "5", "", *EXPLAINED.values()], list(row),
+        columns=EXPLAINED_COLUMNS,
+    )
     assert not stored and not ProgressUpdate.objects.filter(pledge=world.own).exists()
     where, message = only_problem(result)
     assert where == (3, None) and "1" in message and "3" in message
@@ -322,10 +329,11 @@ def test_a_repeated_pledge_row_or_id_is_refused_naming_both_rows(staff, district
 
 def test_two_rows_correcting_the_same_update_are_refused(world):
     earlier = ProgressUpdateFactory(pledge=world.own, as_of=date(2025, 6, 30))
-    columns = [*UPDATE_COLUMNS, "supersedes"]
+    columns = [*EXPLAINED_COLUMNS, "supersedes"]
+    given = EXPLAINED.values()
     result, stored = import_updates(
-        world.reporter, ["", world.own.pk, "2025-06-30", "7", "", earlier.pk], ["", world.own.pk, "2025-06-30", "8", "", earlier.pk],
-        columns=columns,
+        world.reporter, ["", world.own.pk, "2025-06-30", "7", "", *given, earlier.pk],
+        ["", world.own.pk, "2025-06-30", "8", "", *given, earlier.pk], columns=columns,
     )
     assert not stored
     where, message = only_problem(result)
@@ -396,7 +404,10 @@ def test_every_bad_cell_is_named_by_row_and_column_in_words(world, cells, column
 
 def test_a_gbk_csv_saved_by_chinese_excel_is_read(client, world):
     client.force_login(world.reporter)
-    content = f"id,pledge,as_of,value,note\r\n,{world.own.pk},2025-09-30,12,三季度统计快报\r\n".encode("gbk")
+    content = (
+        "id,pledge,as_of,value,note,cause,measures,back_on_track_by\r\n"
+        f",{world.own.pk},2025-09-30,12,三季度统计快报,项目审批延迟,专班推进,2030-12-31\r\n"
+    ).encode("gbk")
     response = import_file(client, "progressupdate", "updates.csv", content, "csv")
     assert response.status_code == 200 and not response.context["form"].errors, response.context["form"].errors
     result = response.context["result"]
@@ -409,7 +420,10 @@ def test_a_gbk_csv_saved_by_chinese_excel_is_read(client, world):
 
 def test_a_utf8_csv_with_a_byte_order_mark_is_read(client, world):
     client.force_login(world.reporter)
-    content = f"id,pledge,as_of,value,note\n,{world.own.pk},2025-09-30,12,快报\n".encode("utf-8-sig")
+    content = (
+        "id,pledge,as_of,value,note,cause,measures,back_on_track_by\n"
+        f",{world.own.pk},2025-09-30,12,快报,项目审批延迟,专班推进,2030-12-31\n"
+    ).encode("utf-8-sig")
     response = import_file(client, "progressupdate", "updates.csv", content, "csv")
     assert not response.context["result"].has_errors() and response.context["confirm_form"] is not None
 

@@ -17,6 +17,7 @@ from commitments import actions
 from commitments.models import Membership
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
 from tests.test_browser import browser  # noqa: F401  (the fixture: one headless Chromium for the module)
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,13 +73,19 @@ def under_review(district):
     district.save()
     pledge = PledgeFactory(lead_organization=district)
     reporter, reviewer = member("reporter", district), member("reviewer", district)
-    june = actions.do_record_progress(pledge, acting_user=reporter, as_of=date(2025, 6, 30), value=Decimal(20))
+    june = actions.do_record_progress(
+        pledge, acting_user=reporter, as_of=date(2025, 6, 30), value=Decimal(20), **EXPLAINED
+    )
     actions.do_review_update(june, acting_user=reviewer, approve=True)
-    august = actions.do_record_progress(pledge, acting_user=reporter, as_of=date(2025, 8, 31), value=Decimal(40))
+    august = actions.do_record_progress(
+        pledge, acting_user=reporter, as_of=date(2025, 8, 31), value=Decimal(40), **EXPLAINED
+    )
     actions.do_review_update(august, acting_user=reviewer, approve=False, comment="附件与数值不符")
-    september = actions.do_record_progress(pledge, acting_user=reporter, as_of=date(2025, 9, 30), value=Decimal(45))
+    september = actions.do_record_progress(
+        pledge, acting_user=reporter, as_of=date(2025, 9, 30), value=Decimal(45), **EXPLAINED
+    )
     correction = actions.do_record_progress(
-        pledge, acting_user=reporter, as_of=date(2025, 6, 30), value=Decimal(25), supersedes=june
+        pledge, acting_user=reporter, as_of=date(2025, 6, 30), value=Decimal(25), supersedes=june, **EXPLAINED
     )
     return {"pledge": pledge, "june": june, "august": august, "september": september, "correction": correction,
             "reviewer": reviewer, "reporter": reporter}

@@ -31,6 +31,7 @@ from commitments.models import (
 )
 from commitments.status import Composition, Method, TargetStatus
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,9 @@ def people(city, district):
 def projects(district, people):
     """全年新注册重大产业项目50个以上 (2025), 20 registered by the end of June: behind its straight line (off track)."""
     pledge = PledgeFactory(lead_organization=district)
-    actions.do_record_progress(pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(20))
+    actions.do_record_progress(
+        pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(20), **EXPLAINED
+    )
     pledge.refresh_from_db()
     assert pledge.target_status == TargetStatus.OFF_TRACK
     return pledge
@@ -244,7 +247,9 @@ def test_a_schedule_is_revised_checkpoint_by_checkpoint(district, people):
     pledge = PledgeFactory(lead_organization=district, method=Method.SCHEDULE)
     for as_of, planned in ((date(2025, 3, 31), 10), (date(2025, 6, 30), 30), (date(2025, 9, 30), 40), (date(2025, 12, 31), 50)):
         Checkpoint.objects.create(pledge=pledge, as_of=as_of, planned_value=Decimal(planned))
-    actions.do_record_progress(pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(20))
+    actions.do_record_progress(
+        pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(20), **EXPLAINED
+    )
     assert fresh(pledge).target_status != TargetStatus.ON_TRACK
     new_plan = [(date(2025, 3, 31), Decimal(10)), (date(2025, 6, 30), Decimal(20)), (date(2025, 9, 30), Decimal(35)),
                 (date(2025, 12, 31), Decimal(50))]
@@ -480,7 +485,7 @@ def breakdown(city, district, people):
     for owner, target, value in ((district, 30, 18), (haimen, 20, 2)):
         parts[owner.short_name] = PledgeFactory(lead_organization=owner, parent=whole, target=Decimal(target))
         actions.do_record_progress(parts[owner.short_name], acting_user=people["reporter"], as_of=date(2025, 6, 30),
-                                   value=Decimal(value))
+                                   value=Decimal(value), **EXPLAINED)
     return {"whole": whole, **parts}
 
 
@@ -513,8 +518,12 @@ def notifications_about(pledge, kind):
 def test_a_suspended_pledge_gets_no_status_alert_until_it_is_resumed(district, people):
     pledge = PledgeFactory(lead_organization=district)
     actions.do_recompute_status(pledge)  # a first assessment: nobody's news
-    actions.do_record_progress(pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(26))
-    actions.do_record_progress(pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(5))
+    actions.do_record_progress(
+        pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(26), **EXPLAINED
+    )
+    actions.do_record_progress(
+        pledge, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(5), **EXPLAINED
+    )
     assert fresh(pledge).target_status == TargetStatus.OFF_TRACK  # news, not yet told
     suspend(pledge, people)
     jobs.queue_status_alerts()
@@ -542,9 +551,13 @@ def test_the_owners_of_a_suspended_whole_hear_nothing_of_its_parts(breakdown, pe
     whole, haimen = breakdown["whole"], breakdown["海门"]
     approve(request(whole, people["root"], kind=Change.SUSPEND, reason="统筹调整"), city_reviewer)
     jobs.queue_status_alerts()  # what happened so far is told
-    actions.do_record_progress(haimen, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(19))
+    actions.do_record_progress(
+        haimen, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(19), **EXPLAINED
+    )
     jobs.queue_status_alerts()  # back on track
-    actions.do_record_progress(haimen, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(1))
+    actions.do_record_progress(
+        haimen, acting_user=people["reporter"], as_of=date(2025, 6, 30), value=Decimal(1), **EXPLAINED
+    )
     jobs.queue_status_alerts()  # and off track again
     assert notifications_about(haimen, AlertKind.STATUS_CHANGE).exists()  # the part itself is followed
     assert not notifications_about(whole, AlertKind.PARTS_WORSE).exists()

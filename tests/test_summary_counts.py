@@ -24,6 +24,7 @@ from commitments.resources import PledgeResource, import_all_or_nothing
 from commitments.status import Composition, TargetStatus
 from tests.factories import CategoryFactory, OrganizationFactory, PledgeFactory, UserFactory
 from tests.test_admin import change_form_data
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def breakdown(city, district, haimen):
 
 
 def record(pledge, value, as_of=date(2025, 6, 30), user=None):
-    return actions.do_record_progress(pledge, acting_user=user, as_of=as_of, value=Decimal(value))
+    return actions.do_record_progress(pledge, acting_user=user, as_of=as_of, value=Decimal(value), **EXPLAINED)
 
 
 # --- Every kind of change keeps the counts equal to a live count ------------------------------------------

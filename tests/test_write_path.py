@@ -17,6 +17,7 @@ from commitments.models import Notification, ProgressUpdate, StatusChange
 from commitments.resources import ProgressUpdateResource, import_all_or_nothing
 from tests.factories import PledgeFactory, ProgressUpdateFactory
 from tests.test_admin import add_inline_update, change_form_data
+from tests.explained import EXPLAINED
 
 pytestmark = pytest.mark.django_db
 
@@ -24,24 +25,27 @@ IN_OCTOBER = time_machine.travel(date(2025, 10, 10), tick=False)
 
 
 def through_the_action(client, user, pledge, as_of, value):
-    actions.do_record_progress(pledge, acting_user=user, as_of=date.fromisoformat(as_of), value=Decimal(value), note="报送")
+    actions.do_record_progress(pledge, acting_user=user, as_of=date.fromisoformat(as_of), value=Decimal(value), note="报送",
+                               **EXPLAINED)
 
 
 def through_the_inline(client, user, pledge, as_of, value):
     url = reverse("admin:commitments_pledge_change", args=[pledge.pk])
-    data = add_inline_update(change_form_data(client.get(url)), as_of=as_of, value=value, note="报送")
+    data = add_inline_update(change_form_data(client.get(url)), as_of=as_of, value=value, note="报送", **EXPLAINED)
     assert client.post(url, data).status_code == 302
 
 
 def through_quick_entry(client, user, pledge, as_of, value):
     response = client.post(
-        reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": as_of, "value": value, "note": "报送"}
+        reverse("admin:commitments_progressupdate_add"), {"pledge": pledge.pk, "as_of": as_of, "value": value, "note": "报送", **EXPLAINED}
     )
     assert response.status_code == 302
 
 
 def through_the_import(client, user, pledge, as_of, value):
-    dataset = tablib.Dataset(["", pledge.pk, as_of, value, "报送"], headers=["id", "pledge", "as_of", "value", "note"])
+    dataset = tablib.Dataset(
+        ["", pledge.pk, as_of, value, "报送", *EXPLAINED.values()], headers=["id", "pledge", "as_of", "value", "note", *EXPLAINED]
+    )
     result, stored = import_all_or_nothing(ProgressUpdateResource, dataset, user)
     assert stored, [error.error for row in result.row_errors() for error in row[1]]
 
@@ -115,9 +119,10 @@ def test_with_approval_on_every_entry_point_leaves_the_update_pending_and_the_st
 def test_an_import_of_several_quarters_reassesses_the_pledge_once(staff, district):
     pledge = PledgeFactory(lead_organization=district)
     actions.do_recompute_status(pledge)
-    rows = [["", pledge.pk, as_of, value, ""] for as_of, value in (("2025-03-31", "12"), ("2025-06-30", "14"), ("2025-09-30", "16"))]
+    rows = [["", pledge.pk, as_of, value, "", *EXPLAINED.values()]
+            for as_of, value in (("2025-03-31", "12"), ("2025-06-30", "14"), ("2025-09-30", "16"))]
     result, stored = import_all_or_nothing(
-        ProgressUpdateResource, tablib.Dataset(*rows, headers=["id", "pledge", "as_of", "value", "note"]), staff
+        ProgressUpdateResource, tablib.Dataset(*rows, headers=["id", "pledge", "as_of", "value", "note", *EXPLAINED]), staff
     )
     assert stored
     # From "no data" straight to where the three quarters leave it: no passing states in the history, no alerts for them.
@@ -140,7 +145,7 @@ def test_a_returned_correction_lets_go_of_the_update_it_meant_to_correct(on_trac
     on_track_pledge.lead_organization.save()
     original = on_track_pledge.updates.get()
     correction = actions.do_record_progress(
-        on_track_pledge, acting_user=staff, as_of=original.as_of, value=Decimal(5), supersedes=original
+        on_track_pledge, acting_user=staff, as_of=original.as_of, value=Decimal(5), supersedes=original, **EXPLAINED
     )
     reviewer = UserFactory(username="reviewer", is_staff=True, is_superuser=True)
     actions.do_review_update(correction, acting_user=reviewer, approve=False, comment="数据有误")
@@ -150,6 +155,6 @@ def test_a_returned_correction_lets_go_of_the_update_it_meant_to_correct(on_trac
     assert correction.review_state == "returned" and correction.supersedes is None
     assert not hasattr(original, "superseded_by")  # it counts again, and can be corrected anew
     again = actions.do_record_progress(
-        on_track_pledge, acting_user=staff, as_of=original.as_of, value=Decimal(24), supersedes=original
+        on_track_pledge, acting_user=staff, as_of=original.as_of, value=Decimal(24), supersedes=original, **EXPLAINED
     )
     assert again.supersedes == original
