@@ -17,6 +17,7 @@ import time_machine
 from commitments import actions
 from commitments.models import Membership
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, SourceDocumentFactory, UserFactory
+from tests.explained import EXPLAINED
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -198,7 +199,8 @@ def broken_down(transactional_db):
     for as_of, values in quarters.items():
         with time_machine.travel(date(as_of.year, as_of.month + 1, 8), tick=False):  # reported early the next month
             actions.do_record_updates(
-                [ProgressUpdate(pledge=part, as_of=as_of, value=Decimal(v)) for part, v in zip(parts.values(), values)],
+                [ProgressUpdate(pledge=part, as_of=as_of, value=Decimal(v), **EXPLAINED)
+                 for part, v in zip(parts.values(), values)],
                 acting_user=clerk,
             )
     manager = UserFactory(username="city-manager", password="manager-pass-1")
