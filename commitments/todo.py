@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
@@ -153,8 +155,18 @@ def sections_for(user) -> list[Listed]:
 
 
 def total_for(user) -> int:
-    """How many things wait for `user`, in all sections: one COUNT each."""
-    return sum(section.rows(user).count() for section in SECTIONS)
+    """How many things wait for `user`, in all sections, in one query (every page's header shows it): each section's
+    COUNT as a subquery of one SELECT."""
+    counts = {}
+    for number, section in enumerate(SECTIONS):
+        rows = section.rows(user)
+        if rows.query.is_empty():
+            continue  # a section this user never has (drafts for a non-administrator)
+        counted = rows.order_by().annotate(all_rows=Value(1)).values("all_rows").annotate(n=Count("pk")).values("n")
+        counts[f"section_{number}"] = Coalesce(Subquery(counted[:1]), 0)
+    if not counts:
+        return 0
+    return sum(get_user_model().objects.filter(pk=user.pk).annotate(**counts).values_list(*counts).get())
 
 
 def header_count(request) -> dict:
