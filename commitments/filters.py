@@ -196,4 +196,7 @@ class PledgeFilter(django_filters.FilterSet):
             else:
                 text = str(value)
             described.append((str(field.label), text))
+        if not form.cleaned_data.get("closed") and "closed" in form.fields:
+            # Closed pledges are left out unless asked for: a printed table says so rather than "no filter".
+            described.append((str(form.fields["closed"].label), str(dict(form.fields["closed"].choices)[ACTIVE_ONLY])))
         return described

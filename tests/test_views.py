@@ -144,6 +144,7 @@ class TestPrinting:
         )
         assert response.context["active_filters"] == [
             ("搜索", "进出口"), ("状态", "进度滞后、存在风险"), ("单位（含下级单位）", "通州区"),
+            ("已办结（销号）", "仅在办"),  # closed pledges are left out unless asked for, and the heading says so
         ]
         page = response.content.decode()
         assert 'class="print-only print-heading"' in page and "alice 打印于 2025年10月10日" in page
