@@ -28,7 +28,7 @@ from django_tables2.export.views import ExportMixin
 from . import access, breakdown, charts, counts, display, health, measures
 from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
-from .filters import ALL_LEVELS, TOP_LEVEL, PledgeFilter
+from .filters import ACTIVE_AND_CLOSED, ALL_LEVELS, TOP_LEVEL, PledgeFilter
 from .models import Organization, Pledge, ProgressUpdate, Revision, StatusChange
 from .status import SEVERITY, Composition, Kind, Method, ReportingStatus, TargetStatus
 from .tables import PledgeTable
@@ -142,6 +142,9 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         top_only = self.request.GET.get("level") != ALL_LEVELS
         level = {"level": TOP_LEVEL} if top_only else {}  # the status table shows every level unless told
+        # The counts include closed pledges (an achieved pledge stays achieved when it is closed), so the links ask the
+        # status table, which leaves them out by default, for them too: a number and the rows behind it agree.
+        level["closed"] = ACTIVE_AND_CLOSED
         summary = counts.summary_for(user, top_only=top_only)
         path = reverse("tracker-pledges")
         context["top_only"] = top_only
@@ -151,7 +154,7 @@ class SummaryView(LoginRequiredMixin, TemplateView):
             for s in STATUS_ORDER
         ]
         context["total"] = sum(summary.by_status.values())
-        context["total_url"] = table_url(path, **level) if level else path
+        context["total_url"] = table_url(path, **level)
         context["status_headers"] = [display.status_badge(s, TargetStatus(s).label) for s in STATUS_ORDER]
         # Organizations: each row counts the pledges led in its subtree, like the filter; a part counts under its own.
         context["org_rows"] = [

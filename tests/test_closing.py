@@ -274,3 +274,12 @@ def test_the_evidence_file_is_served_to_those_who_see_the_pledge_only(client, ac
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 final evidence"
     client.force_login(people["outsider"])
     assert client.get(url).status_code == 404
+
+
+def test_the_summary_counts_a_closed_pledge_as_achieved_and_its_link_shows_it(client, achieved, people):
+    pledge = closed(achieved, people)
+    client.force_login(people["manager"])
+    overall = {row["status"]: row for row in client.get(reverse("tracker-summary")).context["overall"]}
+    assert overall[TargetStatus.ACHIEVED]["count"] == 1
+    listed = client.get(overall[TargetStatus.ACHIEVED]["url"]).context["table"].paginated_rows
+    assert [row.record.pk for row in listed] == [pledge.pk]
