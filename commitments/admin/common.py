@@ -60,6 +60,23 @@ class AllPermissionsByOneRule:
         return self.rule(request.user)
 
 
+class TermsEditedByAdministrators:
+    """An inline of a pledge's terms (its parts, its checkpoints): whoever opens the pledge sees the rows (the pledge's
+    own access decided that), administrators alone add, change and delete them."""
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.can_edit_pledges(request.user)
+
+
 class ReportedAndReviewed:
     """The admin of rows that belong to a pledge, are added by its reporters and decided by its reviewers (progress
     updates, revision requests): each user reaches the rows of the pledges they see, and the only change a row ever

@@ -19,7 +19,10 @@ from ..models import Checkpoint, Pledge, ProgressUpdate, StatusChange
 from ..numbers import NumberInput
 from ..resources import DecompositionResource, PledgeResource
 from ..status import Kind, Method, TargetStatus
-from .common import FORM_FIELDS, HistoryForReading, ImportExportForUser, OrganizationSubtreeFilter, VisibleDocumentFilter
+from .common import (
+    FORM_FIELDS, HistoryForReading, ImportExportForUser, OrganizationSubtreeFilter, TermsEditedByAdministrators,
+    VisibleDocumentFilter,
+)
 from .revisions import object_tools as revision_tools
 from .revisions import panel as revision_panel
 
@@ -168,7 +171,7 @@ class StatusChangeInline(admin.TabularInline):
         return obj.reason_text
 
 
-class PartInline(admin.TabularInline):
+class PartInline(TermsEditedByAdministrators, admin.TabularInline):
     """Break a pledge down in one form: a row per part with its owner, target, period and cadence. A new row takes
     the rest from the parent (forms.take_terms_from_parent); PledgeAdmin.save_formset stores the rows and re-assesses
     each part, which rolls up to the parent."""
@@ -188,21 +191,9 @@ class PartInline(admin.TabularInline):
     verbose_name_plural = _("parts (breakdown)")
 
     def get_queryset(self, request):
-        # A part's owner sees the pledge it belongs to, but only the parts their organizations own.
+        # A part's owner sees the pledge it belongs to, but only the parts their organizations own. Only administrators
+        # edit parts (TermsEditedByAdministrators); PledgeAdmin.get_inlines shows them on a stored pledge only.
         return access.pledges_for(request.user, super().get_queryset(request)).select_related("lead_organization")
-
-    # Only administrators edit parts (PledgeAdmin.get_inlines shows them on a stored pledge only).
-    def has_view_permission(self, request, obj=None):
-        return True
-
-    def has_add_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
 
     @admin.display(description=_("status and why"))
     def standing(self, obj):
@@ -232,7 +223,7 @@ class CheckpointFormSet(forms.BaseInlineFormSet):
             super().clean()
 
 
-class CheckpointInline(admin.TabularInline):
+class CheckpointInline(TermsEditedByAdministrators, admin.TabularInline):
     """The planned values of a pledge planned by schedule (分期计划): a row per checkpoint. Saving them re-assesses the
     pledge (PledgeAdmin.save_related). Checkpoints are terms: only administrators edit them."""
 
@@ -243,18 +234,6 @@ class CheckpointInline(admin.TabularInline):
     extra = 0
     verbose_name = _("checkpoint")
     verbose_name_plural = _("checkpoints (for the method “schedule”: the value planned by each date)")
-
-    def has_view_permission(self, request, obj=None):
-        return True
-
-    def has_add_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return access.can_edit_pledges(request.user)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
