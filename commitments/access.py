@@ -161,7 +161,7 @@ def _reviews(user, pledge_id: int, *, author_id: int | None) -> bool:
     """A reviewer or administrator of the pledge, who is not the author of what is reviewed (never one's own)."""
     if author_id is not None and author_id == user.pk:
         return False
-    return pledges_for(user, roles={Role.REVIEWER, Role.ADMINISTRATOR}).filter(pk=pledge_id).exists()
+    return pledges_to_review(user).filter(pk=pledge_id).exists()
 
 
 def can_edit_pledges(user) -> bool:
@@ -178,6 +178,11 @@ def needs_approval(pledge: Pledge) -> bool:
 def pledges_to_report_on(user, queryset: QuerySet | None = None) -> QuerySet:
     """The pledges `user` may record progress on: the ones can_report says yes to."""
     return pledges_for(user, queryset, roles={Role.REPORTER, Role.ADMINISTRATOR})
+
+
+def pledges_to_review(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The pledges whose updates and revision requests `user` may decide (never their own: see _reviews)."""
+    return pledges_for(user, queryset, roles={Role.REVIEWER, Role.ADMINISTRATOR})
 
 
 def updates_for(user) -> QuerySet:

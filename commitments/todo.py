@@ -30,9 +30,6 @@ from .status import ReportingStatus
 
 LIMIT = 50  # the most rows a section lists; the rest are counted and linked ("and N more")
 
-Role = access.Role
-REVIEWS = {Role.REVIEWER, Role.ADMINISTRATOR}
-
 
 def reports_due(user) -> QuerySet:
     """Reports due soon or late on the pledges `user` reports on, late ones first; closed and set-aside pledges are
@@ -53,9 +50,9 @@ def updates_returned(user) -> QuerySet:
 
 
 def updates_to_review(user) -> QuerySet:
-    """Updates awaiting approval on pledges `user` reviews, never their own (access.can_review's rule, in SQL)."""
+    """Updates awaiting approval on pledges `user` reviews (access.pledges_to_review), never their own."""
     return (
-        ProgressUpdate.objects.filter(review_state=ProgressUpdate.Review.PENDING, pledge__in=access.pledges_for(user, roles=REVIEWS))
+        ProgressUpdate.objects.filter(review_state=ProgressUpdate.Review.PENDING, pledge__in=access.pledges_to_review(user))
         .exclude(reporter=user)
         .select_related("pledge__lead_organization", "reporter")
         .order_by("created_at", "id")
@@ -65,7 +62,7 @@ def updates_to_review(user) -> QuerySet:
 def revisions_to_decide(user) -> QuerySet:
     """Revision requests awaiting approval on pledges `user` reviews, never their own (access.can_review_revision)."""
     return (
-        Revision.objects.filter(state=Revision.State.PENDING, pledge__in=access.pledges_for(user, roles=REVIEWS))
+        Revision.objects.filter(state=Revision.State.PENDING, pledge__in=access.pledges_to_review(user))
         .exclude(requested_by=user)
         .select_related("pledge__lead_organization", "requested_by")
         .order_by("requested_at", "id")
