@@ -42,16 +42,22 @@ def assess_pledge(pledge: Pledge, *, today: date | None = None, updates=None) ->
     `parts_series` is set to the sum of its parts (None for any other pledge).
     """
     today = today or timezone.localdate()
-    if pledge.composition != engine.Composition.OWN:
-        parts = rollup.load_parts([pledge], today).get(pledge.pk)
-        if parts:
-            assessment, pledge.parts_series = rollup.assess_from_parts(pledge, parts, today, rules_from_settings())
-            return assessment
+    parts = _parts_it_is_judged_from(pledge, today)
+    if parts:
+        assessment, pledge.parts_series = rollup.assess_from_parts(pledge, parts, today, rules_from_settings())
+        return assessment
     pledge.parts_series = None
     if updates is None:
         updates = pledge.updates.all()
     readings = ProgressUpdate.readings_that_count(updates)
     return engine.assess(pledge.terms(), readings, today, rules_from_settings())
+
+
+def _parts_it_is_judged_from(pledge: Pledge, today: date) -> list:
+    """The parts of a `sum` or an `each` that has parts (its status comes from them); empty for any other pledge."""
+    if pledge.composition == engine.Composition.OWN:
+        return []
+    return rollup.load_parts([pledge], today).get(pledge.pk, [])
 
 
 @transaction.atomic
@@ -140,14 +146,14 @@ def status_after(update: ProgressUpdate, earlier: Iterable[ProgressUpdate] = ())
     """The status the update's pledge would have once it is recorded, with `earlier` (new updates of the same batch
     recorded before it) — judged as if they were approved, so an update that waits for a reviewer is judged now."""
     pledge = update.pledge
+    if _parts_it_is_judged_from(pledge, timezone.localdate()):
+        return pledge.target_status  # judged from its parts: its own updates do not move it
     now = timezone.now()
     new = [*(u for u in earlier if u.pledge_id == update.pledge_id), update]
     readings = ProgressUpdate.readings_that_count(pledge.updates.all())
     for position, unsaved in enumerate(new, start=1):
         # Unsaved: no id nor time yet; they come after every stored update, in the batch's order.
         readings.append(unsaved.reading()._replace(id=-position, recorded_at=now))
-    if pledge.composition != engine.Composition.OWN and rollup.load_parts([pledge], timezone.localdate()).get(pledge.pk):
-        return pledge.target_status  # judged from its parts: its own updates do not move it
     return engine.assess(pledge.terms(), readings, timezone.localdate(), rules_from_settings()).target_status
 
 
