@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from . import counts, emails, measures, rollup
 from .models import (
     ASSESSED_FIELDS,
-    SET_ASIDE,
+    CHASED,
     AlertKind,
     AlertProfile,
     Checkpoint,
@@ -78,7 +78,7 @@ def flag_overdue(today: date) -> int:
     with transaction.atomic():
         changed = (
             # Set aside: not judged. Closed (办结 / 销号): achieved, and never touched again until reopened.
-            Pledge.objects.filter(deadline__lt=today, not_applicable=False, suspended=False, closed=False)
+            Pledge.objects.filter(CHASED, deadline__lt=today)
             .exclude(target_status__in=CLOSED)
             .update(
                 previous_status=F("target_status"),
@@ -556,7 +556,7 @@ def queue_reminders(today: date) -> int:
     directory = Directory()
     notifications = []
     open_pledges = (
-        Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).exclude(SET_ASIDE).filter(closed=False)
+        Pledge.objects.exclude(target_status=TargetStatus.ACHIEVED).filter(CHASED)
         .select_related("lead_organization").prefetch_related("co_owners")
     )
 

@@ -67,6 +67,8 @@ ASSESSED_FIELDS = (
 # Pledges suspended (暂缓) or not applicable (不适用): not judged, left out of the summary counts, the roll-ups, the
 # overdue sweep and the alerts until resumed (Pledge.set_aside is the same test on one row).
 SET_ASIDE = Q(suspended=True) | Q(not_applicable=True)
+# Pledges still chased by the sweep and the reminders: neither set aside nor closed (办结 / 销号).
+CHASED = ~SET_ASIDE & Q(closed=False)
 
 
 def split_emails(text: str) -> list[str]:

@@ -25,7 +25,7 @@ from django.views.generic import TemplateView
 
 from . import access
 from .display import update_value_text
-from .models import SET_ASIDE, PledgeDraft, ProgressUpdate, Revision
+from .models import CHASED, PledgeDraft, ProgressUpdate, Revision
 from .status import ReportingStatus
 
 LIMIT = 50  # the most rows a section lists; the rest are counted and linked ("and N more")
@@ -35,8 +35,8 @@ def reports_due(user) -> QuerySet:
     """Reports due soon or late on the pledges `user` reports on, late ones first; closed and set-aside pledges are
     not chased."""
     due = access.pledges_to_report_on(user).filter(
-        reporting_status__in=[ReportingStatus.LATE, ReportingStatus.DUE_SOON], closed=False
-    ).exclude(SET_ASIDE)
+        CHASED, reporting_status__in=[ReportingStatus.LATE, ReportingStatus.DUE_SOON]
+    )
     late_first = Case(When(reporting_status=ReportingStatus.LATE, then=Value(0)), default=Value(1), output_field=IntegerField())
     return due.select_related("lead_organization").order_by(late_first, "next_report_due", "id")
 
