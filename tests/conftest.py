@@ -6,8 +6,17 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
+from django.utils import translation
 
 from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def language_put_back():
+    """Each test starts in the site's language and leaves it so: a page read with the English cookie activates English
+    for the thread, which the next test would otherwise inherit."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
@@ -18,6 +27,15 @@ def city(db):
 @pytest.fixture
 def district(city):
     return OrganizationFactory(name="通州区", short_name="通州", level="district", parent=city)
+
+
+@pytest.fixture
+def districts(city):
+    """Three districts of the city, by short name: the owners of a target broken down into parts."""
+    return {
+        name: OrganizationFactory(name=f"{name}区", short_name=name, level="district", parent=city)
+        for name in ("通州", "海门", "开发")
+    }
 
 
 @pytest.fixture

@@ -92,14 +92,6 @@ class TestBreakdownGap:
 
 
 @pytest.fixture
-def districts(city):
-    return {
-        name: OrganizationFactory(name=f"{name}区", short_name=name, level="district", parent=city)
-        for name in ("通州", "海门", "开发")
-    }
-
-
-@pytest.fixture
 def reporter(db):
     return UserFactory(username="reporter", is_superuser=True)
 

@@ -29,14 +29,6 @@ def in_july_in_english():
 
 
 @pytest.fixture
-def districts(city):
-    return {
-        name: OrganizationFactory(name=f"{name}区", short_name=name, level="district", parent=city)
-        for name in ("通州", "海门", "开发")
-    }
-
-
-@pytest.fixture
 def admin_client(client, staff):
     client.force_login(staff)
     client.cookies.load({"django_language": "en"})

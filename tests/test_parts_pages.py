@@ -30,14 +30,6 @@ def in_july():
         yield
 
 
-@pytest.fixture
-def districts(city):
-    return {
-        name: OrganizationFactory(name=f"{name}区", short_name=name, level="district", parent=city)
-        for name in ("通州", "海门", "开发")
-    }
-
-
 def log_in(client, user):
     """Logged in, reading the pages in English (the assertions quote the English texts)."""
     client.force_login(user)
