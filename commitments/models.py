@@ -786,6 +786,88 @@ class Revision(models.Model):
         return rows
 
 
+class Instruction(models.Model):
+    """A leader's instruction (批示) on a pledge: written by a manager or administrator of the pledge, addressed to an
+    organization (the pledge's owner by default) with a due date. The addressee's reporters answer it (落实情况) by
+    then; until answered it is open, reminded, and escalated when late (jobs.queue_reminders). The writer (or an
+    administrator) closes it once the answer is accepted."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        ANSWERED = "answered", _("answered")
+        CLOSED = "closed", _("closed")
+
+    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="instructions")
+    addressee = models.ForeignKey(
+        Organization, verbose_name=_("addressed to"), on_delete=models.PROTECT, related_name="instructions",
+    )
+    text = models.TextField(_("instruction"))
+    due = models.DateField(_("answer due by"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="instructions_written",
+    )
+    written_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    # The answer (落实情况).
+    answer = models.TextField(_("answer (落实情况)"), blank=True)
+    answer_evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="instructions_answered",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="instructions_closed",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("instruction (批示)")
+        verbose_name_plural = _("instructions (批示)")
+        ordering = ["-written_at", "-id"]
+        indexes = [
+            # Open instructions: the status table's filter, the reminders and the to-do page look for them.
+            models.Index(fields=["pledge"], name="commitments_instr_open", condition=Q(state="open")),
+        ]
+
+    def __str__(self):
+        return f"{self.pledge_id}: {self.text[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class ChaseLog(models.Model):
+    """One chase (催办) of a late report: who pressed the button for which pledge, and when. At most one per pledge
+    per day (the unique key; concurrent presses insert once), and the reminder it sends goes through the outbox
+    with the period `chase:<day>`."""
+
+    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="chases")
+    day = models.DateField(_("day"))
+    chased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("chased by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="chases",
+    )
+    chased_at = models.DateTimeField(_("chased at"), default=timezone.now)
+    # Whom the reminder went to (addresses, comma-separated), for the record of who chased whom.
+    recipients = models.TextField(_("sent to"), blank=True)
+
+    class Meta:
+        verbose_name = _("chase (催办)")
+        verbose_name_plural = _("chases (催办)")
+        ordering = ["-chased_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "day"], name="commitments_chase_once_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.pledge_id} {self.day}"
+
+
 def checkpoints_to_json(schedule) -> list:
     return [[day.isoformat(), engine.format_number(Decimal(value))] for day, value in sorted(schedule)]
 
@@ -997,6 +1079,9 @@ class AlertKind(models.TextChoices):
     UPDATE_RETURNED = "update_returned", _("update returned")
     # To a parent pledge's owner: its parts that changed for the worse in one run, in one message.
     PARTS_WORSE = "parts_worse", _("parts slipping")
+    # A leader's instruction (批示) to answer, and a reminder of it; a chase (催办) of a late report by a person.
+    INSTRUCTION = "instruction", _("instruction (批示)")
+    CHASE = "chase", _("chase (催办)")
     DIGEST = "digest", _("digest")
 
 
