@@ -290,3 +290,44 @@ def summary_for(user, *, top_only: bool) -> Summary:
     summary.uncategorized = sum(by_category.get(0, Counter()).values())
     return summary
 
+
+
+# The organization matrix shows at most about this many rows: the top of the tree, one more level while it fits, and
+# a link to drill into each organization whose children are folded (a province's 2,000 offices made a 1 MB page).
+SUMMARY_ORGANIZATION_ROWS = 60
+
+
+@dataclass
+class FoldedRow:
+    organization: object
+    counts: Counter
+    indent: int
+    folded: int  # organizations below it with pledges that are not shown (0: nothing to drill into)
+
+
+def fold_organizations(by_organization: list, under=None, budget: int = SUMMARY_ORGANIZATION_ROWS) -> list[FoldedRow]:
+    """The rows of the organization matrix: the organizations at the top of what the user sees (or `under` and its
+    children), then each next level whole as long as the rows stay within `budget`. `by_organization` is
+    Summary.by_organization (tree order, each with its subtree's counts); `under` one of its organizations."""
+    if under is not None:
+        by_organization = [(org, c) for org, c in by_organization if org.tree_path.startswith(under.tree_path)]
+    ids = {org.pk for org, _ in by_organization}
+    children = defaultdict(list)
+    roots = []
+    for org, org_counts in by_organization:
+        (children[org.parent_id] if org.parent_id in ids else roots).append((org, org_counts))
+    below = Counter()  # each organization's descendants with pledges
+    for org, _ in by_organization:
+        for ancestor_id in org.ancestor_ids():
+            below[ancestor_id] += 1
+
+    shown, level = set(), roots
+    while level and (not shown or len(shown) + len(level) <= budget or (under is not None and len(shown) == 1)):
+        shown.update(org.pk for org, _ in level)
+        level = [child for org, _ in level for child in children[org.pk]]
+    top_depth = min((org.depth for org, _ in roots), default=0)
+    return [
+        FoldedRow(org, org_counts, org.depth - top_depth,
+                  below[org.pk] if not any(child.pk in shown for child, _ in children[org.pk]) else 0)
+        for org, org_counts in by_organization if org.pk in shown
+    ]
