@@ -36,7 +36,7 @@ def test_the_embedded_redis_starts_on_a_socket_and_answers(tmp_path):
 
 
 @pytest.mark.slow
-def test_runstack_serves_the_admin_runs_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path):
+def test_runstack_serves_the_admin_runs_worker_and_beat_and_ctrl_c_stops_them_all_quietly(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env |= {"TRACKER_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "tracker.settings", "PYTHONUNBUFFERED": "1"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -45,6 +45,7 @@ def test_runstack_serves_the_admin_runs_worker_and_beat_and_ctrl_c_stops_them_al
     stack = subprocess.Popen(
         [sys.executable, "manage.py", "runstack", "--addr", f"127.0.0.1:{port}"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, like a shell's foreground job
     )
     try:
         deadline = time.monotonic() + 60
@@ -62,9 +63,19 @@ def test_runstack_serves_the_admin_runs_worker_and_beat_and_ctrl_c_stops_them_al
         assert "beat: Starting" in output, output
         children = psutil.Process(stack.pid).children(recursive=True)
         assert len(children) >= 4  # redis-server, web, worker (+ its pool), beat
+        shown_before_ctrl_c = len(output)
     finally:
-        stack.send_signal(signal.SIGINT)
+        # A terminal's Ctrl-C sends SIGINT to the whole foreground process group, not only to runstack.
+        os.killpg(stack.pid, signal.SIGINT)
         stack.wait(timeout=40)
     gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
+    assert stack.returncode == 0
+    shutdown = (tmp_path / "stack.log").read_text()[shown_before_ctrl_c:]
+    # Redis goes last, so nobody loses its connection on the way down: no tracebacks, no retries.
+    assert "Traceback" not in shutdown, shutdown
+    assert "Error" not in shutdown and "rror 111" not in shutdown, shutdown
+    assert "Connection" not in shutdown, shutdown
+    # A line for each process, in the order they stop, and nothing else.
+    assert shutdown.split() == "web stopped. beat stopped. worker stopped. Stopped web, worker, beat and Redis.".split(), shutdown
     assert not (tmp_path / "redis" / "redis.sock").exists() or not embedded_redis.is_running(tmp_path / "redis" / "redis.sock")

@@ -38,7 +38,9 @@ def start(socket_path: Path, timeout: float = 10.0) -> subprocess.Popen | None:
         "--save", "",
         "--logfile", str(socket_path.parent / "redis.log"),
     ]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    # Own session: a terminal's Ctrl-C goes to the foreground process group, and Redis must outlive
+    # the worker it serves until whoever started it stops it last (runstack does).
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if is_running(socket_path):

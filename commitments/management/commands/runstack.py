@@ -1,10 +1,12 @@
 """Run the whole local stack in one terminal: embedded Redis (when REDIS_URL is unset), the web
-server, a Celery worker and Celery beat. Ctrl-C (or SIGTERM) stops every child. Used by `make run`."""
+server, a Celery worker and Celery beat. Ctrl-C (or SIGTERM) stops them in order, web and beat first,
+the worker once its current task is done, Redis last, with one line each. Used by `make run`."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from django.conf import settings
@@ -25,7 +27,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addr, no_initial_sweep=False, **options):
-        children = []
         redis_process = None
         if settings.EMBEDDED_REDIS:
             redis_process = embedded_redis.start(settings.EMBEDDED_REDIS_SOCKET)
@@ -37,17 +38,23 @@ class Command(BaseCommand):
             "worker": [python, "-m", "celery", "-A", "tracker", "worker", "--loglevel", "INFO", "--concurrency", "2"],
             "beat": [python, "-m", "celery", "-A", "tracker", "beat", "--loglevel", "INFO"],
         }
-        stopping = False
+        interrupts = 0
 
         def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
+            nonlocal interrupts
+            interrupts += 1
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        children = {}
         for name, command in commands.items():
-            # Own process group: the terminal's Ctrl-C reaches us only, and we stop children in order.
-            children.append((name, subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)))
+            # Own session, so a terminal's Ctrl-C reaches runstack only and the children stop in order.
+            # Their output passes through us, so that what they print while stopping can be held back.
+            children[name] = subprocess.Popen(
+                command, cwd=settings.BASE_DIR, start_new_session=True, env=os.environ | {"PYTHONUNBUFFERED": "1"},
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )
+        relays = [ChildOutput(name, process.stdout, self.stdout) for name, process in children.items()]
         self.stdout.write(self.style.SUCCESS(f"Tracker running at http://{addr}/ (pages) and http://{addr}/admin/ (Ctrl-C stops everything)"))
         if not no_initial_sweep:
             # So that a fresh demo shows alerts at once instead of after the nightly run.
@@ -57,26 +64,66 @@ class Command(BaseCommand):
             send_reminders.delay()
             where = settings.EMAIL_FILE_PATH if not settings.EMAIL_HOST else settings.EMAIL_HOST
             self.stdout.write(f"Queued a status sweep and today's reminders; mail goes to {where}")
-        self.stdout.flush()  # children share the terminal: say where to go before their logs start
+        self.stdout.flush()
         exit_code = 0
         try:
-            while not stopping:
-                for name, process in children:
-                    if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with {process.returncode}; stopping the rest.")
-                        stopping, exit_code = True, 1
+            while not interrupts:
+                exited = [name for name, process in children.items() if process.poll() is not None]
+                if exited:
+                    self.stderr.write(f"{exited[0]} exited with {children[exited[0]].returncode}; stopping the rest.")
+                    exit_code = 1
+                    break
                 time.sleep(0.5)
         finally:
-            for name, process in reversed(children):
+            self.stdout.write("")  # after the terminal's ^C
+            for relay in relays:
+                relay.hold_back()  # shutdown chatter (warm shutdown notices and the like) is not shown
+            # The web server and beat first, then the worker, which finishes its current task on SIGTERM
+            # (a warm shutdown), then Redis, which everyone else needed until they were gone.
+            for name in ("web", "beat", "worker"):
+                process = children[name]
                 if process.poll() is None:
                     process.terminate()
-            for name, process in children:
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                self.wait_for(name, process, lambda: interrupts > 1)
+            for relay in relays:
+                relay.join(timeout=5)
             if redis_process is not None:
                 redis_process.terminate()
                 redis_process.wait(timeout=10)
             self.stdout.write("Stopped web, worker, beat" + (" and Redis." if redis_process else "."))
         sys.exit(exit_code)
+
+    def wait_for(self, name, process, in_a_hurry):
+        """Wait until the process is gone and say so in one line; a second Ctrl-C (or a minute) kills it."""
+        started, told = time.monotonic(), False
+        deadline = started + 60
+        while process.poll() is None:
+            if name == "worker" and not told and time.monotonic() > started + 3:
+                self.stdout.write("worker: finishing its current task (Ctrl-C again to stop it now)…")
+                told = True
+            if in_a_hurry() or time.monotonic() > deadline:
+                process.kill()  # acks_late: the task it was running goes back on the queue
+            try:
+                process.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+        self.stdout.write(f"{name} stopped.")
+
+
+class ChildOutput(threading.Thread):
+    """Copies a child's output to ours, line by line, until told to hold it back."""
+
+    def __init__(self, name, source, target):
+        super().__init__(name=f"output of {name}", daemon=True)
+        self.source, self.target, self.showing = source, target, True
+        self.start()
+
+    def hold_back(self):
+        self.showing = False
+
+    def run(self):
+        for line in iter(self.source.readline, b""):
+            if self.showing:
+                self.target.write(line.decode(errors="replace"), ending="")
+                self.target.flush()
+        self.source.close()
