@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -26,8 +28,13 @@ def render(kind: str, context: dict, language: str) -> tuple[str, str, str]:
     return subject[:300], text, html
 
 
+def site_domain() -> str:
+    """The host of SITE_URL, the address the emails' links point to: "tracker.example.gov.cn"."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
 def build_message(notification: Notification, connection=None) -> EmailMultiAlternatives:
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    domain = site_domain()
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from commitments import actions, jobs
+from commitments import actions, emails, jobs
 from commitments.models import AlertProfile, Notification, Pledge, StatusChange
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, UserFactory
 from tests.explained import EXPLAINED
@@ -296,6 +296,19 @@ class TestDelivery:
         assert message["Subject"].strip() == Notification.objects.get(recipient="duban@example.test").subject
         assert {part.get_content_type() for part in message.walk()} >= {"text/plain", "text/html"}
         assert Notification.objects.filter(state="sent").count() == 2
+
+    def test_the_message_id_names_the_site_the_links_point_to_and_stays_the_same_for_a_resend(
+        self, queued, smtp_server, settings
+    ):
+        settings.SITE_URL = "https://duban.example.test:8443/"
+        settings.DEFAULT_FROM_EMAIL = "tracker@localhost"
+        notification = queued[0]
+        jobs.deliver_notification(notification.pk)
+        [message] = smtp_server.messages
+        assert message["Message-ID"] == f"<tracker.notification.{notification.pk}@duban.example.test>"
+        assert "localhost" not in message["Message-ID"]
+        # Built again (a resend after a crash), it is the same message to a mailbox that drops duplicates.
+        assert emails.build_message(notification).extra_headers["Message-ID"] == message["Message-ID"]
 
     def test_while_the_mail_server_is_down_they_stay_pending_with_the_error(self, queued, smtp_server):
         smtp_server.stop()
