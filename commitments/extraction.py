@@ -99,6 +99,25 @@ def split_chinese_scale(numeral: str) -> tuple[int, str]:
     return chinese_numeral_to_int(numeral), ""
 
 
+# The one table of scale words: how many of the base unit one unit of each is (3.2万亿元 = 32000亿元).
+SCALE_MULTIPLIERS = {
+    "万亿": Decimal(10) ** 12, "千亿": Decimal(10) ** 11, "百亿": Decimal(10) ** 10, "亿": Decimal(10) ** 8,
+    "千万": Decimal(10) ** 7, "百万": Decimal(10) ** 6, "万": Decimal(10) ** 4, "千": Decimal(10) ** 3,
+}
+
+
+def in_base_unit(value: Decimal, unit: str) -> tuple[Decimal, str]:
+    """(32000000000000, "元") for (3.2, "万亿元"): the amount with the scale word taken out of its unit.
+
+    Units that begin with a scale character but are units of their own (千米, 千克, 千瓦) are left alone.
+    """
+    for scale in sorted(SCALE_MULTIPLIERS, key=len, reverse=True):
+        rest = unit[len(scale) :]
+        if unit.startswith(scale) and rest and unit not in _MEASURE_WORDS:
+            return (value * SCALE_MULTIPLIERS[scale]).normalize(), rest
+    return value.normalize(), unit
+
+
 def _is_real_chinese_number(numeral: str) -> bool:
     # A bare 万 or 亿 is a word (万人, 万事, 亿万), not a number; 万亿 alone is.
     return numeral == "万亿" or any(ch in _CN_DIGITS or ch in _CN_SMALL_UNITS for ch in numeral)
