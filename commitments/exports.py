@@ -45,6 +45,17 @@ def from_spreadsheet(value):
     return value
 
 
+# Excel takes a CSV file for UTF-8 only when it starts with the byte-order mark; without it, Excel on a Chinese
+# Windows PC reads it as GBK and every Chinese character comes out garbled. Imports take files with or without it.
+# The admin's exports get it from their encoding, "utf-8-sig" (admin/common.py ImportExportForUser.to_encoding).
+BYTE_ORDER_MARK = "\ufeff"
+EXCEL_CSV_ENCODING = "utf-8-sig"
+
+
+def with_byte_order_mark(text: str) -> str:
+    return text if text.startswith(BYTE_ORDER_MARK) else BYTE_ORDER_MARK + text
+
+
 class UnreadableFile(ValueError):
     """An import file that cannot be read as text; the message says why, in words (too large, not text)."""
 
@@ -80,6 +91,10 @@ class SpreadsheetSafeTableExport(TableExport):
     def is_valid_format(cls, export_format):
         # Any other ?_export= value shows the page instead of a file (some would be a server error, e.g. ods).
         return export_format in cls.OFFERED
+
+    def export(self):
+        exported = super().export()
+        return with_byte_order_mark(exported) if self.format == self.CSV else exported
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)

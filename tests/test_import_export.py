@@ -1,12 +1,16 @@
 """Bulk import and export: a dry-run preview, errors by row and column, all or nothing, and a clean round trip."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import tablib
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 
 from commitments.models import Membership, Pledge, ProgressUpdate
 from commitments.resources import PledgeResource, ProgressUpdateResource, import_all_or_nothing
@@ -136,3 +140,51 @@ def test_numbers_in_a_spreadsheet_with_thousands_separators_or_full_width_digits
         result, stored = import_all_or_nothing(ProgressUpdateResource, dataset, staff)
     assert stored, [row.error for row in result.invalid_rows]
     assert sorted(ProgressUpdate.objects.values_list("value", flat=True)) == [Decimal("1234.5"), Decimal("2345")]
+
+
+# --- CSV that Excel opens as UTF-8 ----------------------------------------------------------------------------------
+# Excel takes a CSV for UTF-8 only when it starts with the byte-order mark; otherwise, on a Chinese Windows PC, it
+# reads the bytes as GBK and every Chinese character is garbled.
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def test_the_status_table_csv_starts_with_the_byte_order_mark_and_the_xlsx_is_unchanged(client, staff, pledge):
+    client.force_login(staff)
+    exported = client.get(reverse("tracker-pledges"), {"_export": "csv"}).content
+    assert exported.startswith(UTF8_BOM) and not exported.startswith(UTF8_BOM * 2)
+    header = next(csv.reader(io.StringIO(exported[len(UTF8_BOM):].decode("utf-8"))))
+    assert header[0] == "指标"
+    assert client.get(reverse("tracker-pledges"), {"_export": "xlsx"}).content.startswith(b"PK")  # a zip, as before
+
+
+@pytest.mark.parametrize("model", ["pledge", "progressupdate"])
+def test_the_admin_csv_exports_start_with_the_byte_order_mark(client, seeded, model):
+    client.force_login(seeded)
+    url = reverse(f"admin:commitments_{model}_export")
+    form = client.get(url).context["form"]
+    formats = {label: value for value, label in form.fields["format"].choices}
+    every_field = {name: "on" for name in form.fields if name not in ("format", "resource", "export_items")}
+    exported = client.post(url, {"format": formats["csv"], **every_field}).content
+    assert exported.startswith(UTF8_BOM) and not exported.startswith(UTF8_BOM * 2)
+    assert "新注册重大产业项目" in exported.decode("utf-8-sig")
+    xlsx = client.post(url, {"format": formats["xlsx"], **every_field}).content
+    assert xlsx.startswith(b"PK")
+
+
+@pytest.mark.parametrize("byte_order_mark", [UTF8_BOM, b""], ids=["with the mark (Excel, our export)", "without it"])
+def test_the_admin_import_reads_a_csv_with_or_without_the_byte_order_mark(client, district, staff, byte_order_mark):
+    client.force_login(staff)
+    url = reverse("admin:commitments_pledge_import")
+    form = client.get(url).context["form"]
+    formats = {label: value for value, label in form.fields["format"].choices}
+    content = byte_order_mark + pledge_rows(good_row(metric="新增专精特新企业")).export("csv").encode("utf-8")
+
+    preview = client.post(url, {"format": formats["csv"], "import_file": SimpleUploadedFile("目标.csv", content)})
+    assert [row.import_type for row in preview.context["result"].rows] == ["new"]
+    # The first column is "id" whether or not the file starts with the mark (not "\ufeffid", an unknown column).
+    assert not preview.context["result"].has_validation_errors()
+    confirmed = client.post(reverse("admin:commitments_pledge_process_import"), preview.context["confirm_form"].initial)
+
+    assert confirmed.status_code == 302
+    assert Pledge.objects.get().metric == "新增专精特新企业"

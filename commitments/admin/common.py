@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
 from .. import access
-from ..exports import UnreadableFile
+from ..exports import EXCEL_CSV_ENCODING, UnreadableFile
 from ..numbers import NumberField, NumberInput
 
 # Links typed without a scheme are https (Django 6's default, stated now to silence the 5.x warning).
@@ -175,6 +175,8 @@ class VisibleDocumentFilter(VisibleChoicesFilter):
 
 class ImportExportForUser(ImportExportMixin):
     """django-import-export in the admin, with the importing user handed to the resource for row checks."""
+
+    to_encoding = EXCEL_CSV_ENCODING  # CSV exports start with the byte-order mark, so that Excel reads them as UTF-8
 
     def get_import_resource_kwargs(self, request, **kwargs):
         return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
