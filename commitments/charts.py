@@ -14,8 +14,8 @@ The template (`_chart.html`) only draws what is computed here; colours come from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from . import display
 from . import status as engine
@@ -65,6 +65,7 @@ class Chart:
     today_x: float | None = None
     x_ticks: list = field(default_factory=list)  # (x, label, text-anchor)
     y_ticks: list = field(default_factory=list)  # (y, label)
+    y_unit: str = ""  # written once, above the value axis
     bands: list = field(default_factory=list)  # Band, bottom first
     columns: list = field(default_factory=list)  # Column, left to right
     legend: list = field(default_factory=list)  # (css class, label) of the bands, bottom first
@@ -100,11 +101,11 @@ class _TimeScale:
         chart.target_y = self.y(target) if target is not None else None
         chart.today_x = self.x(today) if self.start <= today <= self.end else None
         chart.x_ticks = [
-            (self.x(d), d.isoformat(), "end" if d == self.end else "middle") for d in _date_ticks(self.start, self.end)
+            (self.x(d), d.isoformat(), "end" if d == self.end else "middle") for d in date_ticks(self.start, self.end)
         ]
-        ticks = _value_ticks(self.low, self.high)
-        places = max(2, -(ticks[1] - ticks[0]).normalize().as_tuple().exponent) if len(ticks) > 1 else 2
-        chart.y_ticks = [(self.y(v), display.number(v, places)) for v in ticks]
+        ticks = value_ticks(self.low, self.high)
+        chart.y_ticks = [(self.y(v), value_label(v, ticks)) for v in ticks]
+        chart.y_unit = unit
 
 
 def _target(terms: engine.Terms) -> Decimal | None:
@@ -228,8 +229,7 @@ def part_columns_chart(parts: list[PartFigure]) -> Chart | None:
 
     chart = Chart(kind="columns")
     chart.target_y = y(Decimal(1))
-    step = Decimal("0.25") if high <= Decimal("1.3") else Decimal("0.5")
-    chart.y_ticks = [(y(step * i), display.percent(step * i)) for i in range(int(high / step) + 1)]
+    chart.y_ticks = [(y(share), display.percent(share)) for share in value_ticks(Decimal(0), high)]
     slot = (x1 - x0) / len(parts)
     width = round(min(56.0, slot * 0.6), 1)
     fits = max(2, int(slot // LABEL_CHARACTER_WIDTH))
@@ -250,22 +250,65 @@ def part_columns_chart(parts: list[PartFigure]) -> Chart | None:
     return chart
 
 
-def _date_ticks(start: date, end: date) -> list[date]:
-    years = range(start.year, end.year + 1)
-    if len(years) > 1:
-        step = max(1, len(years) // 6)
-        return [date(year, 1, 1) for year in years[::step] if start <= date(year, 1, 1) <= end] + [end]
-    return [date(start.year, month, 1) for month in (1, 4, 7, 10) if start <= date(start.year, month, 1) <= end] + [end]
+# --- Axes: pure functions of the data's range -------------------------------------------------------------------
+
+ROUND_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5))  # times a power of ten
+MOST_VALUE_TICKS = 6
+MOST_DATE_TICKS = 6  # an ISO date takes about 70 px of the plot's 560
 
 
-def _value_ticks(low: Decimal, high: Decimal, count: int = 4) -> list[Decimal]:
-    """Steps of a round size (1, 2, 2.5 or 5 times a power of ten), about `count` of them, from `low` up to `high`."""
-    rough = (high - low) / count
-    power = Decimal(10) ** (rough.adjusted())
-    candidates = [power * m for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))]
-    step = min(candidates, key=lambda candidate: abs(candidate - rough))
-    first = (low / step).to_integral_value(rounding="ROUND_CEILING") * step
-    ticks = []
-    while first + step * len(ticks) <= high:
-        ticks.append(first + step * len(ticks))
+def value_ticks(low: Decimal, high: Decimal, most: int = MOST_VALUE_TICKS) -> list[Decimal]:
+    """The value axis's ticks between `low` and `high`: multiples of the smallest round step (1, 2, 2.5 or 5 times a
+    power of ten) that gives at most `most` of them; 0 is one of them whenever the range includes it."""
+    low, high = Decimal(low), Decimal(high)
+    if high <= low:
+        return [low]
+    power = Decimal(10) ** ((high - low) / most).adjusted()
+    for step in [power * m for m in ROUND_STEPS] + [power * 10]:
+        first = (low / step).to_integral_value(rounding=ROUND_CEILING) * step
+        last = (high / step).to_integral_value(rounding=ROUND_FLOOR) * step
+        if (last - first) / step + 1 <= most:
+            return [first + step * i for i in range(int((last - first) / step) + 1)]
+    return [low, high]  # not reached: ten times the power is always wide enough
+
+
+def value_label(value: Decimal, ticks: list[Decimal]) -> str:
+    """A tick's number with as many decimals as its step needs and no more: 0, 2.5, 5, 7.5; 0.25; 100."""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else Decimal(1)
+    places = max(0, -step.normalize().as_tuple().exponent)
+    return display.number(value, places)
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+
+
+def _ends_a_period(year: int, month: int, months: int) -> bool:
+    """Whether `month` of `year` closes a period of `months` months on the calendar's grid (quarters end in March,
+    June, September and December; a period of several years ends in December of a year divisible by their number)."""
+    if months < 12:
+        return month % months == 0
+    return month == 12 and year % (months // 12) == 0
+
+
+def date_ticks(start: date, end: date, most: int = MOST_DATE_TICKS) -> list[date]:
+    """The time axis's ticks: the ends of months, quarters, half-years or years (every 1, 2, 5, 10 … years) between
+    `start` and `end`, the shortest period that gives at most `most` ticks; `end` itself when it is not one of them
+    (a deadline in mid-month), the period end just before it left out when the two labels would overlap."""
+    if end <= start:
+        return [end]
+    month_ends = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        if start <= _month_end(year, month) <= end:
+            month_ends.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for months in (1, 3, 6, 12, 24, 60, 120, 240, 600, 1200):
+        ticks = [_month_end(y, m) for y, m in month_ends if _ends_a_period(y, m, months)]
+        if len(ticks) + (end not in ticks) <= most:
+            break
+    if end not in ticks:
+        if ticks and (end - ticks[-1]).days < (end - start).days / (most * 2):
+            ticks.pop()  # too close to the end: the two dates would print over each other
+        ticks.append(end)
     return ticks
