@@ -5,6 +5,7 @@ A membership gives a role in an organization and reaches everything under it:
 - reviewer: sees them and approves or returns updates and revision requests (never their own);
 - manager: sees them (pages, tables, exports); changes nothing;
 - administrator: everything, as does a superuser.
+Managers and administrators also write instructions (批示) on the subtree's pledges; the addressee's reporters answer.
 A pledge belongs to a subtree when its lead organization or one of its co-owners is in it.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Organization, Pledge, ProgressUpdate, Revision, SourceDocument
+from .models import Instruction, Membership, Organization, Pledge, ProgressUpdate, Revision, SourceDocument
 
 Role = Membership.Role
 SEES = {Role.REPORTER, Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR}
@@ -198,3 +199,64 @@ def revisions_for(user) -> QuerySet:
 def updates_to_correct(user) -> QuerySet:
     """The progress updates `user` may correct with a new update: those of the pledges they report on."""
     return ProgressUpdate.objects.filter(pledge__in=pledges_to_report_on(user))
+
+
+# --- Instructions (批示) -------------------------------------------------------------------------------
+
+
+def pledges_to_instruct(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The pledges `user` may write an instruction on: those of a subtree they manage or administer."""
+    return pledges_for(user, queryset, roles={Role.MANAGER, Role.ADMINISTRATOR})
+
+
+def can_instruct(user, pledge: Pledge) -> bool:
+    return pledges_to_instruct(user).filter(pk=pledge.pk).exists()
+
+
+def may_instruct_somewhere(user) -> bool:
+    """Whether `user` may write an instruction on some pledge (the admin's add button)."""
+    return is_administrator(user) or bool(paths(user, {Role.MANAGER}))
+
+
+def instructions_for(user) -> QuerySet:
+    """The instructions `user` may read: those of the pledges they see."""
+    return Instruction.objects.filter(pledge__in=pledges_for(user))
+
+
+def _instructions_answerable(user) -> QuerySet:
+    """Instructions addressed to an organization in a subtree where `user` reports (any, for an administrator), on a
+    pledge they see: whatever their state."""
+    if is_administrator(user):
+        return Instruction.objects.all()
+    reporting = paths(user, {Role.REPORTER})
+    if not reporting:
+        return Instruction.objects.none()
+    return Instruction.objects.filter(_in_paths("addressee__", reporting), pledge__in=pledges_for(user))
+
+
+def can_answer_instruction(user, instruction: Instruction) -> bool:
+    """A reporter of the addressee organization's subtree who sees the pledge, or an administrator (the instruction's
+    state is the action's to check)."""
+    return _instructions_answerable(user).filter(pk=instruction.pk).exists()
+
+
+def instructions_to_answer(user) -> QuerySet:
+    """The open instructions `user` may answer."""
+    return _instructions_answerable(user).filter(state=Instruction.State.OPEN)
+
+
+def can_close_instruction(user, instruction: Instruction) -> bool:
+    """Accepting an answer (closing) or sending it back: the instruction's writer, while they may still instruct on
+    the pledge, or an administrator."""
+    if is_administrator(user):
+        return True
+    return instruction.written_by_id == user.pk and can_instruct(user, instruction.pledge)
+
+
+def instructions_to_accept(user) -> QuerySet:
+    """Answered instructions `user` wrote, waiting for them to accept (close) or return the answer."""
+    if not user.is_authenticated:
+        return Instruction.objects.none()
+    return Instruction.objects.filter(
+        state=Instruction.State.ANSWERED, written_by=user, pledge__in=pledges_to_instruct(user)
+    )

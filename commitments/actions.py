@@ -14,9 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from .forms import errors_from_parts
 from .models import (
     ASSESSED_FIELDS,
     Checkpoint,
+    Instruction,
     Pledge,
     PledgeDraft,
     ProgressUpdate,
@@ -442,6 +444,122 @@ def _schedule_errors(schedule: list, pledge: Pledge) -> list[str]:
     problems = [checkpoints.date_problem(day, pledge.start_date, pledge.deadline) for day in days]
     problems += [checkpoints.repeated_date_problem(day) for day in sorted(set(days)) if days.count(day) > 1]
     return [problem for problem in problems if problem]
+
+
+# --- Instructions (批示): written by a pledge's manager or administrator, answered by the addressee's reporters -----
+
+
+@transaction.atomic
+def do_write_instruction(pledge: Pledge, *, acting_user, text: str, due: date, addressee=None) -> Instruction:
+    """Write an instruction on `pledge`, addressed to `addressee` (the lead organization when None), to be answered by
+    `due`; its addressee hears of it at once (the outbox).
+
+    Raises NotAllowed for a user who may not instruct on the pledge (access.can_instruct), ValidationError by field
+    for what check_instruction refuses.
+    """
+    if not access.can_instruct(acting_user, pledge):
+        raise NotAllowed(_("Only a manager or administrator of this pledge may write an instruction on it."))
+    pledge = Pledge.objects.select_related("lead_organization").get(pk=pledge.pk)
+    addressee = addressee or pledge.lead_organization
+    check_instruction(pledge, text=text, due=due, addressee=addressee)
+    instruction = Instruction(pledge=pledge, addressee=addressee, text=text.strip(), due=due, written_by=acting_user)
+    instruction._history_user = acting_user
+    instruction.save()
+    jobs.queue_instruction(instruction)
+    transaction.on_commit(lambda: tasks.enqueue_safely(tasks.dispatch_notifications))
+    return instruction
+
+
+def check_instruction(pledge: Pledge, *, text: str, due: date | None, addressee) -> None:
+    """Whether an instruction can be written; if not, ValidationError by field: something to say, a due date from
+    today on, an addressee among the pledge's owners (its lead organization or a co-owner), a pledge not closed."""
+    errors = defaultdict(list)
+    if not (text or "").strip():
+        errors["text"].append(_("Write the instruction."))
+    if due is None:
+        errors["due"].append(_("Give the date the answer is due by."))
+    elif due < timezone.localdate():
+        errors["due"].append(_("The answer cannot be due before today."))
+    if addressee is not None and addressee.pk != pledge.lead_organization_id and not pledge.co_owners.filter(
+        pk=addressee.pk
+    ).exists():
+        errors["addressee"].append(_("Address the instruction to the pledge's lead organization or a co-owner."))
+    if pledge.closed:
+        errors[NON_FIELD_ERRORS].append(_("This pledge is closed (办结 / 销号): it takes no instruction."))
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def check_answer(instruction: Instruction, *, answer: str) -> None:
+    """An answer says what was done, to an instruction still open; ValidationError by field otherwise."""
+    errors = defaultdict(list)
+    if not (answer or "").strip():
+        errors["answer"].append(_("Say what was done (落实情况)."))
+    if instruction.state != Instruction.State.OPEN:
+        errors[NON_FIELD_ERRORS].append(_("This instruction is not open: it was answered already."))
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+@transaction.atomic
+def do_answer_instruction(instruction: Instruction, *, acting_user, answer: str, evidence_url: str = "") -> Instruction:
+    """Answer an open instruction (落实情况): it becomes answered, and its writer hears of it."""
+    if not access.can_answer_instruction(acting_user, instruction):
+        raise NotAllowed(_("Only a reporter of the organization it is addressed to may answer this instruction."))
+    instruction = Instruction.objects.select_for_update().select_related("pledge", "written_by").get(pk=instruction.pk)
+    check_answer(instruction, answer=answer)
+    instruction.answer = answer.strip()
+    instruction.answer_evidence_url = evidence_url.strip()
+    instruction.answered_by, instruction.answered_at = acting_user, timezone.now()
+    instruction.state = Instruction.State.ANSWERED
+    instruction._history_user = acting_user
+    instruction.save()
+    jobs.queue_instruction_answered(instruction)
+    transaction.on_commit(lambda: tasks.enqueue_safely(tasks.dispatch_notifications))
+    return instruction
+
+
+def _check_answered(instruction: Instruction) -> None:
+    if instruction.state != Instruction.State.ANSWERED:
+        raise ValidationError({NON_FIELD_ERRORS: [_("Only an answered instruction may be closed or returned.")]})
+
+
+@transaction.atomic
+def do_close_instruction(instruction: Instruction, *, acting_user) -> Instruction:
+    """The writer (or an administrator) accepts the answer: the instruction is closed."""
+    if not access.can_close_instruction(acting_user, instruction):
+        raise NotAllowed(_("Only the writer of this instruction or an administrator may close it."))
+    instruction = Instruction.objects.select_for_update().get(pk=instruction.pk)
+    _check_answered(instruction)
+    instruction.state = Instruction.State.CLOSED
+    instruction.closed_by, instruction.closed_at = acting_user, timezone.now()
+    instruction._history_user = acting_user
+    instruction.save()
+    return instruction
+
+
+@transaction.atomic
+def do_return_instruction(instruction: Instruction, *, acting_user, comment: str) -> Instruction:
+    """The writer (or an administrator) sends the answer back with a comment: the instruction is open again (its
+    reminders resume), the comment is added below the answer, which the addressee revises, and the addressee hears."""
+    if not access.can_close_instruction(acting_user, instruction):
+        raise NotAllowed(_("Only the writer of this instruction or an administrator may return its answer."))
+    instruction = Instruction.objects.select_for_update().select_related("pledge").get(pk=instruction.pk)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": [_("Say why the answer is returned.")]})
+    _check_answered(instruction)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: in the site's language, whoever writes it
+        note = _("Returned by %(who)s on %(day)s: %(comment)s") % {
+            "who": acting_user, "day": timezone.localdate().isoformat(), "comment": comment.strip()}
+    instruction.answer = f"{instruction.answer}\n\n{note}"
+    instruction.state = Instruction.State.OPEN
+    instruction.answered_by, instruction.answered_at = None, None
+    instruction._history_user = acting_user
+    instruction._change_reason = note[:100]  # the history's column holds 100
+    instruction.save()
+    jobs.queue_instruction(instruction, returned_with=comment.strip())
+    transaction.on_commit(lambda: tasks.enqueue_safely(tasks.dispatch_notifications))
+    return instruction
 
 
 # --- Drafts from documents ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import access
-from .models import Category, Organization, Pledge, SourceDocument
+from .models import Category, Instruction, Organization, Pledge, SourceDocument
 from .status import TargetStatus, ReportingStatus
 
 
@@ -95,6 +95,10 @@ class PledgeFilter(django_filters.FilterSet):
         choices=[(ACTIVE_ONLY, _("active only")), (CLOSED_ONLY, _("closed only")),
                  (ACTIVE_AND_CLOSED, _("active and closed"))],
     )
+    # Pledges with an instruction (批示) still waiting for its answer.
+    instruction = django_filters.ChoiceFilter(
+        label=_("instructions (批示)"), method="by_instruction", choices=[("open", _("has an open instruction"))],
+    )
     # The whole breakdown below one pledge (a hidden field: pages link to it, the form keeps it).
     part_of = django_filters.NumberFilter(label=_("breakdown of"), method="below", widget=forms.HiddenInput)
     part_of.field_class = forms.IntegerField
@@ -144,6 +148,11 @@ class PledgeFilter(django_filters.FilterSet):
     def by_revision(self, queryset, name, value):
         revised = value == "yes"
         return queryset.filter(original_deadline__isnull=not revised)  # kept at the first revision (Pledge.revised)
+
+    def by_instruction(self, queryset, name, value):
+        # EXISTS on the open instructions' partial index, not a join: a pledge with two open instructions is one row.
+        open_instructions = Instruction.objects.filter(pledge=OuterRef("pk"), state=Instruction.State.OPEN)
+        return queryset.filter(Exists(open_instructions))
 
     def whole(self, pledge_id: int | None) -> Pledge | None:
         """The pledge ?part_of= names, if the user may see it (asked once): the id in the URL is never trusted."""

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Case, F, JSONField, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import counts, emails, measures, rollup
@@ -35,6 +36,7 @@ from .models import (
     AlertKind,
     AlertProfile,
     Checkpoint,
+    Instruction,
     Notification,
     Organization,
     Pledge,
@@ -362,10 +364,15 @@ class Recipient:
 class Directory:
     """Who hears about which organization's pledges. Loads the alert profiles once per job."""
 
-    def __init__(self):
-        self.orgs = {org.pk: org for org in Organization.objects.select_related("head")}
+    def __init__(self, organizations: list[int] | None = None):
+        """`organizations`: only these (one action's recipients), rather than every organization (a job's)."""
+        orgs = Organization.objects.select_related("head")
+        profiles = AlertProfile.objects.filter(user__is_active=True, organization__isnull=False).select_related("user")
+        if organizations is not None:
+            orgs, profiles = orgs.filter(pk__in=organizations), profiles.filter(organization_id__in=organizations)
+        self.orgs = {org.pk: org for org in orgs}
         self.profiles = defaultdict(list)
-        for profile in AlertProfile.objects.filter(user__is_active=True, organization__isnull=False).select_related("user"):
+        for profile in profiles:
             if profile.user.email:
                 self.profiles[profile.organization_id].append(profile)
 
@@ -374,9 +381,14 @@ class Directory:
         org_ids = [pledge.lead_organization_id, *(org.pk for org in pledge.co_owners.all())]
         return self._contacts_and_members(org_ids, kind)
 
-    def escalation(self, pledge: Pledge, level: int) -> list[Recipient]:
-        """Level 1: the parent organization's head and contacts; level 2: the top organization's."""
-        above = self.orgs[pledge.lead_organization_id].ancestor_ids()
+    def for_organization(self, org_id: int, kind: str) -> list[Recipient]:
+        """One organization's contact addresses, and its members who want this kind (an instruction's addressee)."""
+        return self._contacts_and_members([org_id], kind)
+
+    def escalation(self, pledge: Pledge, level: int, organization_id: int | None = None) -> list[Recipient]:
+        """Level 1: the parent organization's head and contacts; level 2: the top organization's. Above the pledge's
+        lead organization, or above `organization_id` (an instruction's addressee)."""
+        above = self.orgs[organization_id or pledge.lead_organization_id].ancestor_ids()
         if not above:
             return []
         target = self.orgs[above[-1]] if level == 1 else self.orgs[above[0]]
@@ -602,6 +614,7 @@ def queue_reminders(today: date) -> int:
                         _notification(recipient, AlertKind.ESCALATION, f"{reason}:{since}:L{level}", context, pledge)
                     )
     notifications += _measures_reminders(open_pledges, directory, today)
+    notifications += _instruction_reminders(directory, today)
     return _store(notifications)
 
 
@@ -624,6 +637,81 @@ def _measures_reminders(open_pledges, directory: Directory, today: date) -> list
             for recipient in directory.escalation(pledge, 1):
                 notifications.append(_notification(
                     recipient, AlertKind.ESCALATION, f"{period}:L1", context, pledge, template="measures_escalation"
+                ))
+    return notifications
+
+
+# --- Instructions (批示) --------------------------------------------------------------------------------
+# Keyed by the instruction: `instruction:<id>` when written, `:due` when due soon, `:late` once past due, `:L1` to the
+# organization above the addressee after the escalation delay; each once, however often the jobs run.
+
+
+def _instruction_context(instruction, **more) -> dict:
+    pledge = instruction.pledge
+    answer_url = settings.SITE_URL.rstrip("/") + reverse("admin:commitments_instruction_change", args=[instruction.pk])
+    return {"pledge": pledge, "instruction": instruction, "url": emails.pledge_url(pledge), "answer_url": answer_url,
+            **more}
+
+
+def _version(instruction) -> int:
+    """The id of the instruction's latest audit-history row: what keys a message about one answer or one return, so
+    that an answer returned and given again is news again."""
+    return instruction.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+
+
+def queue_instruction(instruction, *, returned_with: str = "") -> int:
+    """The addressee organization's contacts and members who want instructions hear of a new instruction at once, or
+    of an answer sent back to them (`returned_with`: the writer's comment; one message per return)."""
+    directory = Directory(organizations=[instruction.addressee_id])
+    period, template = f"instruction:{instruction.pk}", "instruction"
+    if returned_with:
+        period, template = f"{period}:returned:{_version(instruction)}", "instruction_returned"
+    context = _instruction_context(instruction, comment=returned_with)
+    return _store([
+        _notification(recipient, AlertKind.INSTRUCTION, period, context, instruction.pledge, template=template)
+        for recipient in directory.for_organization(instruction.addressee_id, AlertKind.INSTRUCTION)
+    ])
+
+
+def queue_instruction_answered(instruction) -> int:
+    """The writer hears of the answer (once per answer: see _version)."""
+    writer = instruction.written_by
+    if writer is None or not writer.is_active or not writer.email:
+        return 0
+    profile = AlertProfile.objects.filter(user=writer).first()
+    recipient = Recipient(writer.email, profile.language if profile else settings.LANGUAGE_CODE, writer.pk)
+    period = f"instruction:{instruction.pk}:answered:{_version(instruction)}"
+    context = _instruction_context(instruction)
+    return _store([_notification(
+        recipient, AlertKind.INSTRUCTION, period, context, instruction.pledge, template="instruction_answered"
+    )])
+
+
+def _instruction_reminders(directory: Directory, today: date) -> list[Notification]:
+    """Open instructions on pledges still chased: due within TRACKER_REPORT_DUE_SOON_DAYS, a reminder; past due, a
+    late reminder; past due by more than TRACKER_ESCALATE_AFTER_DAYS, the organization above the addressee too."""
+    soon = today + timedelta(days=settings.TRACKER_REPORT_DUE_SOON_DAYS)
+    after = settings.TRACKER_ESCALATE_AFTER_DAYS
+    instructions = (
+        Instruction.objects.filter(state=Instruction.State.OPEN, due__lte=soon, pledge__in=Pledge.objects.filter(CHASED))
+        .select_related("pledge__lead_organization", "addressee", "written_by")
+        .order_by("due", "id")
+    )
+    notifications = []
+    for instruction in instructions:
+        days_late = (today - instruction.due).days
+        context = _instruction_context(instruction, days_late=days_late, days_left=-days_late)
+        key = f"instruction:{instruction.pk}"
+        period, template = (f"{key}:late", "instruction_late") if days_late > 0 else (f"{key}:due", "instruction_due")
+        for recipient in directory.for_organization(instruction.addressee_id, AlertKind.INSTRUCTION):
+            notifications.append(
+                _notification(recipient, AlertKind.INSTRUCTION, period, context, instruction.pledge, template=template)
+            )
+        if days_late > after:
+            for recipient in directory.escalation(instruction.pledge, 1, organization_id=instruction.addressee_id):
+                notifications.append(_notification(
+                    recipient, AlertKind.ESCALATION, f"{key}:L1", context, instruction.pledge,
+                    template="instruction_escalation",
                 ))
     return notifications
 

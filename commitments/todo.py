@@ -4,8 +4,8 @@ Each section is a query built from commitments.access's rules, read twice: a COU
 LIMIT rows for the list. So the page costs a fixed number of queries however much waits, and the header's count
 (`header_count`, a context processor) costs only the COUNTs, and only when a page draws it.
 
-Sections to come with issue 16: instructions to answer (批示, item 2) and the reporting completeness page (item 4)
-join SECTIONS below, as one more `Section` each.
+Instructions (批示, issue 16 item 2) are two sections: those to answer, and the answers to accept. The reporting
+completeness page (item 4) joins SECTIONS below as one more `Section`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Case, Count, IntegerField, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ from django.views.generic import TemplateView
 
 from . import access
 from .display import update_value_text
-from .models import CHASED, PledgeDraft, ProgressUpdate, Revision
+from .models import CHASED, Instruction, PledgeDraft, ProgressUpdate, Revision
 from .status import ReportingStatus
 
 LIMIT = 50  # the most rows a section lists; the rest are counted and linked ("and N more")
@@ -76,6 +77,25 @@ def drafts_to_confirm(user) -> QuerySet:
     return PledgeDraft.objects.filter(state=PledgeDraft.State.NEW).select_related("document").order_by("document", "position", "id")
 
 
+def instructions_to_answer(user) -> QuerySet:
+    """Open instructions addressed to an organization `user` reports for (access.instructions_to_answer), the
+    earliest due first; never one they wrote themselves."""
+    return (
+        access.instructions_to_answer(user).exclude(written_by=user)
+        .select_related("pledge__lead_organization", "addressee", "written_by")
+        .order_by("due", "id")
+    )
+
+
+def answers_to_accept(user) -> QuerySet:
+    """Answered instructions `user` wrote: to close, or to return."""
+    return (
+        access.instructions_to_accept(user)
+        .select_related("pledge__lead_organization", "addressee", "answered_by")
+        .order_by("answered_at", "id")
+    )
+
+
 def _admin_list(name: str, **params) -> str:
     return f"{reverse(f'admin:commitments_{name}_changelist')}?{urlencode(params)}"
 
@@ -113,6 +133,18 @@ SECTIONS = [
         lambda: _admin_list("revision", state__exact=Revision.State.PENDING),
     ),
     Section(
+        "instructions", _("Instructions to answer (批示)"), _("No instruction waits for your answer."),
+        instructions_to_answer,
+        lambda instruction: reverse("admin:commitments_instruction_change", args=[instruction.pk]),
+        lambda: _admin_list("instruction", state__exact=Instruction.State.OPEN),
+    ),
+    Section(
+        "answers", _("Answers to your instructions to accept"), _("No answer to your instructions waits."),
+        answers_to_accept,
+        lambda instruction: reverse("admin:commitments_instruction_change", args=[instruction.pk]),
+        lambda: _admin_list("instruction", state__exact=Instruction.State.ANSWERED),
+    ),
+    Section(
         "drafts", _("Drafts from documents to confirm"), _("No draft waits to be confirmed."), drafts_to_confirm,
         lambda draft: reverse("admin:commitments_pledgedraft_change", args=[draft.pk]),
         lambda: _admin_list("pledgedraft", state__exact=PledgeDraft.State.NEW),
@@ -138,12 +170,13 @@ class Listed:
 
 
 def sections_for(user) -> list[Listed]:
-    """Every section for `user`: two queries each (a COUNT and the first LIMIT rows), plus the user's roles once."""
+    """Every section for `user`: two queries each (a COUNT and the first LIMIT rows; the COUNT alone when nothing
+    waits), plus the user's roles once."""
     listed = []
     for section in SECTIONS:
         rows = section.rows(user)
         count = rows.count()
-        items = [(row, section.link(row)) for row in rows[:LIMIT]]
+        items = [(row, section.link(row)) for row in rows[:LIMIT]] if count else []  # nothing to list: no query
         for row, _link in items:
             if isinstance(row, ProgressUpdate):
                 row.value_text = update_value_text(row)
@@ -181,4 +214,6 @@ class TodoView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         sections = sections_for(self.request.user)
         # The header's number too, from the counts just made (the view's context wins over the context processor's).
-        return super().get_context_data(**kwargs, sections=sections, todo_total=sum(s.count for s in sections))
+        return super().get_context_data(
+            **kwargs, sections=sections, todo_total=sum(s.count for s in sections), today=timezone.localdate()
+        )

@@ -30,7 +30,7 @@ from . import access, breakdown, charts, counts, display, health, measures
 from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
 from .filters import ACTIVE_AND_CLOSED, ALL_LEVELS, TOP_LEVEL, PledgeFilter
-from .models import Organization, Pledge, ProgressUpdate, Revision, StatusChange
+from .models import Instruction, Organization, Pledge, ProgressUpdate, Revision, StatusChange
 from .status import SEVERITY, Composition, Kind, Method, ReportingStatus, TargetStatus
 from .tables import PledgeTable
 
@@ -296,6 +296,7 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
             readings = ProgressUpdate.readings_that_count(updates)
             context["chart"] = charts.progress_chart(pledge.terms(), readings, today, pledge.unit)
         context.update(self.revisions(pledge))
+        context.update(self.instructions(pledge, today))
         context["status_badge"] = display.status_badge(pledge.target_status, pledge.get_target_status_display())
         context["reporting_badge"] = display.reporting_badge(pledge.reporting_status, pledge.get_reporting_status_display())
         if pledge.source_document_id:
@@ -327,6 +328,34 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
             ],
             "original_deadline": display.day(pledge.original_deadline),
             "can_request_revision": may_request and not pledge.closed,  # a closed pledge takes no request
+        }
+
+
+    def instructions(self, pledge, today) -> dict:
+        """Its instructions (批示), the newest first, each with its answer, and what the user may do about each: write
+        one (a manager or administrator of the pledge), answer (the addressee's reporters), accept or return an
+        answer (the writer, an administrator); all of it in the admin."""
+        user = self.request.user
+        instructions = list(
+            pledge.instructions.select_related("addressee", "written_by", "answered_by", "closed_by")
+            .order_by("-written_at", "-id")
+        )
+        answerable = set(access.instructions_to_answer(user).filter(pledge=pledge).values_list("pk", flat=True))
+        rows = []
+        for instruction in instructions:
+            may_answer = user.is_staff and instruction.pk in answerable
+            may_decide = (user.is_staff and instruction.state == Instruction.State.ANSWERED
+                          and access.can_close_instruction(user, instruction))
+            rows.append({
+                "instruction": instruction,
+                "late": instruction.state == Instruction.State.OPEN and instruction.due < today,
+                "link": reverse("admin:commitments_instruction_change", args=[instruction.pk])
+                if may_answer or may_decide else "",
+                "action": _("Answer it") if may_answer else _("Accept or return") if may_decide else "",
+            })
+        return {
+            "instructions": rows,
+            "can_instruct": user.is_staff and not pledge.closed and access.can_instruct(user, pledge),
         }
 
 

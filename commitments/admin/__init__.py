@@ -5,7 +5,7 @@ their admins."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import documents, people, pledges, revisions, system, updates  # noqa: F401  (registers the admins)
+from . import documents, instructions, people, pledges, revisions, system, updates  # noqa: F401  (registers the admins)
 
 admin.site.site_header = _("Pledge tracker")
 admin.site.site_title = _("Pledge tracker")

@@ -423,6 +423,8 @@ class PledgeAdmin(HistoryForReading, ImportExportForUser, SimpleHistoryAdmin):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if request.GET.get("model_name") == "pledge" and request.GET.get("field_name") == "parent":  # "part of"
             queryset = editable_pledges(request.user, queryset).select_related("lead_organization")
+        if request.GET.get("model_name") == "instruction" and request.GET.get("field_name") == "pledge":
+            queryset = access.pledges_to_instruct(request.user, queryset)  # only where the user may write one
         return queryset, may_have_duplicates
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
