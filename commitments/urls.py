@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import todo, views
+from . import completeness, todo, views
 
 urlpatterns = [
     path("", views.SummaryView.as_view(), name="tracker-summary"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.OrganizationDetailView.as_view(), name="tracker-organization"),
     path("documents/<int:pk>/", views.SourceDocumentDetailView.as_view(), name="tracker-document"),
     path("todo/", todo.TodoView.as_view(), name="tracker-todo"),
+    path("completeness/", completeness.CompletenessView.as_view(), name="tracker-completeness"),
+    path("completeness/chase/", completeness.chase_view, name="tracker-chase"),
     path("help/", views.HelpView.as_view(), name="tracker-help"),
     path("health/", views.health_view, name="tracker-health"),
     path("login/", auth_views.LoginView.as_view(), name="tracker-login"),

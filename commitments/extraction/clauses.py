@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .layout import starts_list_item
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -131,7 +133,7 @@ _SCALES = "万亿|千亿|百亿|亿|千万|百万|万|千"
 _CURRENCIES = ["元人民币", "美元", "欧元", "元"]
 _MEASURE_WORDS = [
     "微克/立方米", "微克", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "公斤", "千克", "斤", "千瓦时", "千瓦",
-    "兆瓦", "标箱", "倍", "个工作日", "工作日", "小时",
+    "兆瓦", "标箱", "倍", "个工作日", "工作日", "小时", "岁",
 ]
 _COUNT_WORDS = [
     "人次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次",
@@ -175,6 +177,18 @@ _COMPARATOR_OF_WORD = {
 # "至少建成3个…": the comparator may stand before the verb rather than the number.
 _AT_LEAST_BEFORE_VERB = re.compile(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{1,3}$")
 _GROWTH_VERB = re.compile(r"(?:年均|平均)?(?:增长|增加|提高|提升|上升|增速|增幅)$")
+# The rise of a price or a rate is a growth figure however it is held ("居民消费价格涨幅控制在3%左右").
+_GROWTH_NOUN = re.compile(r"(?:涨幅|增幅|增速|上涨|涨)$")
+# "年均增长1500元", "每年增加2万人": an amount added every year is a growth target in that unit.
+_YEARLY_INCREMENT = re.compile(r"(?:年均|每年|平均每年|年平均)(?:增长|增加|提高|提升)$")
+# People reached by a project are an effect of it, not a target of their own ("惠及居民8000户").
+_BENEFICIARIES = re.compile(r"(?:惠及|受益|覆盖人口)[\u4e00-\u9fff]{0,4}$")
+# "从目前的380家增加到430家", "由2.9%提高到3.05%": the first number is where things stand now (the baseline).
+_FROM_BASELINE = re.compile(
+    r"[从由](?:目前|现在|现有|当前|上年|去年|(?:19|20)[0-9]{2}年(?:底|末)?)?的?\s*(?:约|近)?"
+    r"[0-9]+(?:\.[0-9]+)?(?:多|余)?(?:万亿|千亿|百亿|亿|千万|百万|万|千)?(?:%|％|" + _UNIT_ALTERNATION + r")?(?:左右)?"
+    r"(?=[\u4e00-\u9fff]{0,4}(?:到|至))"
+)
 _REDUCTION_VERB = re.compile(r"(?:下降|减少|降低|压降|削减|压减|减排)$")
 _REDUCTION_VERB_AHEAD = re.compile(r"下降|减少|降低|压降|削减|压减|减排")  # 减少燃煤消费20万吨
 _BUILD_VERB = re.compile(
@@ -192,7 +206,8 @@ _DOUBLING = re.compile(r"(?P<verb>实现|力争|确保)?(?P<what>[^，,。；;]{
 # PAST markers are inherited by the following clauses of the paragraph.
 _PAST = re.compile(
     r"(?<![比较同与])(?:去年|上年|前年)(?!同期|基础)|往年|近年|近[0-9一二两三四五六七八九十]+年|多年来|以来|连日来"
-    r"|近日|日前|近期|此前|前不久|不久前|上周|上月|昨天|昨日|截至|截止|目前|时下|眼下|现阶段|同比|环比"
+    r"|近日|日前|近期|此前|前不久|不久前|上周|上月|昨天|昨日|截至|截止|目前|现有(?=[\u4e00-\u9fff]{0,10}[0-9])|时下|眼下|现阶段|同比|环比"
+    r"|过去(?:的)?[一二两三四五十0-9]*年"
     r"|[0-9一二三四五六七八九十]+\s*[—\-–~至]\s*[0-9一二三四五六七八九十]+月"
     r"|前[0-9一二三四五六七八九十]+个?月"
 )
@@ -207,7 +222,11 @@ _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
 _FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
 _YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
 # A project's own characteristics, not a target of the government.
-_SPECIFICATION = re.compile(r"总投资|年产(?!值)|产能|占地|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均")
+# (占地区生产总值比重 is 占 + 地区生产总值, not 占地.)
+_SPECIFICATION = re.compile(
+    r"总投资|年产(?!值)|产能|占地(?![区市县方])|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均"
+    r"|全长|全线长|线路长|长约|宽约|高约|深约"
+)
 
 # --- deadlines ------------------------------------------------------------
 _DEADLINE_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年(?:([0-9]{1,2})月)?")
@@ -273,6 +292,7 @@ _BARE_QUANTITY = re.compile(
 )
 _DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:]|,(?![0-9]{3}(?![0-9])))")
 _TERMINAL = set("。！？!?”」…；;")
+_NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 NEUTRAL, FORWARD, PAST, FORECAST = "neutral", "forward", "past", "forecast"
@@ -319,6 +339,8 @@ def _speaker_org(block: str) -> tuple[str, bool] | None:
 
 def _speaker_marks(text: str) -> list[_OwnerMark]:
     marks = []
+    # "市交通运输局局长陈立新介绍…" then "…”陈立新说": a speaker named again by name alone keeps the same unit.
+    units_of_names: dict[str, tuple[str, bool]] = {}
     for speech in _SPEECH.finditer(text):
         begin = speech.start()
         while begin > 0 and speech.start() - begin < 60 and text[begin - 1] not in _SPEAKER_BLOCK_STOP:
@@ -328,6 +350,13 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
         if not block:
             continue
         org = _speaker_org(block)
+        if org:
+            title = list(_TITLE.finditer(block))[-1]
+            name = block[title.end() :]
+            if 2 <= len(name) <= 4:
+                units_of_names[name] = org
+        else:
+            org = units_of_names.get(block)
         if org:
             marks.append(_OwnerMark(_quote_start(text, begin), org[0], org[1], paragraph_only=True))
     return marks
@@ -390,7 +419,7 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def find_deadline(clause: str, year: int) -> date | None:
+def find_deadline(clause: str, year: int, this_year_is_past: bool = False) -> date | None:
     """The end of the period a clause names, resolved against the document's year."""
     m = _DEADLINE_YEAR.search(clause)
     if m and int(m.group(1)) >= year:
@@ -414,8 +443,11 @@ def find_deadline(clause: str, year: int) -> date | None:
             return date(year + years, 12, 31)
     if "明年" in clause:
         return date(year + 1, 12, 31)
-    if _THIS_YEAR.search(clause):
-        return date(year, 12, 31)
+    this_year = _THIS_YEAR.search(clause)
+    if this_year:
+        # In a year-end review that plans for 明年, 全年/年内 speak of the year being planned.
+        planned = this_year_is_past and this_year.group() != "今年"
+        return date(year + 1 if planned else year, 12, 31)
     return None
 
 
@@ -492,7 +524,9 @@ def _kind_of(unit: str, before: str) -> str:
         return "reduction"
     if unit == "个百分点":
         return "share"
-    if unit in ("%", "倍") and _GROWTH_VERB.search(before):
+    if unit in ("%", "倍") and (_GROWTH_VERB.search(before) or _GROWTH_NOUN.search(before)):
+        return "growth"
+    if unit not in ("%", "倍") and _YEARLY_INCREMENT.search(before):
         return "growth"
     if unit == "%":
         return "share"
@@ -598,6 +632,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     tail_end = tail.end()
 
     # --- rules that drop non-targets ---------------------------------------
+    if _BENEFICIARIES.search(before):
+        return None
     if after == "大关":
         after = ""
     if tail.group("level"):
@@ -717,9 +753,24 @@ def _trim(text: str, start: int, number_at: int) -> tuple[str, int]:
 
 
 class _Extractor:
-    def __init__(self, text: str, year: int):
+    def __init__(
+        self,
+        text: str,
+        year: int,
+        *,
+        skipped_spans: list[tuple[int, int]] = (),
+        issuer: str | None = None,
+        default_deadline: date | None = None,
+    ):
+        """`skipped_spans`: review sections and table rows, where no clause is read for targets; `issuer`: the
+        owner of targets that name no one; `default_deadline`: for targets without a time word (the end of a
+        plan's period, else the end of the document's year)."""
         self.text = text
         self.year = year
+        self.skipped_starts = [a for a, _ in skipped_spans]
+        self.skipped_spans = list(skipped_spans)
+        self.issuer = issuer
+        self.list_tense: str | None = None  # the tense of the line that introduced the list being read
         self.marks, self.main_actor = _owner_marks(text)
         self.paragraph_marks = [mark for mark in self.marks if mark.paragraph_only]
         self.paragraph_mark_positions = [mark.position for mark in self.paragraph_marks]
@@ -729,6 +780,7 @@ class _Extractor:
         self.company_names = set(_COMPANY_ALIAS.findall(text))
         # "总结今年经济工作,部署明年重点任务": a year-end review, where 今年 is already the past.
         self.this_year_is_past = text.count("明年") >= 2 and text.count("明年") >= text.count("今年")
+        self.default_deadline = default_deadline or date(year + 1 if self.this_year_is_past else year, 12, 31)
         self.heading_spans = [(m.start(), m.end()) for m in _HEADING.finditer(text)]
         self.heading_starts = [a for a, _ in self.heading_spans]
         self.drafts: list[Draft] = []
@@ -756,6 +808,10 @@ class _Extractor:
         """Does the rest of this sentence compare with a year or period before (同比/环比)?"""
         end = _SENTENCE_END.search(self.text, position)
         return bool(_STATISTICS.search(self.text, position, end.start() if end else len(self.text)))
+
+    def skipped(self, position: int) -> bool:
+        i = bisect.bisect_right(self.skipped_starts, position) - 1
+        return i >= 0 and position < self.skipped_spans[i][1]
 
     def heading_at(self, position: int) -> tuple[int, int] | None:
         i = bisect.bisect_right(self.heading_starts, position) - 1
@@ -790,8 +846,15 @@ class _Extractor:
         while back >= 0 and self.text[back] in " \t\r\n\u3000":
             back -= 1
         last_char = self.text[back] if back >= 0 else "。"
-        if last_char in _TERMINAL or not self.line_has_punctuation or self.heading_at(back):
-            self.tense = NEUTRAL
+        following = _NEXT_TEXT.search(self.text, position + 1)
+        next_is_item = bool(following) and starts_list_item(self.text, following.start())
+        if last_char in "：:" and next_is_item:
+            # "今年以来…取得新成效：" then "- 地区生产总值增长6.1%": the list reports what its introduction says.
+            self.list_tense = self.tense if self.tense in (PAST, FORECAST) else None
+        elif not next_is_item:
+            self.list_tense = None
+        if last_char in _TERMINAL or not self.line_has_punctuation or self.heading_at(back) or next_is_item:
+            self.tense = self.list_tense or NEUTRAL
             self.sentence_deadline = None
             self.sentence_metric = ""
             self.line_has_punctuation = False
@@ -805,15 +868,22 @@ class _Extractor:
             self.tense = NEUTRAL
             self.sentence_deadline = None
             return
+        if self.skipped(start):
+            return
         clause = self.text[start:end]
         if self.speaker_inside(start, end):
             self.tense = NEUTRAL  # a new speaker starts a new passage
+        baselines = [(m.start() + start, m.end() + start) for m in _FROM_BASELINE.finditer(clause)]
+        if baselines:
+            # The baseline (目前的380家, 2020年的5400亿元) says where things stand: its time words are not the
+            # clause's, and its number is no target.
+            clause = _FROM_BASELINE.sub(lambda m: "从" + "\u3000" * (len(m.group()) - 1), clause)
         tense = clause_tense(clause, self.year, self.this_year_is_past)
         if tense is None and self.statistics_follow(end):
             tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
         if tense:
             self.tense = tense
-        deadline = find_deadline(clause, self.year)
+        deadline = find_deadline(clause, self.year, self.this_year_is_past)
         if deadline and self.tense != PAST:
             self.sentence_deadline = deadline
         if self.tense in (PAST, FORECAST) or _DONE.search(clause):
@@ -827,19 +897,27 @@ class _Extractor:
         owner_mark = self.owner_at(start)
         if owner_mark and owner_mark.is_company:
             return  # a company's own statement
-        owner = owner_mark.owner if owner_mark and owner_mark.owner else self.main_actor
-        clause_deadline = self.sentence_deadline or date(self.year, 12, 31)
+        owner = owner_mark.owner if owner_mark and owner_mark.owner else (self.main_actor or self.issuer)
+        clause_deadline = self.sentence_deadline or self.default_deadline
         context = ""
         for segment, segment_start in _segments(clause, start):
             candidates = numbers_in_segment(segment)
             if not candidates and context and _BARE_QUANTITY.fullmatch(segment):
                 candidates = numbers_in_segment(segment, context)
             context = _respectively_context(segment, candidates)
+            original_segment = self.text[segment_start : segment_start + len(segment)]
             for candidate in candidates:
-                sentence, sentence_start = _trim(segment, segment_start, candidate.start)
+                at = segment_start + candidate.start
+                if any(a <= at < b for a, b in baselines):
+                    continue
+                sentence, sentence_start = _trim(original_segment, segment_start, candidate.start)
                 if not sentence:
                     continue
-                metric = candidate.metric or self.sentence_metric
+                metric = candidate.metric
+                baseline_before = [a for a, b in baselines if segment_start <= a and b <= at]
+                if baseline_before:  # "规上工业企业数量从目前的380家增加到430家": the name stands before 从
+                    metric = _clean_metric(self.text[segment_start : baseline_before[0]])
+                metric = metric or self.sentence_metric
                 self.sentence_metric = metric
                 self.drafts.append(
                     Draft(
@@ -858,6 +936,6 @@ class _Extractor:
                 )
 
 
-def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draft]:
-    """Drafts in document order; with `stop_after`, reading stops once more than that many are found."""
-    return _Extractor(text, year).run(stop_after)
+def extract_clauses(text: str, year: int, *, stop_after: int | None = None, **layout) -> list[Draft]:
+    """Drafts of the running text in document order; `layout` as for _Extractor."""
+    return _Extractor(text, year, **layout).run(stop_after)

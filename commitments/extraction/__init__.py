@@ -1,0 +1,140 @@
+"""Rule-based extraction of quantified, forward-looking targets ("pledges") from Chinese government documents.
+
+``extract(text, year)`` returns one ``Draft`` per target, in document order.  It reads a document in four steps:
+
+1. layout (layout.py): lines cut by a page break are joined (offsets still point into the original text),
+   review sections (一、2024年工作回顾, 第一章 发展基础) are found, and the body that issues the document and the
+   end of a plan's period are read from its title and opening lines;
+2. indicator tables (tables.py): rows of a 主要指标表 give their target and yearly-rate columns, never the
+   base-year column;
+3. running text (clauses.py): clause by clause, with the tense of each clause and of the list it belongs to,
+   "from A to B" read as the target B, responsible units from 责任单位/牵头单位 notes;
+4. one draft per target: the same target stated twice (a summary and its detail, a table row and its sentence)
+   is drafted once, from the fuller sentence (prose before a table row).
+
+Work is linear in the length of the text; ``stop_after`` stops reading once more than that many are found.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import replace
+from datetime import date
+
+from .clauses import (
+    COUNT_UNITS,
+    SCALE_MULTIPLIERS,
+    Draft,
+    _MEASURE_WORDS,
+    _clean_metric,
+    chinese_numeral_to_int,
+    extract_clauses,
+    in_base_unit,
+    split_chinese_scale,
+)
+from .layout import issuing_body, join_broken_lines, plan_period_end, responsible_units, review_spans
+from .tables import table_targets
+
+__all__ = [
+    "COUNT_UNITS", "SCALE_MULTIPLIERS", "Draft", "chinese_numeral_to_int", "extract", "in_base_unit",
+    "split_chinese_scale",
+]
+
+_TABLE_UNITS = frozenset(_MEASURE_WORDS) | COUNT_UNITS | {"亿元", "万元", "元", "万人", "亿美元", "万美元", "%", "个百分点"}
+
+
+def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draft]:
+    """Drafts in document order; with `stop_after`, reading stops once more than that many are found."""
+    joined, offsets = join_broken_lines(text)
+    default_deadline = plan_period_end(joined, year)
+    issuer = issuing_body(joined)
+    reviews = review_spans(joined, year)
+    tables, table_rows = table_targets(joined, year, default_deadline or date(year, 12, 31), _TABLE_UNITS)
+    skipped = sorted(reviews + table_rows)
+    drafts = extract_clauses(
+        joined, year, stop_after=stop_after, skipped_spans=_merge(skipped), issuer=issuer,
+        default_deadline=default_deadline,
+    )
+    table_drafts = [
+        Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline, issuer)
+        for t in tables
+        if not _in_spans(t.start, reviews)
+    ]
+    drafts = _assign_responsible_units(drafts + table_drafts, responsible_units(joined))
+    drafts = _once_per_target(drafts, {id(d) for d in table_drafts})
+    if offsets.cuts:
+        drafts = [_back_to_original(draft, text, offsets) for draft in drafts]
+    drafts.sort(key=lambda d: d.start)
+    return drafts
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= position < b for a, b in spans)
+
+
+def _assign_responsible_units(drafts: list[Draft], units: list[tuple[int, int, str]]) -> list[Draft]:
+    """A target in the item a 责任单位/牵头单位 note closes belongs to the unit the note names first."""
+    if not units:
+        return drafts
+    starts = [a for a, _, _ in units]
+    result = []
+    for draft in drafts:
+        i = bisect.bisect_right(starts, draft.start) - 1
+        if i >= 0 and draft.start < units[i][1]:
+            draft = replace(draft, owner=units[i][2])
+        result.append(draft)
+    return result
+
+
+def _metric_key(metric: str) -> str:
+    return _clean_metric(metric).removeprefix("其中")
+
+
+def _same_target(a: Draft, b: Draft) -> bool:
+    if a.kind != b.kind or a.value is None or b.value is None:
+        return False
+    if in_base_unit(a.value, a.unit) != in_base_unit(b.value, b.unit):
+        return False
+    key_a, key_b = _metric_key(a.metric), _metric_key(b.metric)
+    return len(key_a) >= 2 and len(key_b) >= 2 and (key_a in key_b or key_b in key_a)
+
+
+def _once_per_target(drafts: list[Draft], from_tables: set[int]) -> list[Draft]:
+    """The same target stated twice is drafted once: prose before a table row, then the longer sentence, then the
+    earlier one.  Drafts sharing a sentence are different targets of one clause and are all kept."""
+    def rank(d: Draft) -> tuple:
+        return (id(d) not in from_tables, len(d.sentence.strip()), -d.start)
+
+    kept: list[Draft | None] = []
+    by_amount: dict[tuple, list[int]] = {}  # (kind, amount in base unit) -> indexes in kept
+    for draft in sorted(drafts, key=lambda d: d.start):
+        amount = (draft.kind, in_base_unit(draft.value, draft.unit)) if draft.value is not None else None
+        same = by_amount.setdefault(amount, []) if amount else []
+        twin = next((i for i in same if kept[i].start != draft.start and _same_target(kept[i], draft)), None)
+        if twin is None:
+            same.append(len(kept))
+            kept.append(draft)
+        elif rank(draft) > rank(kept[twin]):
+            kept[twin] = draft
+    return kept
+
+
+def _back_to_original(draft: Draft, text: str, offsets) -> Draft:
+    """Offsets in the joined text back to the original: the sentence is the original's characters (with the page
+    break inside it), so that text[start:start + len(sentence)] == sentence still holds."""
+    if not draft.sentence:
+        return draft
+    start = offsets.original(draft.start)
+    end = offsets.original(draft.start + len(draft.sentence) - 1) + 1
+    return replace(draft, start=start, sentence=text[start:end])
+

@@ -1,0 +1,252 @@
+"""The layout of a document, read before its sentences: lines, headings, sections, lists, issuer.
+
+Whether a number is a target depends on where it stands as much as on its own words: a figure in a
+review section (一、2024年工作回顾) or in a list introduced by "今年以来…取得新成效：" reports a result,
+a line cut by a page break belongs with the next line, and a target that names no department belongs to
+the body that issues the document.  Everything here works line by line with regular expressions and
+bounded look-ahead, so reading stays linear in the length of the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# --------------------------------------------------------------------------
+# Lines
+# --------------------------------------------------------------------------
+
+_BLANK = " \t\r\u3000"
+
+# Markers that open a heading or a list item: 一、 （一） 1. 1、 (1) ① - • · * # 第一章.
+_NUMBERED = re.compile(
+    r"[ \t\u3000]*(?:#+[ \t]*|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|[0-9]{1,2}[.、．](?![0-9])"
+    r"|[（(][0-9]{1,2}[）)]|[①-⑳]|第[一二三四五六七八九十0-9]+[篇章节部分条]|[-•·*●▪◆■]\s*)"
+)
+_BULLET = re.compile(r"[ \t\u3000]*(?:[-•·*●▪◆■][ \t]*|[①-⑳]|[（(][0-9]{1,2}[）)]|[0-9]{1,2}[.、．](?![0-9]))")
+# A clause that ends here: after these a line break is a real break.
+_CLOSING = set("。！？!?；;：:…”」』）)】]")
+_CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
+_PROSE_PUNCTUATION = re.compile(r"[，,。；;、]")
+
+
+def _is_table_like(line: str) -> bool:
+    return "|" in line or "\t" in line or bool(re.search(r"\S[ \u3000]{2,}\S.*\S[ \u3000]{2,}\S", line))
+
+
+@dataclass
+class OffsetMap:
+    """Maps offsets in the text with page breaks joined back to offsets in the original text."""
+
+    cuts: list[int]  # offsets in the joined text where text was taken out
+    removed: list[int]  # how many characters were taken out before and at each cut, cumulated
+
+    def original(self, position: int) -> int:
+        i = bisect.bisect_right(self.cuts, position) - 1
+        return position + (self.removed[i] if i >= 0 else 0)
+
+
+def join_broken_lines(text: str) -> tuple[str, OffsetMap]:
+    """Join lines that a page break cut inside a clause ("…，新\\n\\n增规上工业企业140家").
+
+    A line is joined to the next non-empty line when it is prose (it holds a comma or a full stop), it ends
+    inside a clause (a character or digit, no closing punctuation), it is not a heading or list item, and the
+    next line does not start a heading, list item or table row.  Captions and headings have no punctuation, so
+    they are never joined.  The returned map turns offsets in the joined text back into offsets in `text`.
+    """
+    pieces: list[str] = []
+    cuts: list[int] = []
+    removed: list[int] = []
+    total_removed = 0
+    kept_until = 0
+    spans = []
+    position = 0
+    for line in text.split("\n"):
+        spans.append((position, position + len(line)))
+        position += len(line) + 1
+    for index, (start, end) in enumerate(spans):
+        line = text[start:end].rstrip(_BLANK)
+        if not line or line[-1] in _CLOSING or not _CJK_OR_DIGIT.match(line[-1]):
+            continue
+        if not _PROSE_PUNCTUATION.search(line) or _NUMBERED.match(line) and len(line) < 30 or _is_table_like(line):
+            continue
+        following = index + 1
+        while following < len(spans) and not text[spans[following][0] : spans[following][1]].strip(_BLANK):
+            following += 1
+        if following >= len(spans) or following - index > 3:
+            continue
+        next_start, next_end = spans[following]
+        next_line = text[next_start:next_end]
+        stripped = next_line.lstrip(_BLANK)
+        if not stripped or not _CJK_OR_DIGIT.match(stripped[0]) or _NUMBERED.match(next_line) or _is_table_like(next_line):
+            continue
+        cut_from = start + len(line)
+        cut_to = next_start + (len(next_line) - len(stripped))
+        pieces.append(text[kept_until:cut_from])
+        kept_until = cut_to
+        total_removed += cut_to - cut_from
+        cuts.append(cut_from - (total_removed - (cut_to - cut_from)))
+        removed.append(total_removed)
+    if not cuts:
+        return text, OffsetMap([], [])
+    pieces.append(text[kept_until:])
+    return "".join(pieces), OffsetMap(cuts, removed)
+
+
+# --------------------------------------------------------------------------
+# Headings and the sections they open
+# --------------------------------------------------------------------------
+
+_HEADING_LEVEL = [
+    (re.compile(r"[ \t\u3000]*(#+)[ \t]*"), None),  # markdown: as many levels as #
+    (re.compile(r"[ \t\u3000]*第[一二三四五六七八九十0-9]+篇"), 0),
+    (re.compile(r"[ \t\u3000]*第[一二三四五六七八九十0-9]+(?:章|部分)"), 1),
+    (re.compile(r"[ \t\u3000]*[一二三四五六七八九十]+[、.．]"), 1),
+    (re.compile(r"[ \t\u3000]*[（(][一二三四五六七八九十]+[）)]"), 2),
+]
+# What a review heading says: it looks back (回顾, 执行情况, 发展基础, 取得的成绩 …).
+_REVIEW_WORDS = re.compile(
+    r"回顾|总结|执行情况|完成情况|发展基础|过去|取得的?(?:成绩|成就|成效)|主要成[绩就效]|工作成效|[一二三四五]年来"
+)
+_FORWARD_WORDS = re.compile(r"目标|任务|安排|打算|计划草案|思路|部署|举措|重点工作|要求|展望")
+_HEADING_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
+_SENTENCE_STOP = re.compile(r"[。；;！？!?]")
+
+
+def _heading_level(line: str) -> tuple[int, str] | None:
+    """(level, heading text) when the line opens with a heading marker; level 0 is the highest."""
+    for pattern, level in _HEADING_LEVEL:
+        m = pattern.match(line)
+        if m:
+            if level is None:
+                level = len(m.group(1)) - 1
+            rest = line[m.end() :]
+            stop = _SENTENCE_STOP.search(rest)  # "（一）经济运行回升向好。全县…": the heading is the run-in title
+            return level, rest[: stop.start()] if stop else rest
+    return None
+
+
+def _looks_back(heading: str, year: int) -> bool:
+    years = [int(y) for y in _HEADING_YEAR.findall(heading)]
+    if _FORWARD_WORDS.search(heading) and not any(y < year for y in years):
+        return False
+    return bool(_REVIEW_WORDS.search(heading)) or (bool(years) and max(years) < year)
+
+
+def review_spans(text: str, year: int) -> list[tuple[int, int]]:
+    """The spans of sections that review the past: from a heading that looks back to the next heading of the
+    same or a higher level."""
+    spans = []
+    open_at: tuple[int, int] | None = None  # (start, level) of the review section being read
+    position = 0
+    for line in text.split("\n"):
+        heading = _heading_level(line) if len(line) < 200 else None
+        if heading:
+            level, words = heading
+            if open_at and level <= open_at[1]:
+                spans.append((open_at[0], position))
+                open_at = None
+            if not open_at and _looks_back(words, year):
+                open_at = (position, level)
+        position += len(line) + 1
+    if open_at:
+        spans.append((open_at[0], len(text)))
+    return spans
+
+
+def starts_list_item(text: str, position: int) -> bool:
+    """Does the line beginning at `position` start with a bullet or an item number?"""
+    return bool(_BULLET.match(text, position))
+
+
+# --------------------------------------------------------------------------
+# The issuing body and the plan period
+# --------------------------------------------------------------------------
+
+_ORG_LINE = re.compile(
+    r"(?:中共)?[\u4e00-\u9fff]{2,16}?(?:人民政府办公室|人民政府办公厅|人民政府|委员会|办公室|办公厅|局|厅|委)"
+)
+# A name starts after a date ("2026年2月临江市人民政府印发") or where the Chinese text starts.
+_GOVERNMENT = re.compile(
+    r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日])(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|委员会|委)"
+)
+_DEPARTMENT_TITLE = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室)(?=[0-9一二]|关于)")
+_PLACE_TITLE = re.compile(r"(?:关于)?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区))(?=[0-9]{4}年|[\u4e00-\u9fff]{2,}(?:规划|方案|计划|要点|报告))")
+_OPENING_LINES = 5
+
+
+def issuing_body(text: str) -> str | None:
+    """The body that issues the document, from its title and opening lines, or None.
+
+    In order: a line that is only the name of a body (石梁县人民政府), a government or party committee named in the
+    opening lines (青溪县人民政府工作报告, 中共云岙县委…), a department that opens the title (梅岗市农业农村局2025年
+    工作要点), the place that opens the title (江浦市2025年…工作方案).
+    """
+    lines = []
+    for line in text[:2000].split("\n"):
+        line = line.strip(_BLANK + "#").strip()
+        if line:
+            lines.append(line)
+        if len(lines) >= _OPENING_LINES:
+            break
+    for line in lines:
+        if len(line) <= 24 and _ORG_LINE.fullmatch(line):
+            return line
+    for line in lines[:3]:
+        m = _GOVERNMENT.search(line)
+        if m and not line.startswith("——"):
+            return m.group()
+    if lines:
+        m = _DEPARTMENT_TITLE.match(lines[0])
+        if m:
+            return m.group()
+        m = _PLACE_TITLE.match(lines[0])
+        if m:
+            return m.group(1)
+    return None
+
+
+_PERIOD = re.compile(r"((?:19|20)[0-9]{2})\s*[—\-–~～至到]+\s*((?:19|20)[0-9]{2})年")
+_FIVE_YEAR_TITLE = re.compile(r"第?十([一二三四五六七八九])个?五(?:年)?规划")
+_CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def plan_period_end(text: str, year: int) -> date | None:
+    """The last day of the period a plan document covers, from its title (…（2025—2027年）, 第十五个五年规划)."""
+    head = text[:300]
+    m = _PERIOD.search(head)
+    if m and int(m.group(2)) > year:
+        return date(int(m.group(2)), 12, 31)
+    m = _FIVE_YEAR_TITLE.search(head)
+    if m:
+        end = 2025 + 5 * (10 + _CN_ORDINAL[m.group(1)] - 14)
+        if end > year:
+            return date(end, 12, 31)
+    return None
+
+
+# --------------------------------------------------------------------------
+# Responsible units (责任单位, 牵头单位)
+# --------------------------------------------------------------------------
+
+_RESPONSIBLE = re.compile(r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*[:：]\s*([^、，,；;）)\n\s]{2,30})")
+
+
+def responsible_units(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, unit) for each 责任单位/牵头单位 note: the unit first named leads, and it owns the targets of
+    the line the note stands on, or of the paragraph before it when the note is a line of its own."""
+    found = []
+    for m in _RESPONSIBLE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = text[line_start : m.start()].strip(_BLANK + "（(")
+        if before:
+            found.append((line_start, m.start(), m.group(1)))
+            continue
+        previous_end = line_start - 1
+        while previous_end > 0 and text[previous_end - 1] in "\n" + _BLANK:
+            previous_end -= 1
+        previous_start = text.rfind("\n", 0, previous_end) + 1
+        found.append((previous_start, line_start, m.group(1)))
+    return found

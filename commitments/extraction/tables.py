@@ -1,0 +1,196 @@
+"""Indicator tables (主要指标表) of plans: one row per indicator, its unit, a base-year value, a target value,
+an annual growth, and whether it is 预期性 or 约束性.
+
+Rows come as pipe-separated (markdown), tab-separated or space-aligned text lines.  The header says which
+column is which: the column of the latest year (or 目标) holds the target, an earlier year (or 基数) the base,
+which is never a target; a column named 年均增长/增速/累计 holds a yearly rate.  A value in 〔〕 is a total over
+the whole plan period.  Without a header, a row that ends in 预期性/约束性 is read as name, unit, base, target,
+growth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+_SEPARATOR_ROW = re.compile(r"[\s|:：\-—–]+")
+_CELL_SPLIT_SPACES = re.compile(r"[ \u3000]{2,}|\t")
+_YEAR_CELL = re.compile(r"((?:19|20)[0-9]{2})")
+_ATTRIBUTE = re.compile(r"预期性|约束性")
+_VALUE = re.compile(
+    r"^(?P<before>≥|>=|＞|>|≤|<=|＜|<|不低于|不少于|不高于|不超过|超过|约)?\s*"
+    r"(?P<open>[〔\[［【(（])?\s*(?P<number>[0-9]+(?:\.[0-9]+)?)\s*(?P<close>[〕\]］】)）])?\s*"
+    r"(?P<pct>%|％)?\s*(?P<after>以上|以内|以下|左右)?$"
+)
+_COMPARATORS = {
+    "≥": ">=", ">=": ">=", "＞": ">=", ">": ">=", "不低于": ">=", "不少于": ">=", "超过": ">=", "以上": ">=",
+    "≤": "<=", "<=": "<=", "＜": "<=", "<": "<=", "不高于": "<=", "不超过": "<=", "以内": "<=", "以下": "<=",
+    "约": "approx", "左右": "approx",
+}
+_REDUCTION_NAME = re.compile(r"(?:降低|下降|减少|削减|压减)(?:率|幅度)?$")
+_GROWTH_NAME = re.compile(r"(?:增长|增速|增幅|涨幅)(?:率)?$")
+
+
+@dataclass(frozen=True)
+class TableTarget:
+    start: int  # offset of the row's indicator cell
+    sentence: str  # the row from its indicator cell to its end
+    metric: str
+    comparator: str
+    value: Decimal
+    unit: str
+    kind: str
+    deadline: date
+
+
+@dataclass
+class _Columns:
+    name: int
+    unit: int | None
+    target: int
+    base: int | None
+    growth: int | None
+    target_year: int | None
+
+
+def _cells(line: str) -> list[tuple[int, str]] | None:
+    """(offset in line, text) of each cell, or None when the line is no table row."""
+    if "|" in line:
+        parts, position = [], 0
+        for piece in line.split("|"):
+            parts.append((position, piece))
+            position += len(piece) + 1
+        if line.strip().startswith("|"):
+            parts = parts[1:]
+        if line.strip().endswith("|"):
+            parts = parts[:-1]
+    else:
+        parts, position = [], 0
+        for m in _CELL_SPLIT_SPACES.finditer(line):
+            parts.append((position, line[position : m.start()]))
+            position = m.end()
+        parts.append((position, line[position:]))
+    cells = []
+    for offset, piece in parts:
+        stripped = piece.strip(" \t\u3000")
+        cells.append((offset + (len(piece) - len(piece.lstrip(" \t\u3000"))), stripped))
+    return cells if len(cells) >= 3 else None
+
+
+def _header_columns(cells: list[str]) -> _Columns | None:
+    years = [(i, int(m.group(1))) for i, c in enumerate(cells) if (m := _YEAR_CELL.search(c))]
+    target = next((i for i, c in enumerate(cells) if "目标" in c), None)
+    base = next((i for i, c in enumerate(cells) if re.search(r"基数|基期|现状|基准", c)), None)
+    target_year = None
+    if years:
+        latest = max(years, key=lambda pair: pair[1])
+        target = latest[0] if target is None else target
+        target_year = dict(years).get(target, latest[1])
+        earlier = [i for i, y in years if i != target]
+        if base is None and earlier:
+            base = earlier[0]
+    if target is None:
+        return None
+    name = next((i for i, c in enumerate(cells) if "指标" in c), 0)
+    unit = next((i for i, c in enumerate(cells) if c.startswith("单位")), None)
+    growth = next(
+        (i for i, c in enumerate(cells) if i not in (target, base) and re.search(r"年均|增长|增速|累计", c)), None
+    )
+    return _Columns(name, unit, target, base, growth, target_year)
+
+
+def _default_columns(cells: list[str], units: frozenset[str]) -> _Columns | None:
+    """A row without a header: name, [unit], base, target, [growth], 预期性/约束性."""
+    if not _ATTRIBUTE.fullmatch(cells[-1]):
+        return None
+    unit = 1 if len(cells) > 1 and (cells[1] in units or cells[1] == "%") else None
+    numbers = [i for i, c in enumerate(cells) if i > (unit or 0) and _VALUE.match(c)]
+    if len(numbers) < 2:
+        return None
+    return _Columns(0, unit, numbers[1], numbers[0], numbers[2] if len(numbers) > 2 else None, None)
+
+
+def _parse(cell: str) -> tuple[Decimal, str, bool, bool] | None:
+    """(value, comparator, is_cumulative, has_percent) of a value cell, or None for —, text, blanks."""
+    m = _VALUE.match(cell.replace(",", ""))
+    if not m:
+        return None
+    comparator = _COMPARATORS.get(m.group("after") or m.group("before") or "", "=")
+    cumulative = bool(m.group("open") and m.group("close"))
+    return Decimal(m.group("number")), comparator, cumulative, bool(m.group("pct"))
+
+
+def table_targets(text: str, year: int, deadline: date, units: frozenset[str]) -> tuple[list[TableTarget], list[tuple[int, int]]]:
+    """The targets of every indicator table in `text`, and the spans of the table rows (read by nothing else)."""
+    targets: list[TableTarget] = []
+    row_spans: list[tuple[int, int]] = []
+    columns: _Columns | None = None
+    header_width = 0
+    position = 0
+    for line in text.split("\n"):
+        line_start, position = position, position + len(line) + 1
+        if not line.strip(" \t\u3000"):
+            continue  # a blank line does not end a table
+        cells = _cells(line) if ("|" in line or "\t" in line or "  " in line or "\u3000\u3000" in line) else None
+        if cells is None:
+            columns = None
+            continue
+        texts = [c for _, c in cells]
+        if _SEPARATOR_ROW.fullmatch(line.strip()):
+            row_spans.append((line_start, line_start + len(line)))
+            continue
+        header = _header_columns(texts) if any("指标" in c or "单位" == c for c in texts) else None
+        if header:
+            columns, header_width = header, len(texts)
+            row_spans.append((line_start, line_start + len(line)))
+            continue
+        row_columns = columns
+        if row_columns and len(texts) != header_width:
+            row_columns = None
+        if row_columns is None:
+            row_columns = _default_columns(texts, units)
+        if row_columns is None:
+            continue
+        row_spans.append((line_start, line_start + len(line)))
+        targets.extend(_row_targets(line, line_start, cells, row_columns, year, deadline))
+    return targets, row_spans
+
+
+def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline: date) -> list[TableTarget]:
+    def cell(index):
+        return cells[index][1] if index is not None and index < len(cells) else ""
+
+    name = cell(columns.name)
+    if not name or not re.search(r"[\u4e00-\u9fff]", name):
+        return []
+    unit = cell(columns.unit).strip("（）()") if columns.unit is not None else ""
+    if unit in ("—", "-", ""):
+        unit = ""
+    if columns.target_year and columns.target_year > year:
+        deadline = date(columns.target_year, 12, 31)
+    name_start = line_start + cells[columns.name][0]
+    sentence = line[cells[columns.name][0] :].rstrip(" \t\u3000|")
+    metric, kind = name, "share" if unit == "%" else "level"
+    if _REDUCTION_NAME.search(name):
+        metric, kind = _REDUCTION_NAME.sub("", name), "reduction"
+    elif unit == "%" and _GROWTH_NAME.search(name):
+        kind = "growth"
+    found = []
+    target = _parse(cell(columns.target))
+    if target and unit:
+        value, comparator, _, _ = target
+        found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, kind, deadline))
+    growth = _parse(cell(columns.growth)) if columns.growth is not None else None
+    if growth:
+        value, comparator, cumulative, has_percent = growth
+        if unit == "%":
+            # The change of a percentage is counted in percentage points, over the period when in 〔〕.
+            found.append(TableTarget(name_start, sentence, metric, comparator, value, "个百分点",
+                                     "reduction" if kind == "reduction" else "share", deadline))
+        elif cumulative and not has_percent:
+            found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, "level", deadline))
+        else:
+            found.append(TableTarget(name_start, sentence, metric, comparator, value, "%", "growth", deadline))
+    return found
