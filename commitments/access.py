@@ -186,6 +186,16 @@ def pledges_to_review(user, queryset: QuerySet | None = None) -> QuerySet:
     return pledges_for(user, queryset, roles={Role.REVIEWER, Role.ADMINISTRATOR})
 
 
+def pledges_to_chase(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The pledges whose late report `user` may chase (催办, the completeness page): those of a subtree they review,
+    manage or administer. Reporters are the ones chased, not the ones chasing."""
+    return pledges_for(user, queryset, roles={Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR})
+
+
+def can_chase(user, pledge: Pledge) -> bool:
+    return pledges_to_chase(user).filter(pk=pledge.pk).exists()
+
+
 def updates_for(user) -> QuerySet:
     """The progress updates `user` may see: those of the pledges they see."""
     return ProgressUpdate.objects.filter(pledge__in=pledges_for(user))

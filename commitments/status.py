@@ -1051,17 +1051,31 @@ def _by_ratio(ratio: Decimal | None, rules: Rules, growth: bool = False) -> str:
 
 def _reporting_status(terms: Terms, latest: Reading | None, status: str, today: date, rules: Rules):
     """Is a progress report due? Like a heartbeat: each report sets when the next one is due."""
-    if status == TargetStatus.ACHIEVED or (latest is not None and latest.as_of >= terms.deadline):
+    due = None if status == TargetStatus.ACHIEVED else report_due_after(terms, latest.as_of if latest else None)
+    if due is None:
         return ReportingStatus.OK, None
-    anchor = latest.as_of if latest else terms.period_start
-    months = CADENCE_MONTHS.get(terms.cadence)
-    due = _add_months(anchor, months) if months else terms.deadline
-    due = min(due, terms.deadline)
-    if (today - due).days > rules.report_grace_days:
+    if report_is_late(due, today, rules):
         return ReportingStatus.LATE, due
     if (due - today).days <= rules.report_due_soon_days:
         return ReportingStatus.DUE_SOON, due
     return ReportingStatus.OK, due
+
+
+def report_due_after(terms: Terms, last_report: date | None) -> date | None:
+    """When the report after the one for the period ending `last_report` (None: none yet) falls due: one cadence later
+    (counted from the start of the period for the first report), at the deadline at the latest; None once a report
+    reached the deadline. Read by the heartbeat above and by the reporting completeness page (commitments.completeness)."""
+    if last_report is not None and last_report >= terms.deadline:
+        return None
+    months = CADENCE_MONTHS.get(terms.cadence)
+    anchor = last_report or terms.period_start
+    due = _add_months(anchor, months) if months else terms.deadline
+    return min(due, terms.deadline)
+
+
+def report_is_late(due: date, today: date, rules: Rules) -> bool:
+    """A report is late once the grace days after its due date have passed."""
+    return (today - due).days > rules.report_grace_days
 
 
 def _add_months(day: date, months: int) -> date:
