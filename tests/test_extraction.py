@@ -428,3 +428,234 @@ def test_a_comparison_with_last_year_is_not_part_of_the_metric():
 def test_a_speaker_does_not_own_the_next_paragraph():
     text = "南湖县县长马骏表示,年内新增绿色工厂3家。\n\n全市新建城市道路200公里。"
     assert [d.owner for d in drafts(text)] == ["南湖县", None]
+
+
+# --------------------------------------------------------------------------
+# Issue 17: the structure of a document decides as much as a clause's words
+# --------------------------------------------------------------------------
+
+
+def test_a_review_section_reports_results_even_where_they_read_like_targets():
+    text = (
+        "一、2024年工作回顾\n"
+        "全年新增规上工业企业40家，城镇调查失业率控制在5%以内。\n"
+        "（一）项目建设提速。新开工重大项目18个。\n"
+        "二、2025年目标任务\n"
+        "全年新增规上工业企业45家。\n"
+    )
+    assert [(d.value, d.unit) for d in drafts(text, 2025)] == [(45, "家")]
+
+
+def test_a_markdown_review_heading_ends_at_the_next_heading_of_its_level():
+    text = "## 过去五年主要成就\n\n建成省级园区3个。\n\n## 今后五年主要任务\n\n建成省级园区6个。\n"
+    assert [d.value for d in drafts(text, 2025)] == [6]
+
+
+def test_a_plan_chapter_on_the_development_base_is_a_review():
+    text = "第一章 发展基础\n\n高新技术企业累计达到900家。\n\n第二章 主要目标\n\n高新技术企业达到1500家。\n"
+    assert [d.value for d in drafts(text, 2026)] == [1500]
+
+
+def test_a_list_introduced_as_results_is_results_without_a_past_word_in_its_items():
+    text = (
+        "今年以来，全镇各项工作取得明显成效：\n"
+        "- 新引进亿元以上项目12个\n"
+        "- 农村居民人均可支配收入突破3万元\n"
+        "明年，全镇新引进亿元以上项目15个。\n"
+    )
+    assert [d.value for d in drafts(text, 2025)] == [15]
+
+
+def test_a_numbered_list_in_a_plan_section_is_read_for_targets():
+    text = "二、今年重点任务\n1. 新建社区食堂20个。\n2. 改造背街小巷30条。\n"
+    assert [(d.value, d.unit) for d in drafts(text, 2025)] == [(20, "个"), (30, "条")]
+
+
+def test_from_a_to_b_reads_b_as_the_target_and_a_as_its_baseline():
+    draft = only("到2027年，公共充电桩从现有的1.2万个增加到2万个以上。", 2025)
+    assert (draft.value, draft.unit, draft.comparator, draft.kind) == (2, "万个", ">=", "level")
+    assert draft.metric == "公共充电桩"
+    assert draft.deadline == date(2027, 12, 31)
+
+
+def test_from_a_to_b_with_a_percentage_is_a_share_and_the_baselines_year_is_not_the_clauses():
+    draft = only("绿色建筑占新建建筑比例由2024年的70%提高到85%左右。", 2025)
+    assert (draft.value, draft.unit, draft.comparator, draft.kind) == (85, "%", "approx", "share")
+    assert draft.metric == "绿色建筑占新建建筑比例"
+
+
+def test_a_yearly_rate_is_a_growth_target():
+    draft = only("今后三年，全县工业投资年均增长8%。", 2025)
+    assert (draft.value, draft.unit, draft.kind, draft.metric) == (8, "%", "growth", "工业投资")
+
+
+def test_a_yearly_rise_in_percentage_points_is_a_share_change():
+    draft = only("公交出行分担率每年提高1.5个百分点。")
+    assert (draft.value, draft.unit, draft.kind) == (Decimal("1.5"), "个百分点", "share")
+
+
+def test_a_yearly_increment_of_an_amount_is_growth_in_that_unit():
+    draft = only("城镇居民人均可支配收入年均增加2000元。")
+    assert (draft.value, draft.unit, draft.kind) == (2000, "元", "growth")
+
+
+def test_a_price_rise_held_near_a_rate_is_a_growth_target_with_approx():
+    draft = only("全年物价涨幅控制在3%左右。")
+    assert (draft.kind, draft.comparator, draft.value) == ("growth", "approx", 3)
+
+
+def test_held_within_a_rate_is_at_most():
+    draft = only("全年城镇调查失业率控制在5.5%以内。")
+    assert (draft.kind, draft.comparator) == ("share", "<=")
+
+
+def test_a_value_in_trillions_keeps_its_unit_and_means_the_same_amount_in_hundred_millions():
+    from commitments.extraction import in_base_unit
+
+    draft = only("力争全省地区生产总值达到3.2万亿元。")
+    assert (draft.value, draft.unit) == (Decimal("3.2"), "万亿元")
+    assert in_base_unit(draft.value, draft.unit) == in_base_unit(Decimal(32000), "亿元")
+    assert in_base_unit(Decimal(5), "千米") == (Decimal(5), "千米")  # a unit of its own, not 千 × 米
+
+
+PIPE_TABLE = (
+    "表1 主要指标\n\n"
+    "| 类别 | 指标 | 单位 | 2025年 | 2030年 | 年均增长 | 属性 |\n"
+    "|---|---|---|---|---|---|---|\n"
+    "| 经济 | 一般公共预算收入 | 亿元 | 60 | 80 | 6% | 预期性 |\n"
+    "| 创新 | 研发投入强度 | % | 2.1 | 2.8 | 〔0.7〕 | 预期性 |\n"
+    "| 民生 | 城镇新增就业 | 万人 | 〔9〕 | 〔10〕 | — | 预期性 |\n"
+    "| 绿色 | 单位能耗降低 | % | — | 〔14〕 | — | 约束性 |\n"
+    "| 绿色 | 空气质量优良天数比率 | % | 86 | ≥88 | — | 约束性 |\n"
+    "| 民生 | 居民收入增长 | % | 5.5 | 与经济增长同步 | — | 预期性 |\n"
+)
+
+
+def test_an_indicator_table_gives_its_target_and_rate_columns_never_its_base_year():
+    found = [(d.metric, d.comparator, d.value, d.unit, d.kind) for d in drafts(PIPE_TABLE, 2026)]
+    assert found == [
+        ("一般公共预算收入", "=", 80, "亿元", "level"),
+        ("一般公共预算收入", "=", 6, "%", "growth"),
+        ("研发投入强度", "=", Decimal("2.8"), "%", "share"),
+        ("研发投入强度", "=", Decimal("0.7"), "个百分点", "share"),
+        ("城镇新增就业", "=", 10, "万人", "level"),
+        ("单位能耗", "=", 14, "%", "reduction"),
+        ("空气质量优良天数比率", ">=", 88, "%", "share"),
+    ]
+    assert {d.deadline for d in drafts(PIPE_TABLE, 2026)} == {date(2030, 12, 31)}
+
+
+def test_a_table_row_points_at_its_line_in_the_text():
+    draft = drafts(PIPE_TABLE, 2026)[0]
+    assert PIPE_TABLE[draft.start : draft.start + len(draft.sentence)] == draft.sentence
+    assert draft.sentence.startswith("一般公共预算收入 | 亿元 | 60 | 80")
+
+
+def test_tab_separated_and_space_aligned_rows_are_tables_too():
+    tabs = "指标\t单位\t2024年\t2027年\t属性\n5G基站\t个\t3000\t6000\t预期性\n"
+    assert [(d.value, d.unit) for d in drafts(tabs, 2025)] == [(6000, "个")]
+    # No header: name, unit, base, target, attribute.
+    spaces = "充电桩数量      个      800       2000      预期性\n"
+    assert [(d.value, d.unit) for d in drafts(spaces, 2025)] == [(2000, "个")]
+
+
+def test_a_target_stated_in_the_summary_and_again_in_the_detail_is_drafted_once_from_the_fuller_sentence():
+    text = (
+        "主要预期目标是：社会消费品零售总额增长6%。\n"
+        "（二）促进消费升级。实施商圈改造行动，推动全市社会消费品零售总额增长6%。\n"
+    )
+    draft = only(text)
+    assert draft.sentence == "推动全市社会消费品零售总额增长6%"
+
+
+def test_a_target_in_a_table_and_in_a_sentence_is_drafted_from_the_sentence():
+    text = "到2030年，森林覆盖率达到35%。\n\n指标\t单位\t2025年\t2030年\t属性\n森林覆盖率\t%\t33\t35\t约束性\n"
+    draft = only(text, 2026)
+    assert draft.sentence == "到2030年，森林覆盖率达到35%" or draft.sentence == "森林覆盖率达到35%"
+
+
+def test_equal_numbers_of_different_things_are_both_drafted():
+    found = drafts("新建口袋公园10个，改造农贸市场10个。")
+    assert [d.metric for d in found] == ["新建口袋公园", "改造农贸市场"]
+
+
+def test_a_target_naming_no_department_belongs_to_the_government_in_the_title():
+    text = "# 白沙县人民政府工作报告\n\n今年全县新建农村公路80公里。\n"
+    assert only(text).owner == "白沙县人民政府"
+
+
+def test_the_issuer_may_be_named_in_an_opening_line_after_a_date():
+    text = "白沙县乡村振兴规划（摘要）\n\n（2025年4月白沙县人民政府印发）\n\n新建农村公路80公里。\n"
+    assert only(text).owner == "白沙县人民政府"
+
+
+def test_a_party_committee_in_the_title_owns_the_targets_of_its_plenary():
+    text = "中共白沙县委十四届九次全会召开\n\n会议提出，全年新建农村公路80公里。\n"
+    assert only(text).owner == "中共白沙县委"
+
+
+def test_a_responsible_unit_note_owns_the_targets_of_its_item():
+    text = (
+        "（一）改善出行。新建停车泊位3000个。（牵头单位：市住房和城乡建设局、市公安局）\n"
+        "（二）提升教育。新建学校4所。\n"
+        "责任单位：市教育局\n"
+    )
+    assert [d.owner for d in drafts(text)] == ["市住房和城乡建设局", "市教育局"]
+
+
+def test_a_speaker_named_again_by_name_alone_speaks_for_the_same_unit():
+    text = "市水利局局长何平介绍，今年将新建泵站6座。“我们还将疏浚河道40公里。”何平说。"
+    assert [d.owner for d in drafts(text)] == ["市水利局", "市水利局"]
+
+
+def test_a_multi_year_plan_sets_the_deadline_of_targets_without_a_time_word():
+    text = "白沙县文旅融合三年行动计划（2025—2027年）\n\n新建精品民宿50家。\n"
+    assert only(text, 2025).deadline == date(2027, 12, 31)
+
+
+def test_in_a_year_end_review_the_whole_year_means_the_year_being_planned():
+    text = "会议总结今年工作，部署明年任务。明年要抓项目，全年招引亿元以上项目20个。明年还要办好民生实事。"
+    assert only(text, 2025).deadline == date(2026, 12, 31)
+
+
+def test_people_reached_by_a_project_and_a_projects_length_are_not_targets():
+    assert [d.value for d in drafts("今年改造老旧小区12个，惠及居民5000户。")] == [12]
+    assert drafts("今年开工建设环湖公路，全长约28公里。") == []
+
+
+def test_a_current_count_is_not_a_target_but_existing_firms_asked_to_invest_are_no_statistic():
+    assert drafts("全市现有养老机构86家。") == []
+    assert [d.value for d in drafts("鼓励现有企业加大投入，新实施技改项目60个。")] == [60]
+
+
+def test_a_share_of_gdp_is_not_a_projects_site_area():
+    draft = only("数字经济增加值占地区生产总值比重达到15%。")
+    assert (draft.value, draft.kind) == (15, "share")
+
+
+# --------------------------------------------------------------------------
+# Issue 22 item 4: lines cut by a page break
+# --------------------------------------------------------------------------
+
+
+def test_a_word_cut_by_a_page_break_is_joined_and_the_offsets_still_point_into_the_original():
+    text = "推动企业上规升级，力争全年新\n\n增规上工业企业140家，加快转型。"
+    draft = only(text)
+    assert draft.metric == "新增规上工业企业"
+    assert text[draft.start : draft.start + len(draft.sentence)] == draft.sentence
+    assert draft.sentence == "力争全年新\n\n增规上工业企业140家"
+
+
+def test_later_drafts_keep_their_offsets_after_a_joined_page_break():
+    text = "坚持工业强县，全年新\n\n增规上工业企业50家。\n\n新建标准厂房20万平方米。"
+    found = drafts(text)
+    assert [text[d.start : d.start + len(d.sentence)] for d in found] == [d.sentence for d in found]
+    assert found[1].sentence == "新建标准厂房20万平方米"
+
+
+def test_a_heading_a_caption_and_a_list_item_are_not_joined_to_the_next_line():
+    from commitments.extraction.layout import join_broken_lines
+
+    text = "一、总体要求\n全年新增就业5000人。\n湖畔风光\n2. 新建公园3个\n新建绿道10公里。"
+    joined, _ = join_broken_lines(text)
+    assert joined == text
