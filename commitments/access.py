@@ -265,8 +265,8 @@ def can_close_instruction(user, instruction: Instruction) -> bool:
 
 def instructions_to_accept(user) -> QuerySet:
     """Answered instructions `user` wrote, waiting for them to accept (close) or return the answer."""
-    if not user.is_authenticated:
-        return Instruction.objects.none()
+    if not may_instruct_somewhere(user):
+        return Instruction.objects.none()  # no query: the to-do's header count leaves this section out
     return Instruction.objects.filter(
         state=Instruction.State.ANSWERED, written_by=user, pledge__in=pledges_to_instruct(user)
     )

@@ -385,3 +385,36 @@ def test_access_lists_what_each_may_see_and_answer(people, projects):
     assert not access.instructions_for(people["outsider"]).exists()
     assert access.can_answer_instruction(people["administrator"], instruction)
     assert not access.can_answer_instruction(people["reviewer"], instruction)
+
+
+def test_the_admin_list_marks_late_instructions_and_others_only_read_them(client, people, projects):
+    instruction = write(projects, people["leader"])
+    change = reverse("admin:commitments_instruction_change", args=[instruction.pk])
+    with time_machine.travel(DUE + timedelta(days=1), tick=False):
+        in_english(client, people["reporter"])
+        listing = client.get(reverse("admin:commitments_instruction_changelist"))
+        assert listing.status_code == 200
+        assert 'class="instruction-late">late<' in listing.content.decode()
+
+        in_english(client, people["reviewer"])  # sees the pledge, neither answers nor decides
+        page = client.get(change)
+        assert page.status_code == 200 and 'name="answer"' not in page.content.decode()
+        assert client.post(change, {"answer": "代为答复"}).status_code == 403
+
+        in_english(client, people["outsider"])
+        assert client.get(change).status_code == 302  # not among the rows they may open: "no such object"
+    instruction.refresh_from_db()
+    assert instruction.state == Instruction.State.OPEN
+
+
+def test_a_recipient_reads_the_alert_in_their_language(people, projects):
+    AlertProfile.objects.filter(user=people["reporter"]).update(language="en")
+    write(projects, people["leader"])
+    alert = Notification.objects.get(recipient="reporter@example.test")
+    assert alert.subject == f"[Pledge tracker] Instruction to answer by 2025-07-20: {projects.metric}"
+    assert "Answer it (落实情况) by 2025-07-20." in alert.body_text
+
+
+def test_who_cannot_write_instructions_has_no_answers_to_accept_and_no_query_for_them(people):
+    assert access.instructions_to_accept(people["reporter"]).query.is_empty()
+    assert not access.instructions_to_accept(people["leader"]).query.is_empty()
