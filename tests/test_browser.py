@@ -21,6 +21,7 @@ from tests.explained import EXPLAINED
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"  # the README's
 
 pytestmark = [
     pytest.mark.slow,
@@ -118,12 +119,13 @@ def test_log_in_filter_sort_and_export(page, live_server, seeded, tmp_path):
 
 def test_a_pledge_page_shows_its_chart_and_why(page, seeded):
     page.click("nav >> text=全部目标任务")
-    page.click("text=新注册重大产业项目")
+    page.click("table.pledges >> text=新注册重大产业项目")
     chart = page.locator("figure.chart svg")
     assert chart.is_visible()
     assert page.locator("svg polyline.reported").count() == 1 and page.locator("svg circle.dot").count() == 2
     assert "按序时进度应达" in page.locator("section.why").inner_text()
     shot(page, "pledge-page")
+    page.locator("main").screenshot(path=str(SCREENSHOTS / "pledge-page.png"))  # the README's
     page.click("blockquote.source a")
     assert page.locator("mark").count() == 2
     shot(page, "document-page")
@@ -140,20 +142,44 @@ def test_switching_to_english_and_back(page):
     assert page.locator("h1").inner_text() == "总览"
 
 
-def test_the_table_works_by_keyboard_and_at_phone_width(browser, page, live_server):
+def test_the_table_works_by_keyboard_with_its_filters_unfolded_on_a_wide_screen(page, live_server):
     page.goto(f"{live_server.url}/pledges/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
 
+    # On a wide screen the filters are unfolded, though the <details> holding them is closed (it folds on a phone).
+    assert page.locator("form.filters").is_visible() and not page.locator("table.pledges").is_hidden()
+    assert page.locator("ol.pledge-cards").is_hidden()
+
+
+def test_on_a_phone_each_pledge_is_a_block_with_its_status_and_the_filters_are_folded(browser, page, live_server):
     phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
     small = phone.new_page()
     small.goto(f"{live_server.url}/pledges/?status=at_risk")
-    assert small.locator("table.pledges").is_visible()
-    body_width = small.evaluate("document.body.scrollWidth")
-    assert body_width <= 400  # the table scrolls inside its own box, the page does not
+    assert small.evaluate("document.body.scrollWidth") <= 390  # nothing off-screen to the right
+
+    # The filters: one summary line saying which apply, the form behind it.
+    summary = small.locator("details.filter-box > summary")
+    assert "存在风险" in summary.inner_text()
+    assert small.locator("form.filters").is_hidden()
+
+    # Each pledge: metric, status symbol and word with why, owner, latest against target, deadline; on the first screen.
+    assert small.locator("table.pledges").is_hidden()
+    [card] = small.locator("li.pledge-card").all()
+    text = card.inner_text()
+    for expected in ("新注册重大产业项目", "存在风险", "按序时进度应达", "通州", "32个", "50", "2025-12-31"):
+        assert expected in text, (expected, text)
+    assert card.locator(".tracker-status [aria-hidden=true]").inner_text().strip()  # the symbol, beside the word
+    status = card.locator(".status").bounding_box()
+    assert status["x"] >= 0 and status["x"] + status["width"] <= 390 and status["y"] + status["height"] <= 844
+    small.screenshot(path=str(SCREENSHOTS / "table-phone.png"))
     shot(small, "pledge-table-phone")
+
+    summary.click()  # unfolds without any script
+    assert small.locator("form.filters").is_visible()
+    shot(small, "pledge-table-phone-filters")
     phone.close()
 
 
@@ -172,7 +198,6 @@ def test_a_printed_table_has_no_navigation_or_filter_form_and_says_what_it_shows
 
 # --- A pledge broken down into parts --------------------------------------------------------------------------
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PARTS_DAY = date(2025, 10, 15)
 
 
