@@ -255,18 +255,27 @@ def instructions_to_answer(user) -> QuerySet:
     return _instructions_answerable(user).filter(state=Instruction.State.OPEN)
 
 
-def can_close_instruction(user, instruction: Instruction) -> bool:
-    """Accepting an answer (closing) or sending it back: the instruction's writer, while they may still instruct on
-    the pledge, or an administrator."""
+def _instructions_decidable(user) -> QuerySet:
+    """Instructions whose answer `user` may accept (close) or send back: those they wrote, on pledges they may still
+    instruct on; any, for an administrator. Whatever their state."""
     if is_administrator(user):
-        return True
-    return instruction.written_by_id == user.pk and can_instruct(user, instruction.pledge)
+        return Instruction.objects.all()
+    if not paths(user, {Role.MANAGER}):
+        return Instruction.objects.none()
+    return Instruction.objects.filter(written_by=user, pledge__in=pledges_to_instruct(user))
+
+
+def can_close_instruction(user, instruction: Instruction) -> bool:
+    """Accepting an answer (closing) or sending it back (the state is the action's to check)."""
+    return _instructions_decidable(user).filter(pk=instruction.pk).exists()
+
+
+def instructions_to_decide(user) -> QuerySet:
+    """The answered instructions `user` may close or return."""
+    return _instructions_decidable(user).filter(state=Instruction.State.ANSWERED)
 
 
 def instructions_to_accept(user) -> QuerySet:
-    """Answered instructions `user` wrote, waiting for them to accept (close) or return the answer."""
-    if not may_instruct_somewhere(user):
-        return Instruction.objects.none()  # no query: the to-do's header count leaves this section out
-    return Instruction.objects.filter(
-        state=Instruction.State.ANSWERED, written_by=user, pledge__in=pledges_to_instruct(user)
-    )
+    """Answered instructions `user` wrote, waiting for them to accept (close) or return the answer (their to-do;
+    an administrator decides on others' too, but is not asked to)."""
+    return instructions_to_decide(user).filter(written_by=user)

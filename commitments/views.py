@@ -340,12 +340,13 @@ class PledgeDetailView(LoginRequiredMixin, DetailView):
             pledge.instructions.select_related("addressee", "written_by", "answered_by", "closed_by")
             .order_by("-written_at", "-id")
         )
-        answerable = set(access.instructions_to_answer(user).filter(pledge=pledge).values_list("pk", flat=True))
+        answerable, decidable = (  # one query each, not one per instruction; none on a page without any
+            set(allowed.filter(pledge=pledge).values_list("pk", flat=True)) if instructions and user.is_staff else set()
+            for allowed in (access.instructions_to_answer(user), access.instructions_to_decide(user))
+        )
         rows = []
         for instruction in instructions:
-            may_answer = user.is_staff and instruction.pk in answerable
-            may_decide = (user.is_staff and instruction.state == Instruction.State.ANSWERED
-                          and access.can_close_instruction(user, instruction))
+            may_answer, may_decide = instruction.pk in answerable, instruction.pk in decidable
             rows.append({
                 "instruction": instruction,
                 "late": instruction.state == Instruction.State.OPEN and instruction.due < today,

@@ -14,6 +14,8 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -260,6 +262,23 @@ def test_no_reminder_for_an_answered_or_closed_instruction_nor_on_a_closed_pledg
 
     assert instruction_alerts() == before
     assert on_closed_pledge.state == Instruction.State.OPEN
+
+
+def test_the_reminders_cost_one_query_however_many_instructions_are_late(people, district):
+    def queries_for_reminders(day):
+        directory = jobs.Directory()
+        with CaptureQueriesContext(connection) as queries:
+            found = jobs._instruction_reminders(directory, day)
+        return len(queries), len(found)
+
+    write(PledgeFactory(lead_organization=district), people["leader"])
+    few = queries_for_reminders(DUE + timedelta(days=30))
+    for _ in range(5):
+        write(PledgeFactory(lead_organization=district), people["leader"])
+    many = queries_for_reminders(DUE + timedelta(days=30))
+
+    assert few[0] == many[0] == 1
+    assert (few[1], many[1]) == (3, 18)  # the owner's contact, its member, the city's contact: for each
 
 
 # --- Where they show ----------------------------------------------------------------------------------------
