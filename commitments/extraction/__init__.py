@@ -58,7 +58,8 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     table_drafts = [
         Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline, issuer)
         for t in tables
-        if not _in_spans(t.start, reviews)
+        # A table in a review section (a mid-term review's 主要指标完成情况) still sets targets for a later year.
+        if not _in_spans(t.start, reviews) or (t.target_year or 0) > year
     ]
     drafts = _assign_responsible_units(drafts + table_drafts, responsible_units(joined))
     drafts = _once_per_target(drafts, {id(d) for d in table_drafts})
@@ -106,7 +107,16 @@ def _same_target(a: Draft, b: Draft) -> bool:
     if in_base_unit(a.value, a.unit) != in_base_unit(b.value, b.unit):
         return False
     key_a, key_b = _metric_key(a.metric), _metric_key(b.metric)
-    return len(key_a) >= 2 and len(key_b) >= 2 and (key_a in key_b or key_b in key_a)
+    if key_a == key_b:
+        return len(key_a) >= 2
+    # "推动规模以上工业增加值" and "规模以上工业增加值"; but 投资 is not 工业投资.
+    shorter, longer = sorted((key_a, key_b), key=len)
+    if len(shorter) >= 4 and shorter in longer:
+        return True
+    # 单位地区生产总值能耗 and 单位地区生产总值能源消耗: most of their pairs of characters are shared.
+    pairs_a = {key_a[i : i + 2] for i in range(len(key_a) - 1)}
+    pairs_b = {key_b[i : i + 2] for i in range(len(key_b) - 1)}
+    return len(pairs_a & pairs_b) >= 0.6 * len(pairs_a | pairs_b) and len(pairs_a & pairs_b) >= 4
 
 
 def _once_per_target(drafts: list[Draft], from_tables: set[int]) -> list[Draft]:

@@ -222,9 +222,11 @@ _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
 _FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
 _YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
 # A project's own characteristics, not a target of the government.
+# "下降14%的约束性目标": the number is named as the target, not a size qualifier.
+_NAMED_AS_TARGET = re.compile(r"的[\u4e00-\u9fff]{0,4}(?:目标|任务)")
 # (占地区生产总值比重 is 占 + 地区生产总值, not 占地.)
 _SPECIFICATION = re.compile(
-    r"总投资|年产(?!值)|产能|占地(?![区市县方])|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均"
+    r"总投资|年产(?![值量])|产能|占地(?![区市县方])|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均"
     r"|全长|全线长|线路长|长约|宽约|高约|深约"
 )
 
@@ -252,7 +254,7 @@ _TITLES = (
 )
 _TITLE = re.compile(_TITLES)
 _COMPANY_TITLE = re.compile(r"总经理|经理|董事长|创始人")
-_SPEECH = re.compile(r"表示|介绍|说|指出|透露|坦言|强调|认为")
+_SPEECH = re.compile(r"表示|介绍|说|指出|透露|坦言|强调|认为|回答")
 _SPEAKER_BLOCK_STOP = set("，,。；;！？!?“”\"：:《》\n")
 _ORG_SUFFIX = re.compile(
     r"(?:开发区|示范区|高新区|新区|园区|产业园|区|市|县|镇|乡|街道|局|委员会|常委会|委|办公室|办|厅|中心|院|所|部|会)$"
@@ -490,7 +492,7 @@ def _inside_short_quote(segment: str, position: int) -> bool:
 
 
 def _clean_metric(before: str) -> str:
-    metric = before.strip(" \t“”\"'‘’")
+    metric = before.strip(" \t“”\"'‘’").lstrip("-•·*●▪◆■ ")
     while True:
         shorter = _LEADING_NOISE.sub("", metric, count=1).lstrip(" ，,")
         if shorter == metric:
@@ -646,8 +648,10 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     if after in ("以上", "以下", "及以上") and _CJK.match(next_char):
         return None  # 5亿元以上项目: a size class, not a target
     if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after:
-        if not segment.startswith("人民币", tail_end):
+        if not segment.startswith("人民币", tail_end) and not _NAMED_AS_TARGET.match(segment, tail_end):
             return None  # 超亿元企业, 30亿元某项目, 8万亩水稻: a size qualifier
+    if next_char == "的" and _COUNT_FOLLOWS.search(segment, tail_end + 1):
+        return None  # "年产量超10万辆的整车企业3家": the size of the things counted after it
     counts_scaled_things = unit == "个" and _SCALE_QUALIFIER_AHEAD.match(segment, tail_end)
     if chinese and unit in COUNT_UNITS and not counts_scaled_things and not _BUILD_VERB.search(before):
         # 三个方面, 五条措施, 两个维护: Chinese-numeral counts are labels unless
@@ -848,8 +852,10 @@ class _Extractor:
         last_char = self.text[back] if back >= 0 else "。"
         following = _NEXT_TEXT.search(self.text, position + 1)
         next_is_item = bool(following) and starts_list_item(self.text, following.start())
-        if last_char in "：:" and next_is_item:
-            # "今年以来…取得新成效：" then "- 地区生产总值增长6.1%": the list reports what its introduction says.
+        line_start = self.text.rfind("\n", 0, back + 1) + 1
+        if next_is_item and not starts_list_item(self.text, line_start):
+            # "今年以来…取得新成效：" (or a paragraph of last year's results) then "- 地区生产总值增长6.1%":
+            # a list reports what the line that introduces it reports.
             self.list_tense = self.tense if self.tense in (PAST, FORECAST) else None
         elif not next_is_item:
             self.list_tense = None

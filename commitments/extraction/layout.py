@@ -108,7 +108,8 @@ _HEADING_LEVEL = [
 ]
 # What a review heading says: it looks back (回顾, 执行情况, 发展基础, 取得的成绩 …).
 _REVIEW_WORDS = re.compile(
-    r"回顾|总结|执行情况|完成情况|发展基础|过去|取得的?(?:成绩|成就|成效)|主要成[绩就效]|工作成效|[一二三四五]年来"
+    r"回顾|总结|执行情况|完成情况|实施情况|进展情况|发展基础|过去|以来|成就|取得的?(?:成绩|成效)|主要成[绩效]|工作成效"
+    r"|[一二三四五]年来"
 )
 _FORWARD_WORDS = re.compile(r"目标|任务|安排|打算|计划草案|思路|部署|举措|重点工作|要求|展望")
 _HEADING_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
@@ -135,14 +136,37 @@ def _looks_back(heading: str, year: int) -> bool:
     return bool(_REVIEW_WORDS.search(heading)) or (bool(years) and max(years) < year)
 
 
+# A work report's review often has no numbered heading: it opens with "过去一年，…" and runs to the next heading.
+_REVIEW_OPENING = re.compile(r"[ \t\u3000]*(?:过去(?:的)?[一两三四五]?年|[一五]年来|这一年|回顾(?:过去|[一五]年))")
+_PLAIN_HEADING_MAX = 30
+
+
+def _is_plain_heading(line: str) -> bool:
+    """A short line of words with no punctuation, between paragraphs: 今年政府工作的总体要求和主要目标."""
+    words = line.strip(_BLANK)
+    return (
+        4 <= len(words) <= _PLAIN_HEADING_MAX
+        and not re.search(r"[，,。；;：:！？!?、]", words)
+        and not _BULLET.match(words)
+        and not _is_table_like(line)
+        and bool(re.match(r"[\u4e00-\u9fff“]", words))
+    )
+
+
 def review_spans(text: str, year: int) -> list[tuple[int, int]]:
     """The spans of sections that review the past: from a heading that looks back to the next heading of the
-    same or a higher level."""
+    same or a higher level, and from a paragraph that opens with 过去一年 to the next heading of any kind."""
     spans = []
     open_at: tuple[int, int] | None = None  # (start, level) of the review section being read
+    passage_at: int | None = None  # start of a review passage opened by "过去一年，…"
     position = 0
     for line in text.split("\n"):
         heading = _heading_level(line) if len(line) < 200 else None
+        if passage_at is not None and (heading or _is_plain_heading(line)):
+            spans.append((passage_at, position))
+            passage_at = None
+        if passage_at is None and not open_at and not heading and _REVIEW_OPENING.match(line):
+            passage_at = position
         if heading:
             level, words = heading
             if open_at and level <= open_at[1]:
@@ -153,7 +177,9 @@ def review_spans(text: str, year: int) -> list[tuple[int, int]]:
         position += len(line) + 1
     if open_at:
         spans.append((open_at[0], len(text)))
-    return spans
+    if passage_at is not None:
+        spans.append((passage_at, len(text)))
+    return sorted(spans)
 
 
 def starts_list_item(text: str, position: int) -> bool:
@@ -209,13 +235,14 @@ def issuing_body(text: str) -> str | None:
 
 
 _PERIOD = re.compile(r"((?:19|20)[0-9]{2})\s*[—\-–~～至到]+\s*((?:19|20)[0-9]{2})年")
-_FIVE_YEAR_TITLE = re.compile(r"第?十([一二三四五六七八九])个?五(?:年)?规划")
+_FIVE_YEAR_TITLE = re.compile(r"第?十([一二三四五六七八九])个?五[”\"」’]?(?:年)?规划")
 _CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def plan_period_end(text: str, year: int) -> date | None:
     """The last day of the period a plan document covers, from its title (…（2025—2027年）, 第十五个五年规划)."""
-    head = text[:300]
+    title_lines = [line.strip(_BLANK + "#") for line in text[:1000].split("\n") if line.strip(_BLANK + "#")][:2]
+    head = "\n".join(line for line in title_lines if len(line) <= 80 and "。" not in line)
     m = _PERIOD.search(head)
     if m and int(m.group(2)) > year:
         return date(int(m.group(2)), 12, 31)

@@ -29,6 +29,7 @@ _COMPARATORS = {
     "≤": "<=", "<=": "<=", "＜": "<=", "<": "<=", "不高于": "<=", "不超过": "<=", "以内": "<=", "以下": "<=",
     "约": "approx", "左右": "approx",
 }
+_UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,8})[）)]$")
 _REDUCTION_NAME = re.compile(r"(?:降低|下降|减少|削减|压减)(?:率|幅度)?$")
 _GROWTH_NAME = re.compile(r"(?:增长|增速|增幅|涨幅)(?:率)?$")
 
@@ -43,6 +44,7 @@ class TableTarget:
     unit: str
     kind: str
     deadline: date
+    target_year: int | None  # the year of the target column, when its header names one
 
 
 @dataclass
@@ -168,6 +170,10 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
     unit = cell(columns.unit).strip("（）()") if columns.unit is not None else ""
     if unit in ("—", "-", ""):
         unit = ""
+    in_name = _UNIT_IN_NAME.search(name)
+    if in_name and not unit:  # "地区生产总值（亿元）" in a table without a unit column
+        unit, name = in_name.group(1), name[: in_name.start()]
+    unit = unit.replace("％", "%")
     if columns.target_year and columns.target_year > year:
         deadline = date(columns.target_year, 12, 31)
     name_start = line_start + cells[columns.name][0]
@@ -181,16 +187,19 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
     target = _parse(cell(columns.target))
     if target and unit:
         value, comparator, _, _ = target
-        found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, kind, deadline))
+        found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, kind, deadline,
+                                 columns.target_year))
     growth = _parse(cell(columns.growth)) if columns.growth is not None else None
     if growth:
         value, comparator, cumulative, has_percent = growth
         if unit == "%":
             # The change of a percentage is counted in percentage points, over the period when in 〔〕.
             found.append(TableTarget(name_start, sentence, metric, comparator, value, "个百分点",
-                                     "reduction" if kind == "reduction" else "share", deadline))
+                                     "reduction" if kind == "reduction" else "share", deadline, columns.target_year))
         elif cumulative and not has_percent:
-            found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, "level", deadline))
+            found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, "level", deadline,
+                                     columns.target_year))
         else:
-            found.append(TableTarget(name_start, sentence, metric, comparator, value, "%", "growth", deadline))
+            found.append(TableTarget(name_start, sentence, metric, comparator, value, "%", "growth", deadline,
+                                     columns.target_year))
     return found
