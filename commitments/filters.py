@@ -1,11 +1,13 @@
 """Filters of the status table; every filter lives in the URL so a filtered view can be shared."""
 
+from collections import Counter
 from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
@@ -17,20 +19,45 @@ from .models import Category, Instruction, Organization, Pledge, SourceDocument
 from .status import TargetStatus, ReportingStatus
 
 
+# A drop-down lists at most this many choices in the page (a province's 2,000 offices made every status table 120 KB
+# heavier); the rest are found by typing into the search box beside it (static/commitments/picker.js, /pick/<kind>/),
+# and any of them is still accepted from the URL, which the summary's and pages' links use.
+PICKER_OPTIONS = 100
+
+
+def picker_attrs(kind: str) -> dict:
+    return {"data-picker": reverse("tracker-pick", args=[kind]), "data-picker-placeholder": _("Type to find more…")}
+
+
 class OrganizationSelect(forms.Select):
-    """A <select> of the organization tree, rendered in one pass: thousands of organizations would take the
-    default widget (a template per option) a quarter of a second."""
+    """A <select> of the organization tree, rendered in one pass (a template per option was slow). With more than
+    PICKER_OPTIONS organizations, the top levels that fit and the chosen one; a search box finds the others."""
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         selected = str(value) if value not in (None, "") else ""
+        tree = self.field.tree()
+        if len(tree) > PICKER_OPTIONS:
+            tree = top_of_tree(tree, selected)
+            attrs.update(picker_attrs("organizations"))
         options = "".join(
             f'<option value="{org_id}"{" selected" if str(org_id) == selected else ""}>{"　" * depth}{escape(org_name)}</option>'
-            for org_id, org_name, depth in self.field.tree()
+            for org_id, org_name, depth in tree
         )
         return format_html(
             '<select name="{}"{}><option value="">---------</option>{}</select>', name, flatatt(attrs), mark_safe(options)
         )
+
+
+def top_of_tree(tree: list, selected: str, most: int = PICKER_OPTIONS) -> list:
+    """The organizations of the levels from the top that fit in `most` options, and the selected one in its place."""
+    per_depth = Counter(depth for _pk, _name, depth in tree)
+    deepest, shown = -1, 0
+    for depth in sorted(per_depth):
+        if shown + per_depth[depth] > most:
+            break
+        deepest, shown = depth, shown + per_depth[depth]
+    return [row for row in tree if row[2] <= deepest or str(row[0]) == selected]
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):
@@ -47,6 +74,35 @@ class OrganizationChoiceField(forms.ModelChoiceField):
             (pk, name, max(path.count("/") - 2, 0))
             for pk, name, path in self.queryset.order_by("tree_path").values_list("pk", "name", "tree_path")
         ]
+
+
+class DocumentSelect(forms.Select):
+    """The newest PICKER_OPTIONS documents and the chosen one; a search box finds the others."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        selected = str(value) if value not in (None, "") else ""
+        rows = list(self.field.queryset.order_by("-id").values_list("pk", "title")[: PICKER_OPTIONS + 1])
+        if len(rows) > PICKER_OPTIONS:
+            rows = rows[:PICKER_OPTIONS]
+            attrs.update(picker_attrs("documents"))
+            if selected and all(str(pk) != selected for pk, _title in rows):
+                rows += list(self.field.queryset.filter(pk=selected).values_list("pk", "title"))
+        options = "".join(
+            f'<option value="{pk}"{" selected" if str(pk) == selected else ""}>{escape(title)}</option>' for pk, title in rows
+        )
+        return format_html(
+            '<select name="{}"{}><option value="">---------</option>{}</select>', name, flatatt(attrs), mark_safe(options)
+        )
+
+
+class DocumentChoiceField(forms.ModelChoiceField):
+    widget = DocumentSelect
+
+    def __deepcopy__(self, memo):
+        field = super().__deepcopy__(memo)
+        field.widget.field = field
+        return field
 
 
 TOP_LEVEL, ALL_LEVELS = "top", "all"
@@ -72,6 +128,7 @@ class PledgeFilter(django_filters.FilterSet):
     document = django_filters.ModelChoiceFilter(
         field_name="source_document", label=_("source document"), queryset=SourceDocument.objects.all()
     )
+    document.field_class = DocumentChoiceField
     due_within = django_filters.ChoiceFilter(
         label=_("deadline"), method="due_soon",
         choices=[("past", _("already passed")), ("30", _("within 30 days")), ("90", _("within 90 days")),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("completeness/", completeness.CompletenessView.as_view(), name="tracker-completeness"),
     path("completeness/chase/", completeness.chase_view, name="tracker-chase"),
     path("help/", views.HelpView.as_view(), name="tracker-help"),
+    path("pick/<str:kind>/", views.pick_view, name="tracker-pick"),
     path("health/", views.health_view, name="tracker-health"),
     path("login/", auth_views.LoginView.as_view(), name="tracker-login"),
     path("logout/", auth_views.LogoutView.as_view(), name="tracker-logout"),

@@ -487,6 +487,24 @@ class HelpView(LoginRequiredMixin, TemplateView):
         return context
 
 
+PICKED = 20  # how many matches the search box of a long drop-down offers
+
+
+@login_required
+def pick_view(request, kind):
+    """The search box beside a long drop-down (filters.PICKER_OPTIONS): the first PICKED organizations or documents
+    the user may choose whose name contains what was typed, as JSON."""
+    typed = request.GET.get("q", "").strip()[:100]
+    if kind == "organizations":
+        found = access.organizations_for(request.user).filter(Q(name__icontains=typed) | Q(short_name__icontains=typed))
+        rows = found.order_by("tree_path").values_list("pk", "name")
+    elif kind == "documents":
+        rows = access.documents_for(request.user).filter(title__icontains=typed).order_by("-id").values_list("pk", "title")
+    else:
+        raise Http404
+    return JsonResponse({"results": [{"id": pk, "text": text} for pk, text in rows[:PICKED]]})
+
+
 @never_cache
 def health_view(request):
     """For monitoring: 200 while alerts can go out (ok or warning), 503 when something stops them.
