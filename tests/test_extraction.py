@@ -659,3 +659,66 @@ def test_a_heading_a_caption_and_a_list_item_are_not_joined_to_the_next_line():
     text = "一、总体要求\n全年新增就业5000人。\n湖畔风光\n2. 新建公园3个\n新建绿道10公里。"
     joined, _ = join_broken_lines(text)
     assert joined == text
+
+
+def test_a_review_passage_opened_by_past_year_words_runs_to_the_next_heading():
+    text = (
+        "过去一年，全县上下团结奋斗，经济持续回升。\n\n"
+        "全县新增市场主体3800户。\n"
+        "• 建成乡村公路90公里\n\n"
+        "今年工作的主要目标\n\n"
+        "全年新增市场主体4000户。\n"
+    )
+    assert [d.value for d in drafts(text, 2025)] == [4000]
+
+
+def test_a_review_passage_ends_at_a_paragraph_that_looks_ahead():
+    text = "过去一年，我们办成了一批实事。\n\n建成口袋公园12个。\n\n今年，全区将建成口袋公园15个。\n"
+    assert [d.value for d in drafts(text, 2025)] == [15]
+
+
+def test_the_paragraph_that_opens_a_review_is_read_clause_by_clause():
+    text = "过去一年，全市新增就业6万人。今年，全市将新增就业6.5万人。\n"
+    assert [d.value for d in drafts(text, 2025)] == [Decimal("6.5")]
+
+
+def test_an_indicator_table_in_a_mid_term_review_still_sets_its_future_targets():
+    text = (
+        "二、主要指标完成情况\n\n"
+        "| 指标 | 单位 | 2020年 | 2023年 | 2025年目标 | 属性 |\n"
+        "|---|---|---|---|---|---|\n"
+        "| 森林覆盖率 | % | 30 | 31.5 | 33 | 约束性 |\n"
+    )
+    draft = only(text, 2024)
+    assert (draft.value, draft.deadline) == (33, date(2025, 12, 31))
+
+
+def test_a_unit_in_brackets_after_the_indicator_name_is_the_rows_unit():
+    text = "| 指标 | 2024年 | 2027年 |\n|---|---|---|\n| 旅游总收入（亿元） | 300 | 420 |\n"
+    draft = only(text, 2025)
+    assert (draft.metric, draft.value, draft.unit) == ("旅游总收入", 420, "亿元")
+
+
+def test_an_annual_output_is_a_measure_not_a_projects_specification():
+    draft = only("到2026年，全省汽车年产量达到50万辆。", 2024)
+    assert (draft.value, draft.unit) == (50, "万辆")
+
+
+def test_the_size_of_the_things_counted_is_not_a_target():
+    draft = only("今年培育日接待量超1万人次的景区4家。")
+    assert (draft.value, draft.unit) == (4, "家")
+
+
+def test_a_rate_named_as_the_target_to_complete_is_a_target():
+    draft = only("确保完成单位生产总值能耗下降3%的目标任务。")
+    assert (draft.value, draft.kind) == (3, "reduction")
+
+
+def test_a_target_restated_with_a_longer_name_is_drafted_once():
+    text = "单位生产总值能耗下降3%。\n\n（四）推进绿色发展。全年单位生产总值能源消耗下降3%。\n"
+    assert len(drafts(text)) == 1
+
+
+def test_a_spokesperson_answering_questions_speaks_for_the_unit_named_first():
+    text = "市卫健委主任孙岚回答了记者提问。\n\n答：孙岚介绍，今年将新建社区卫生服务中心8个。\n"
+    assert only(text).owner == "市卫健委"

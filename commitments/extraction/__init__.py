@@ -51,12 +51,13 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     reviews = review_spans(joined, year)
     tables, table_rows = table_targets(joined, year, default_deadline or date(year, 12, 31), _TABLE_UNITS)
     skipped = sorted(reviews + table_rows)
-    drafts = extract_clauses(
+    drafts, main_actor = extract_clauses(
         joined, year, stop_after=stop_after, skipped_spans=_merge(skipped), issuer=issuer,
         default_deadline=default_deadline,
     )
     table_drafts = [
-        Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline, issuer)
+        Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline,
+              main_actor or issuer)
         for t in tables
         # A table in a review section (a mid-term review's 主要指标完成情况) still sets targets for a later year.
         if not _in_spans(t.start, reviews) or (t.target_year or 0) > year

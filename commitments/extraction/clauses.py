@@ -942,6 +942,7 @@ class _Extractor:
                 )
 
 
-def extract_clauses(text: str, year: int, *, stop_after: int | None = None, **layout) -> list[Draft]:
-    """Drafts of the running text in document order; `layout` as for _Extractor."""
-    return _Extractor(text, year, **layout).run(stop_after)
+def extract_clauses(text: str, year: int, *, stop_after: int | None = None, **layout) -> tuple[list[Draft], str | None]:
+    """Drafts of the running text in document order, and the document's main actor; `layout` as for _Extractor."""
+    extractor = _Extractor(text, year, **layout)
+    return extractor.run(stop_after), extractor.main_actor

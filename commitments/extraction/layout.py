@@ -139,6 +139,8 @@ def _looks_back(heading: str, year: int) -> bool:
 # A work report's review often has no numbered heading: it opens with "过去一年，…" and runs to the next heading.
 _REVIEW_OPENING = re.compile(r"[ \t\u3000]*(?:过去(?:的)?[一两三四五]?年|[一五]年来|这一年|回顾(?:过去|[一五]年))")
 _PLAIN_HEADING_MAX = 30
+# A paragraph that opens by looking ahead ends a review passage.
+_FORWARD_OPENING = re.compile(r"[ \t\u3000]*(?:今年|明年|新的一年|下一步|今后|接下来|未来[一二三四五0-9]*年|((?:19|20)[0-9]{2})年)")
 
 
 def _is_plain_heading(line: str) -> bool:
@@ -153,20 +155,27 @@ def _is_plain_heading(line: str) -> bool:
     )
 
 
+def _opens_forward(line: str, year: int) -> bool:
+    m = _FORWARD_OPENING.match(line)
+    return bool(m) and (not m.group(1) or int(m.group(1)) >= year)
+
+
 def review_spans(text: str, year: int) -> list[tuple[int, int]]:
     """The spans of sections that review the past: from a heading that looks back to the next heading of the
-    same or a higher level, and from a paragraph that opens with 过去一年 to the next heading of any kind."""
+    same or a higher level; and the paragraphs after one that opens with 过去一年, up to the next heading or
+    the next paragraph that opens by looking ahead (今年, 下一步, 2025年…).  The opening paragraph itself is
+    left to the tense of its clauses ("过去一年…。今年，我们将…")."""
     spans = []
     open_at: tuple[int, int] | None = None  # (start, level) of the review section being read
     passage_at: int | None = None  # start of a review passage opened by "过去一年，…"
     position = 0
     for line in text.split("\n"):
         heading = _heading_level(line) if len(line) < 200 else None
-        if passage_at is not None and (heading or _is_plain_heading(line)):
+        if passage_at is not None and (heading or _is_plain_heading(line) or _opens_forward(line, year)):
             spans.append((passage_at, position))
             passage_at = None
         if passage_at is None and not open_at and not heading and _REVIEW_OPENING.match(line):
-            passage_at = position
+            passage_at = position + len(line) + 1
         if heading:
             level, words = heading
             if open_at and level <= open_at[1]:
@@ -177,7 +186,7 @@ def review_spans(text: str, year: int) -> list[tuple[int, int]]:
         position += len(line) + 1
     if open_at:
         spans.append((open_at[0], len(text)))
-    if passage_at is not None:
+    if passage_at is not None and passage_at < len(text):
         spans.append((passage_at, len(text)))
     return sorted(spans)
 
