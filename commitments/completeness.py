@@ -47,7 +47,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
@@ -222,7 +222,7 @@ def tally_by_organization(found: list[Report]) -> dict[int, Tally]:
 class Row:
     organization: Organization
     depth: int  # 0 for a shown organization at the top, 1 for its children
-    has_children: bool
+    has_children: bool  # a child with units of its own: the row links to its drill-down
     tally: Tally
 
 
@@ -254,7 +254,6 @@ def completeness_for(user, period: Period, roots: list[Organization], today: dat
         .annotate(has_children=Exists(Organization.objects.filter(parent=OuterRef("pk"))))
         .order_by("tree_path")
     )
-    roots_with_children = {child.parent_id for child in children}
     in_roots = Q(pk__in=[])
     for root in roots:
         in_roots |= Q(lead_organization__tree_path__startswith=root.tree_path)
@@ -263,7 +262,8 @@ def completeness_for(user, period: Period, roots: list[Organization], today: dat
     tallies = tally_by_organization(found)
     rows = []
     for root in roots:
-        rows.append(Row(root, 0, root.pk in roots_with_children, tallies.get(root.pk, Tally())))
+        # A root's children are listed under it, so only a child with children of its own opens further.
+        rows.append(Row(root, 0, False, tallies.get(root.pk, Tally())))
         rows += [Row(child, 1, child.has_children, tallies.get(child.pk, Tally())) for child in children
                  if child.parent_id == root.pk]
     result = Completeness(period, roots, rows)
@@ -375,13 +375,13 @@ class CompletenessTable(tables.Table):
     """One row per organization (its whole subtree); every column sorts; CSV and XLSX through the formula-safe
     export."""
 
-    organization = tables.Column(verbose_name=_l("organization"), accessor="organization", order_by="name")
-    due = tables.Column(verbose_name=_l("reports due"), accessor="tally__due")
-    submitted = tables.Column(verbose_name=_l("submitted"), accessor="tally__submitted")
-    approved = tables.Column(verbose_name=_l("approved"), accessor="tally__approved")
-    late = tables.Column(verbose_name=_l("late"), accessor="tally__late")
-    rate = tables.Column(verbose_name=_l("completion rate"), accessor="tally__rate", order_by="rate_key", empty_values=())
-    late_before = tables.Column(verbose_name=_l("still late from earlier periods"), accessor="tally__late_before")
+    organization = tables.Column(verbose_name=gettext_lazy("organization"), accessor="organization", order_by="name")
+    due = tables.Column(verbose_name=gettext_lazy("reports due"), accessor="tally__due")
+    submitted = tables.Column(verbose_name=gettext_lazy("submitted"), accessor="tally__submitted")
+    approved = tables.Column(verbose_name=gettext_lazy("approved"), accessor="tally__approved")
+    late = tables.Column(verbose_name=gettext_lazy("late"), accessor="tally__late")
+    rate = tables.Column(verbose_name=gettext_lazy("completion rate"), accessor="tally__rate", order_by="rate_key", empty_values=())
+    late_before = tables.Column(verbose_name=gettext_lazy("still late from earlier periods"), accessor="tally__late_before")
 
     class Meta:
         orderable = True
@@ -398,7 +398,7 @@ class CompletenessTable(tables.Table):
                            organization.short_name or organization.name)
         if record["has_children"] and self.drill_url:
             name = format_html('{} <a class="drill" href="{}">{}</a>', name, self.drill_url(organization),
-                               _l("open its units"))
+                               gettext_lazy("open its units"))
         return name
 
     def value_organization(self, record):
@@ -473,10 +473,10 @@ class CompletenessView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templa
             period_error=self.period_error,
             grace_days=settings.TRACKER_REPORT_GRACE_DAYS,
             periods=[
-                (_("previous"), self._url(period=period.shifted(-1).label)),
+                (_("previous period"), self._url(period=period.shifted(-1).label)),
                 (_("this month"), self._url(period=this_month.label)),
                 (_("this quarter"), self._url(period=this_quarter.label)),
-                (_("next"), self._url(period=period.shifted(1).label)),
+                (_("next period"), self._url(period=period.shifted(1).label)),
             ],
             up_url=self._url(org=up.pk) if up else (self._url(org="") if self.request.GET.get("org") else None),
             org_id=self.request.GET.get("org", ""),

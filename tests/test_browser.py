@@ -314,11 +314,14 @@ def todo_world(transactional_db):
     update of theirs awaits the reviewer, as does their request to suspend a pledge (invented figures)."""
     from commitments.models import Revision
 
-    district = OrganizationFactory(name="通州区", short_name="通州", level="district", requires_approval=True)
+    city = OrganizationFactory(name="南通市", short_name="南通", level="city")
+    district = OrganizationFactory(name="通州区", short_name="通州", level="district", requires_approval=True, parent=city)
     reporter = UserFactory(username="tz-reporter", password="reporter-pass-1", is_staff=True)
     reviewer = UserFactory(username="tz-reviewer", password="reviewer-pass-1", is_staff=True)
+    manager = UserFactory(username="nt-manager", password="manager-pass-1", is_staff=True)
     Membership.objects.create(user=reporter, organization=district, role=Membership.Role.REPORTER)
     Membership.objects.create(user=reviewer, organization=district, role=Membership.Role.REVIEWER)
+    Membership.objects.create(user=manager, organization=city, role=Membership.Role.MANAGER)
     with time_machine.travel(TODO_DAY, tick=False):
         late = PledgeFactory(lead_organization=district, metric="新注册重大产业项目")
         returned = PledgeFactory(lead_organization=district, metric="新增外资企业", target=Decimal(10))
@@ -330,6 +333,17 @@ def todo_world(transactional_db):
         actions.do_record_progress(pending, acting_user=reporter, as_of=date(2025, 9, 30), value=Decimal(64))
         actions.do_request_revision(Revision(pledge=late, kind=Revision.Change.SUSPEND, reason="项目审批政策调整"),
                                     acting_user=reporter)
+        # For the completeness page (填报完成率): monthly reports in 通州 on time, and in 海门 one late, one returned,
+        # one awaiting approval and one approved, each after an approved August.
+        haimen = OrganizationFactory(name="海门区", short_name="海门", level="district", parent=city)
+        monthly = [(district, "社会消费品零售额", "approved"), (haimen, "海门外贸进出口", "approved"),
+                   (haimen, "海门技改投资", "pending"), (haimen, "海门招商引资", "returned"), (haimen, "海门新增就业", None)]
+        for org, metric, september in monthly:
+            pledge = PledgeFactory(lead_organization=org, metric=metric, cadence="monthly", target=Decimal(120))
+            ProgressUpdateFactory(pledge=pledge, value=Decimal(70), as_of=date(2025, 8, 31))
+            if september:
+                ProgressUpdateFactory(pledge=pledge, value=Decimal(82), as_of=date(2025, 9, 30), review_state=september)
+            actions.do_recompute_status(pledge)
 
 
 def open_todo(browser, live_server, username, password):
@@ -344,7 +358,7 @@ def open_todo(browser, live_server, username, password):
     return context, page
 
 
-def test_the_to_do_page_for_a_reporter_and_a_reviewer(browser, live_server, todo_world):
+def test_the_to_do_and_completeness_pages_for_a_reporter_a_reviewer_and_a_manager(browser, live_server, todo_world):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with time_machine.travel(TODO_DAY, tick=True):
         context, page = open_todo(browser, live_server, "tz-reporter", "reporter-pass-1")
@@ -358,4 +372,44 @@ def test_the_to_do_page_for_a_reporter_and_a_reviewer(browser, live_server, todo
         assert "高新技术企业" in page.locator("section.todo-review tbody").inner_text()
         assert "项目审批政策调整" in page.locator("section.todo-revisions tbody").inner_text()
         page.screenshot(path=str(SCREENSHOTS / "todo-reviewer.png"), full_page=True)
+        context.close()
+
+        # Reporting completeness (填报完成率): the reporter reads it, without a chase button.
+        context, page = open_todo(browser, live_server, "tz-reporter", "reporter-pass-1")
+        page.click("header.site nav a[href='/completeness/']")
+        assert page.locator("h1").inner_text().endswith("2025-10")
+        assert page.locator("section.late-reports input[type=checkbox]").count() == 0
+        assert page.locator("button.chase").count() == 0
+        page.screenshot(path=str(SCREENSHOTS / "completeness-reporter.png"), full_page=True)
+        context.close()
+
+        # The reviewer may chase their district's late reports.
+        context, page = open_todo(browser, live_server, "tz-reviewer", "reviewer-pass-1")
+        page.goto(f"{live_server.url}/completeness/")
+        assert page.locator("button.chase").is_visible()
+        page.screenshot(path=str(SCREENSHOTS / "completeness-reviewer.png"), full_page=True)
+        context.close()
+
+        # The city's manager: nothing to do, the city and its two districts, September's reports, then 催办.
+        context, page = open_todo(browser, live_server, "nt-manager", "manager-pass-1")
+        assert page.locator("header.site a.todo-link .todo-count").inner_text() == "0"
+        page.screenshot(path=str(SCREENSHOTS / "todo-manager.png"), full_page=True)
+        page.goto(f"{live_server.url}/completeness/?period=2025-09")
+        cells = {row.locator("td.organization .org-name").inner_text(): row.locator("td").all_inner_texts()[1:]
+                 for row in page.locator("table.completeness tbody tr").all()}
+        assert cells["南通"] == ["5", "3", "2", "2", "60%", "2"]  # due, submitted, approved, late, rate, late before
+        assert cells["海门"] == ["4", "2", "1", "2", "50%", "0"]
+        late = page.locator("section.late-reports tbody tr").all_inner_texts()
+        assert len(late) == 4 and any("海门招商引资" in row for row in late)
+        page.click("button.chase")
+        assert "4 reports chased, 0 already chased today." in page.locator("ul.messages").inner_text() or \
+            "已催办 4 项" in page.locator("ul.messages").inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "completeness-manager.png"), full_page=True)
+        boxes = page.locator("section.late-reports input[type=checkbox]")
+        assert boxes.count() == 4 and not any(box.is_checked() for box in boxes.all())  # chased today: left unticked
+        for box in boxes.all():
+            box.check()
+        page.click("button.chase")  # ticked again and pressed again the same day: nobody is mailed twice
+        assert page.locator("ul.messages li").first.inner_text() in (
+            "0 reports chased, 4 already chased today.", "已催办 0 项，4 项今天已催办过。")
         context.close()

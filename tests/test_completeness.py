@@ -95,7 +95,7 @@ def test_the_period_is_the_current_month_by_default_or_a_month_or_quarter_asked_
     assert parse_period("2025-09", TODAY) == Period("2025-09", date(2025, 9, 1), date(2025, 9, 30))
     assert parse_period("2025-Q3", TODAY) == Period("2025-Q3", date(2025, 7, 1), date(2025, 9, 30))
     assert parse_period("2025-Q1", TODAY).shifted(-1).label == "2024-Q4"
-    with pytest.raises(ValueError, match="Reporting period"):
+    with pytest.raises(ValueError, match="2025-13"):  # the message quotes what was typed
         parse_period("2025-13", TODAY)
 
 
@@ -169,6 +169,11 @@ def test_an_organization_outside_ones_subtree_is_not_found(client, world):
 
 
 def test_the_city_manager_drills_down_into_a_district(client, world):
+    top, _rows = rows_of(client, world["users"]["city-manager"], **SEPTEMBER)
+    page = top.content.decode()
+    assert f'?period=2025-09&amp;org={world["tongzhou"].pk}"' in page  # 通州 has a unit under it
+    assert f'org={world["haimen"].pk}"' not in page  # 海门 has none
+
     response, rows = rows_of(client, world["users"]["city-manager"], org=world["tongzhou"].pk, **SEPTEMBER)
     assert set(rows) == {"通州", "商务局"}
     page = response.content.decode()
