@@ -8,7 +8,8 @@ Three sets, scored separately, each laid out as docs/, gold/, negatives/ and met
 
 * the seeds (../shared/seeds): the two documents the extractor was first written against;
 * the development set (bench/extraction_dev): documents of several genres written for issue 17, used to tune;
-* the held-out set (bench/extraction_holdout): written and frozen before tuning, scored but never tuned against.
+* the held-out set (bench/extraction_holdout): written and frozen before tuning, scored but never tuned against;
+* the late held-out set (bench/extraction_holdout_late): written after the rules, frozen before its first run.
 
 For every document it runs ``extract(text, year)`` and compares the drafts with gold/<slug>.jsonl.  A draft
 matches a gold item when comparator, kind and amount are equal and the two sentences overlap in the document; the
@@ -38,6 +39,7 @@ from commitments.extraction import Draft, extract, in_base_unit  # noqa: E402
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 DEVELOPMENT = PROJECT_ROOT / "bench" / "extraction_dev"
 HELD_OUT = PROJECT_ROOT / "bench" / "extraction_holdout"
+LATE_HELD_OUT = PROJECT_ROOT / "bench" / "extraction_holdout_late"
 THROUGHPUT_BYTES = 5 * 1024 * 1024
 
 
@@ -195,8 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default=str(SEEDS), help="seed directory (docs/, gold/, meta.json)")
     parser.add_argument("--dev", default=str(DEVELOPMENT), help="development set directory")
     parser.add_argument("--held-out", default=str(HELD_OUT), help="held-out set directory")
+    parser.add_argument("--late-held-out", default=str(LATE_HELD_OUT), help="late held-out set directory")
     args = parser.parse_args(argv)
-    sets = [("seeds", Path(args.seeds)), ("development set", Path(args.dev)), ("held-out set", Path(args.held_out))]
+    sets = [
+        ("seeds", Path(args.seeds)),
+        ("development set", Path(args.dev)),
+        ("held-out set", Path(args.held_out)),
+        ("late held-out set", Path(args.late_held_out)),
+    ]
     header = (f"{'document':<28} {'drafts':>6} {'gold':>5} {'matched':>7} {'prec':>6} {'recall':>6} {'F1':>6} "
               f"{'deadline':>9} {'owner':>6}")
     results = {}

@@ -722,3 +722,33 @@ def test_a_target_restated_with_a_longer_name_is_drafted_once():
 def test_a_spokesperson_answering_questions_speaks_for_the_unit_named_first():
     text = "市卫健委主任孙岚回答了记者提问。\n\n答：孙岚介绍，今年将新建社区卫生服务中心8个。\n"
     assert only(text).owner == "市卫健委"
+
+
+def test_the_higher_tier_of_a_growth_target_is_growth_too():
+    low, high = drafts("今年全县工业投资增长8%以上，力争达到10%。")
+    assert [(d.value, d.kind, d.metric) for d in (low, high)] == [(8, "growth", "工业投资"), (10, "growth", "工业投资")]
+
+
+def test_a_government_named_without_people_in_a_title_that_starts_with_the_year():
+    text = "2026年石门县政府工作报告\n\n今年新建污水管网40公里。\n"
+    assert only(text, 2026).owner == "石门县政府"
+
+
+def test_a_task_table_gives_each_rows_targets_its_responsible_unit_and_due_date():
+    text = (
+        "| 序号 | 工作任务 | 目标要求 | 责任单位 | 完成时限 |\n"
+        "|---|---|---|---|---|\n"
+        "| 1 | 建设充电设施 | 新建充电桩不少于800个 | 区城管局、各街道 | 2025年10月 |\n"
+        "| 2 | 更新公交车辆 | 更新新能源公交车60辆 | 区交通局 | 2025年12月 |\n"
+    )
+    first, second = drafts(text)
+    assert (first.metric, first.comparator, first.value, first.owner, first.deadline) == (
+        "新建充电桩", ">=", 800, "区城管局", date(2025, 10, 31)
+    )
+    assert (second.value, second.owner, second.deadline) == (60, "区交通局", date(2025, 12, 31))
+    assert first.sentence == "新建充电桩不少于800个"
+
+
+def test_according_to_an_official_is_not_part_of_the_unit():
+    text = "据市园林局局长罗青介绍，今年将新建城市绿道30公里。"
+    assert only(text).owner == "市园林局"

@@ -23,6 +23,7 @@ from datetime import date
 
 from .clauses import (
     COUNT_UNITS,
+    find_deadline,
     SCALE_MULTIPLIERS,
     Draft,
     _MEASURE_WORDS,
@@ -33,7 +34,7 @@ from .clauses import (
     split_chinese_scale,
 )
 from .layout import issuing_body, join_broken_lines, plan_period_end, responsible_units, review_spans
-from .tables import table_targets
+from .tables import table_targets, task_rows
 
 __all__ = [
     "COUNT_UNITS", "SCALE_MULTIPLIERS", "Draft", "chinese_numeral_to_int", "extract", "in_base_unit",
@@ -63,6 +64,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
         if not _in_spans(t.start, reviews) or (t.target_year or 0) > year
     ]
     drafts = _assign_responsible_units(drafts + table_drafts, responsible_units(joined))
+    drafts = _assign_task_rows(drafts, task_rows(joined), year)
     drafts = _once_per_target(drafts, {id(d) for d in table_drafts})
     if offsets.cuts:
         drafts = [_back_to_original(draft, text, offsets) for draft in drafts]
@@ -94,6 +96,27 @@ def _assign_responsible_units(drafts: list[Draft], units: list[tuple[int, int, s
         i = bisect.bisect_right(starts, draft.start) - 1
         if i >= 0 and draft.start < units[i][1]:
             draft = replace(draft, owner=units[i][2])
+        result.append(draft)
+    return result
+
+
+def _assign_task_rows(drafts: list[Draft], rows, year: int) -> list[Draft]:
+    """A target in a row of a task table belongs to the row's 责任单位 and is due by its 完成时限."""
+    if not rows:
+        return drafts
+    starts = [row.start for row in rows]
+    result = []
+    for draft in drafts:
+        i = bisect.bisect_right(starts, draft.start) - 1
+        if i >= 0 and draft.start < rows[i].end:
+            row = rows[i]
+            changes = {}
+            if row.owner:
+                changes["owner"] = row.owner
+            due = find_deadline(row.due, year) if row.due else None
+            if due:
+                changes["deadline"] = due
+            draft = replace(draft, **changes)
         result.append(draft)
     return result
 

@@ -292,7 +292,8 @@ _TRAILING_NOISE = re.compile(
 _BARE_QUANTITY = re.compile(
     r"\s*[0-9]+(?:\.[0-9]+)?(?:多|余)?(?:" + _SCALES + r")?(?:%|％|" + _UNIT_ALTERNATION + r")(?:以上|以内|左右)?\s*"
 )
-_DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:]|,(?![0-9]{3}(?![0-9])))")
+# A table cell ("|", tab) is a clause of its own.
+_DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:|\t]|,(?![0-9]{3}(?![0-9])))")
 _TERMINAL = set("。！？!?”」…；;")
 _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -317,6 +318,7 @@ class _OwnerMark:
 
 def _normalise_org(org: str) -> str:
     org = re.sub(r"相关$", "", org)
+    org = re.sub(r"^(?:另据|又据|据|经)", "", org)  # "据市文旅局局长…介绍"
     # 清河区委 / 江北市委: the party committee of a place speaks for the place itself.
     if len(org) >= 3 and org[-1] == "委" and org[-2] in "区市县镇":
         org = org[:-1]
@@ -794,6 +796,7 @@ class _Extractor:
         self.line_has_punctuation = False
         self.paragraph_start = 0
         self.sentence_metric = ""  # the last metric of the sentence, for "…,年均增长10%以上"
+        self.sentence_kind = ""
 
     # -- owners -------------------------------------------------------------
     def owner_at(self, position: int) -> _OwnerMark | None:
@@ -835,6 +838,7 @@ class _Extractor:
             if kind == "sent":
                 self.sentence_deadline = None
                 self.sentence_metric = ""
+                self.sentence_kind = ""
                 self.line_has_punctuation = True
             elif kind == "clause":
                 self.line_has_punctuation = True
@@ -863,6 +867,7 @@ class _Extractor:
             self.tense = self.list_tense or NEUTRAL
             self.sentence_deadline = None
             self.sentence_metric = ""
+            self.sentence_kind = ""
             self.line_has_punctuation = False
             self.paragraph_start = position
         # otherwise the line break only cuts a sentence (a page break inside a word): keep the state
@@ -923,8 +928,12 @@ class _Extractor:
                 baseline_before = [a for a, b in baselines if segment_start <= a and b <= at]
                 if baseline_before:  # "规上工业企业数量从目前的380家增加到430家": the name stands before 从
                     metric = _clean_metric(self.text[segment_start : baseline_before[0]])
+                kind = candidate.kind
+                if not metric and kind == "share" and self.sentence_kind == "growth" and candidate.unit == "%":
+                    kind = "growth"  # "增长5%以上，力争达到6%": the second figure is the same growth rate
                 metric = metric or self.sentence_metric
                 self.sentence_metric = metric
+                self.sentence_kind = kind
                 self.drafts.append(
                     Draft(
                         sentence=sentence,
@@ -935,7 +944,7 @@ class _Extractor:
                         low=candidate.low,
                         high=candidate.high,
                         unit=candidate.unit,
-                        kind=candidate.kind,
+                        kind=kind,
                         deadline=clause_deadline,
                         owner=owner,
                     )

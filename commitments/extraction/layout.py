@@ -205,7 +205,7 @@ _ORG_LINE = re.compile(
 )
 # A name starts after a date ("2026年2月临江市人民政府印发") or where the Chinese text starts.
 _GOVERNMENT = re.compile(
-    r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日])(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|委员会|委)"
+    r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日])(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|政府|委员会|委)"
 )
 _DEPARTMENT_TITLE = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室)(?=[0-9一二]|关于)")
 _PLACE_TITLE = re.compile(r"(?:关于)?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区))(?=[0-9]{4}年|[\u4e00-\u9fff]{2,}(?:规划|方案|计划|要点|报告))")

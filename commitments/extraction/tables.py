@@ -124,6 +124,47 @@ def _parse(cell: str) -> tuple[Decimal, str, bool, bool] | None:
     return Decimal(m.group("number")), comparator, cumulative, bool(m.group("pct"))
 
 
+_RESPONSIBLE_HEADER = re.compile(r"责任单位|牵头单位|责任部门|牵头部门|责任主体")
+_DUE_HEADER = re.compile(r"完成时限|时限|完成时间|时间节点")
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A row of a task table (工作任务 | 目标要求 | 责任单位 | 完成时限): who answers for the targets in it, and when."""
+
+    start: int
+    end: int
+    owner: str | None  # the first unit named in the 责任单位 cell
+    due: str  # the text of the 完成时限 cell
+
+
+def task_rows(text: str) -> list[TaskRow]:
+    """Rows of tables whose header has a 责任单位 (or 完成时限) column."""
+    rows: list[TaskRow] = []
+    owner_column = due_column = None
+    width = 0
+    position = 0
+    for line in text.split("\n"):
+        line_start, position = position, position + len(line) + 1
+        if not line.strip(" \t\u3000"):
+            continue
+        cells = _cells(line) if ("|" in line or "\t" in line) else None
+        if cells is None:
+            owner_column = due_column = None
+            continue
+        texts = [c for _, c in cells]
+        owner_at = next((i for i, c in enumerate(texts) if _RESPONSIBLE_HEADER.search(c)), None)
+        due_at = next((i for i, c in enumerate(texts) if _DUE_HEADER.search(c)), None)
+        if owner_at is not None or due_at is not None:
+            owner_column, due_column, width = owner_at, due_at, len(texts)
+            continue
+        if (owner_column is None and due_column is None) or len(texts) != width or _SEPARATOR_ROW.fullmatch(line.strip()):
+            continue
+        owner = re.split(r"[、，,；;（(]", texts[owner_column])[0].strip() if owner_column is not None else ""
+        rows.append(TaskRow(line_start, line_start + len(line), owner or None, texts[due_column] if due_column is not None else ""))
+    return rows
+
+
 def table_targets(text: str, year: int, deadline: date, units: frozenset[str]) -> tuple[list[TableTarget], list[tuple[int, int]]]:
     """The targets of every indicator table in `text`, and the spans of the table rows (read by nothing else)."""
     targets: list[TableTarget] = []
