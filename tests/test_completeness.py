@@ -242,6 +242,18 @@ def test_pressing_chase_twice_logs_once_and_mails_each_owner_once(client, world)
     ]
 
 
+def test_the_owners_receive_one_email_each_however_often_it_is_pressed(client, world, smtp_server):
+    from commitments import jobs
+
+    returned = world["pledges"]["returned"]
+    for _press in range(3):
+        chase(client, world["users"]["tz-manager"], returned)
+        jobs.deliver_notifications(jobs.due_notification_ids())
+
+    assert sorted(message["To"] for message in smtp_server.messages) == ["tz-office@example.test", "tz-reporter@example.test"]
+    assert "工业技改投入" in smtp_server.messages[0]["Subject"]
+
+
 def test_the_log_records_who_chased_whom_and_when(client, world):
     returned = world["pledges"]["returned"]
     chase(client, world["users"]["tz-reviewer"], returned)
