@@ -752,3 +752,13 @@ def test_a_task_table_gives_each_rows_targets_its_responsible_unit_and_due_date(
 def test_according_to_an_official_is_not_part_of_the_unit():
     text = "据市园林局局长罗青介绍，今年将新建城市绿道30公里。"
     assert only(text).owner == "市园林局"
+
+
+def test_an_unnumbered_review_heading_opens_a_review_up_to_the_next_heading():
+    text = "2024年工作回顾\n\n全年新建公园6个。\n\n2025年主要任务\n\n全年新建公园8个。\n"
+    assert [d.value for d in drafts(text, 2025)] == [8]
+
+
+def test_a_work_report_belongs_to_the_government_of_the_place_whose_congress_hears_it():
+    text = "政府工作报告\n\n——2025年1月6日在石门市第九届人民代表大会第四次会议上\n\n今年新建公园8个。\n"
+    assert only(text).owner == "石门市人民政府"

@@ -151,7 +151,7 @@ def _is_plain_heading(line: str) -> bool:
         and not re.search(r"[，,。；;：:！？!?、]", words)
         and not _BULLET.match(words)
         and not _is_table_like(line)
-        and bool(re.match(r"[\u4e00-\u9fff“]", words))
+        and bool(re.match(r"[\u4e00-\u9fff“]|(?:19|20)[0-9]{2}年", words))
     )
 
 
@@ -168,9 +168,16 @@ def review_spans(text: str, year: int) -> list[tuple[int, int]]:
     spans = []
     open_at: tuple[int, int] | None = None  # (start, level) of the review section being read
     passage_at: int | None = None  # start of a review passage opened by "过去一年，…"
+    plain_at: int | None = None  # start of a review under an unnumbered heading ("2024年工作回顾")
     position = 0
     for line in text.split("\n"):
         heading = _heading_level(line) if len(line) < 200 else None
+        plain = not heading and _is_plain_heading(line)
+        if plain_at is not None and (plain or (heading and heading[0] <= 1)):
+            spans.append((plain_at, position))
+            plain_at = None
+        if plain and not open_at and plain_at is None and _REVIEW_WORDS.search(line) and _looks_back(line, year):
+            plain_at = position
         if passage_at is not None and (heading or _is_plain_heading(line) or _opens_forward(line, year)):
             spans.append((passage_at, position))
             passage_at = None
@@ -188,6 +195,8 @@ def review_spans(text: str, year: int) -> list[tuple[int, int]]:
         spans.append((open_at[0], len(text)))
     if passage_at is not None and passage_at < len(text):
         spans.append((passage_at, len(text)))
+    if plain_at is not None:
+        spans.append((plain_at, len(text)))
     return sorted(spans)
 
 
@@ -208,8 +217,9 @@ _GOVERNMENT = re.compile(
     r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日])(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|政府|委员会|委)"
 )
 _DEPARTMENT_TITLE = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室)(?=[0-9一二]|关于)")
-_PLACE_TITLE = re.compile(r"(?:关于)?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区))(?=[0-9]{4}年|[\u4e00-\u9fff]{2,}(?:规划|方案|计划|要点|报告))")
+_PLACE_TITLE = re.compile(r"(?:关于)?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区))(?=[0-9]{4}年|[\u4e00-\u9fff]{2,}(?:规划|方案|计划|要点|报告)|政府工作报告)")
 _OPENING_LINES = 5
+_CONGRESS_PLACE = re.compile(r"在([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗))第[一二三四五六七八九十]+届人民代表大会")
 
 
 def issuing_body(text: str) -> str | None:
@@ -233,13 +243,17 @@ def issuing_body(text: str) -> str | None:
         m = _GOVERNMENT.search(line)
         if m and not line.startswith("——"):
             return m.group()
-    if lines:
-        m = _DEPARTMENT_TITLE.match(lines[0])
-        if m:
-            return m.group()
-        m = _PLACE_TITLE.match(lines[0])
-        if m:
-            return m.group(1)
+    if not lines:
+        return None
+    # A government work report is the government's, wherever the place is named: in the title (南通市2023年政府
+    # 工作报告) or only in the line saying where it was delivered (——在某市第十六届人民代表大会第二次会议上).
+    work_report = "政府工作报告" in lines[0]
+    m = _DEPARTMENT_TITLE.match(lines[0])
+    if m and not work_report:
+        return m.group()
+    m = _PLACE_TITLE.match(lines[0]) or (_CONGRESS_PLACE.search("\n".join(lines[1:3])) if work_report else None)
+    if m:
+        return m.group(1) + ("人民政府" if work_report else "")
     return None
 
 
