@@ -187,9 +187,9 @@ class TestBreakdownOnThePledgePage:
         assert len(response.context["breakdown"].rows) == 9
         # session, user, the pledge, its co-owners, updates and status changes; the parts, each marked whether the
         # user may see it; the parts and their readings again for the chart (rollup.load_parts, the roll-up's own
-        # reading); its revisions, and whether the user may request one; the header's to-do count. A top pledge asks
-        # nothing for its ancestors.
-        assert len(many) == len(few) == 12, [q["sql"] for q in many.captured_queries]
+        # reading); its revisions, and whether the user may request one; its instructions (批示); the header's to-do
+        # count. A top pledge asks nothing for its ancestors.
+        assert len(many) == len(few) == 13, [q["sql"] for q in many.captured_queries]
 
 
 # --- What a part's owner sees of the whole ---------------------------------------------------------------
