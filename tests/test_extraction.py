@@ -762,3 +762,29 @@ def test_an_unnumbered_review_heading_opens_a_review_up_to_the_next_heading():
 def test_a_work_report_belongs_to_the_government_of_the_place_whose_congress_hears_it():
     text = "政府工作报告\n\n——2025年1月6日在石门市第九届人民代表大会第四次会议上\n\n今年新建公园8个。\n"
     assert only(text).owner == "石门市人民政府"
+
+
+def test_a_table_row_with_single_spaces_as_copied_from_a_pdf():
+    text = "指标 单位 2024年 2027年 属性\n快递业务量 亿件 3.1 4.5 预期性\n"
+    draft = only(text, 2025)
+    assert (draft.metric, draft.value, draft.unit, draft.deadline) == ("快递业务量", Decimal("4.5"), "亿件", date(2027, 12, 31))
+
+
+def test_a_table_copied_from_a_pdf_one_cell_per_line():
+    text = (
+        "主要指标\n指标\n单位\n2025年\n2030年\n年均增长\n属性\n"
+        "一般公共预算收入\n亿元\n42\n55\n5.5%\n预期性\n"
+        "单位地区生产总值能耗降低\n%\n—\n〔13〕\n—\n约束性\n"
+    )
+    found = [(d.metric, d.value, d.unit, d.kind) for d in drafts(text, 2026)]
+    assert found == [
+        ("一般公共预算收入", 55, "亿元", "level"),
+        ("一般公共预算收入", Decimal("5.5"), "%", "growth"),
+        ("单位地区生产总值能耗", 13, "%", "reduction"),
+    ]
+    assert {d.deadline for d in drafts(text, 2026)} == {date(2030, 12, 31)}
+
+
+def test_rows_one_cell_per_line_without_a_header():
+    text = "湖泊水质达标率\n%\n88\n92\n约束性\n"
+    assert [(d.value, d.unit, d.kind) for d in drafts(text, 2025)] == [(92, "%", "share")]

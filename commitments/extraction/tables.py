@@ -165,18 +165,66 @@ def task_rows(text: str) -> list[TaskRow]:
     return rows
 
 
-def table_targets(text: str, year: int, deadline: date, units: frozenset[str]) -> tuple[list[TableTarget], list[tuple[int, int]]]:
-    """The targets of every indicator table in `text`, and the spans of the table rows (read by nothing else)."""
+_CELL_LINE_PUNCTUATION = re.compile(r"[，,。；;：:、！？!?“”]")
+_HEADER_END = re.compile(r"(?:指标)?属性")
+_MAX_CELLS = 9
+
+
+def _single_space_cells(line: str) -> list[tuple[int, str]] | None:
+    """Cells of a row whose cells are separated by one space (text copied from a PDF)."""
+    cells, position = [], 0
+    for piece in line.split(" "):
+        if piece.strip():
+            cells.append((position + len(piece) - len(piece.lstrip()), piece.strip()))
+        position += len(piece) + 1
+    return cells if 4 <= len(cells) <= _MAX_CELLS else None
+
+
+def _is_cell_line(stripped: str) -> bool:
+    return len(stripped) <= 24 and not _CELL_LINE_PUNCTUATION.search(stripped) and "|" not in stripped
+
+
+def table_targets(
+    text: str, year: int, deadline: date, units: frozenset[str]
+) -> tuple[list[TableTarget], list[tuple[int, int]]]:
+    """The targets of every indicator table in `text`, and the spans of the table rows (read by nothing else).
+
+    A row is a line of cells (pipes, tabs, runs of spaces, or single spaces when the row is recognised as one), or,
+    in text copied from a PDF, a run of short lines holding one cell each and ending in 预期性/约束性.
+    """
     targets: list[TableTarget] = []
     row_spans: list[tuple[int, int]] = []
     columns: _Columns | None = None
     header_width = 0
+    stacked_columns: _Columns | None = None  # the header of a table laid out one cell per line
+    stacked_width = 0
+    cell_lines: list[tuple[int, int, str]] = []  # (start, end, text) of the short lines just read
     position = 0
     for line in text.split("\n"):
         line_start, position = position, position + len(line) + 1
-        if not line.strip(" \t\u3000"):
+        stripped = line.strip(" \t\u3000")
+        if not stripped:
             continue  # a blank line does not end a table
-        cells = _cells(line) if ("|" in line or "\t" in line or "  " in line or "\u3000\u3000" in line) else None
+        if _is_cell_line(stripped) and not ("|" in line or "\t" in line or "  " in stripped):
+            lead = line.index(stripped)
+            cell_lines = (cell_lines + [(line_start + lead, line_start + lead + len(stripped), stripped)])[-_MAX_CELLS:]
+            if _HEADER_END.fullmatch(stripped) or _ATTRIBUTE.fullmatch(stripped):
+                found = _stacked_row(text, cell_lines, stacked_columns, stacked_width, units, year, deadline)
+                if found is not None and found[0] == "header":
+                    stacked_columns, stacked_width = found[1], found[2]
+                    row_spans.append((cell_lines[-found[2]][0], cell_lines[-1][1]))
+                elif found is not None:
+                    row_spans.append(found[1])
+                    targets.extend(found[2])
+                cell_lines = []
+            if " " not in stripped:
+                continue
+        else:
+            cell_lines = []
+        if "|" in line or "\t" in line or "  " in line or "\u3000\u3000" in line:
+            cells = _cells(line)
+        else:
+            cells = _single_space_cells(line) if " " in stripped else None
         if cells is None:
             columns = None
             continue
@@ -199,6 +247,34 @@ def table_targets(text: str, year: int, deadline: date, units: frozenset[str]) -
         row_spans.append((line_start, line_start + len(line)))
         targets.extend(_row_targets(line, line_start, cells, row_columns, year, deadline))
     return targets, row_spans
+
+
+def _stacked_row(text, cell_lines, header: _Columns | None, width: int, units, year, deadline):
+    """A header or a row laid out one cell per line: ("header", columns, width) or ("row", span, targets)."""
+    texts = [t for _, _, t in cell_lines]
+    if _HEADER_END.fullmatch(texts[-1]):
+        first = next((i for i, t in enumerate(texts) if t.startswith("指标") or t in ("类别", "序号")), 0)
+        columns = _header_columns(texts[first:])
+        return ("header", columns, len(texts) - first) if columns else None
+    if header and len(texts) >= width:
+        chosen, columns = cell_lines[-width:], header
+    else:
+        numeric = [i for i, t in enumerate(texts) if _VALUE.match(t)]
+        if len(numeric) < 2:
+            return None
+        name = numeric[0] - 1
+        if name > 0 and (texts[name] in units or texts[name] == "%"):
+            name -= 1  # the unit stands between the name and the numbers
+        if name < 0:
+            return None
+        chosen = cell_lines[name:]
+        columns = _default_columns([t for _, _, t in chosen], units)
+        if columns is None:
+            return None
+    block_start, block_end = chosen[0][0], chosen[-1][1]
+    cells = [(start - block_start, t) for start, _, t in chosen]
+    block = text[block_start:block_end]
+    return "row", (block_start, block_end), _row_targets(block, block_start, cells, columns, year, deadline)
 
 
 def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline: date) -> list[TableTarget]:
