@@ -788,3 +788,8 @@ def test_a_table_copied_from_a_pdf_one_cell_per_line():
 def test_rows_one_cell_per_line_without_a_header():
     text = "湖泊水质达标率\n%\n88\n92\n约束性\n"
     assert [(d.value, d.unit, d.kind) for d in drafts(text, 2025)] == [(92, "%", "share")]
+
+
+def test_a_news_page_of_last_years_results_under_a_short_title_is_a_review():
+    text = "2024年成绩单\n\n• 新增市场主体5200户\n• 建成5G基站700个\n\n2025年新目标\n\n• 新增市场主体5500户\n"
+    assert [d.value for d in drafts(text, 2025)] == [5500]
