@@ -793,3 +793,10 @@ def test_rows_one_cell_per_line_without_a_header():
 def test_a_news_page_of_last_years_results_under_a_short_title_is_a_review():
     text = "2024年成绩单\n\n• 新增市场主体5200户\n• 建成5G基站700个\n\n2025年新目标\n\n• 新增市场主体5500户\n"
     assert [d.value for d in drafts(text, 2025)] == [5500]
+
+
+def test_a_line_before_items_counted_one_two_is_not_joined_to_the_first_item():
+    from commitments.extraction.layout import join_broken_lines
+
+    text = "会议强调，要抓好三方面工作\n一是新建厂房10万平方米。\n"
+    assert join_broken_lines(text)[0] == text

@@ -20,10 +20,10 @@ from datetime import date
 
 _BLANK = " \t\r\u3000"
 
-# Markers that open a heading or a list item: 一、 （一） 1. 1、 (1) ① - • · * # 第一章.
+# Markers that open a heading or a list item: 一、 （一） 1. 1、 (1) ① - • · * # 第一章 一是.
 _NUMBERED = re.compile(
     r"[ \t\u3000]*(?:#+[ \t]*|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|[0-9]{1,2}[.、．](?![0-9])"
-    r"|[（(][0-9]{1,2}[）)]|[①-⑳]|第[一二三四五六七八九十0-9]+[篇章节部分条]|[-•·*●▪◆■]\s*)"
+    r"|[（(][0-9]{1,2}[）)]|[①-⑳]|第[一二三四五六七八九十0-9]+[篇章节部分条]|[-•·*●▪◆■]\s*|[一二三四五六七八九十]是)"
 )
 _BULLET = re.compile(r"[ \t\u3000]*(?:[-•·*●▪◆■][ \t]*|[①-⑳]|[（(][0-9]{1,2}[）)]|[0-9]{1,2}[.、．](?![0-9]))")
 # A clause that ends here: after these a line break is a real break.
