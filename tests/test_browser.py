@@ -180,6 +180,11 @@ def test_on_a_phone_each_pledge_is_a_block_with_its_status_and_the_filters_are_f
     summary.click()  # unfolds without any script
     assert small.locator("form.filters").is_visible()
     shot(small, "pledge-table-phone-filters")
+
+    # The table's headers are not there to sort by: a line of links does it, keeping the filters.
+    small.click("p.card-sort >> text=指标")
+    assert "sort=metric" in small.url and "status=at_risk" in small.url
+    assert small.locator("p.card-sort a[aria-current]").inner_text().startswith("指标")
     phone.close()
 
 
