@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import django_tables2 as tables
 from dateutil.relativedelta import relativedelta
@@ -39,7 +40,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -60,6 +61,7 @@ from .models import CHASED, AlertKind, ChaseLog, Organization, Pledge, ProgressU
 from .status import TargetStatus
 
 LATE_LIST_LIMIT = 200  # the most late reports the page lists (the rest are counted)
+ID_LIST_LIMIT = 20_000  # up to this many pledges, their updates are read by a list of ids (SQLite takes 32,766)
 
 
 # --- The period ---------------------------------------------------------------------------------------------
@@ -147,39 +149,55 @@ def chased_pledges(queryset: QuerySet | None = None) -> QuerySet:
 
 
 def reports(pledges: QuerySet, period: Period, today: date) -> list[Report]:
-    """The report each of `pledges` owes in `period`, and the ones owed before it and still late, in one query."""
+    """The report each of `pledges` owes in `period`, and the ones owed before it and still late, in two queries: the
+    pledges, and their updates' dates aggregated per pledge (one pass over the updates, not three lookups per pledge:
+    a third of the time at 100,000 pledges)."""
     rules = rules_from_settings()
-    counted = ProgressUpdate.objects.filter(pledge=OuterRef("pk"), superseded_by__isnull=True)
-    approved = counted.filter(review_state=ProgressUpdate.Review.APPROVED)
-    rows = pledges.annotate(
-        last_counted=Subquery(approved.filter(as_of__lt=period.start).order_by("-as_of").values("as_of")[:1]),
-        last_submitted=Subquery(
-            counted.filter(review_state__in=[ProgressUpdate.Review.APPROVED, ProgressUpdate.Review.PENDING])
-            .order_by("-as_of").values("as_of")[:1]
-        ),
-        approved_in_period=Exists(approved.filter(as_of__gte=period.start)),
-    ).values_list(
+    rows = list(pledges.values_list(
         "pk", "lead_organization__tree_path", "kind", "comparator", "deadline", "start_date", "baseline_date", "cadence",
-        "target_status", "last_counted", "last_submitted", "approved_in_period",
-    ).order_by()
+        "target_status",
+    ).order_by())
+    # A few thousand pledges (an organization's): their updates read by id, along the (pledge, as_of) index; the whole
+    # tracker's: one scan of the updates, filtered by the pledges' query (an id list that long costs more than it saves).
+    ids = [row[0] for row in rows]
+    of_pledges = Q(pledge_id__in=ids) if len(ids) <= ID_LIST_LIMIT else Q(pledge__in=pledges.values("pk"))
+    approved, submitting = Q(review_state=ProgressUpdate.Review.APPROVED), Q(
+        review_state__in=[ProgressUpdate.Review.APPROVED, ProgressUpdate.Review.PENDING]
+    )
+    dates = {
+        pledge_id: rest
+        for pledge_id, *rest in ProgressUpdate.objects.filter(of_pledges, superseded_by__isnull=True)
+        .values("pledge_id").order_by()
+        .annotate(
+            last_counted=Max("as_of", filter=approved & Q(as_of__lt=period.start)),
+            last_submitted=Max("as_of", filter=submitting),
+            last_approved=Max("as_of", filter=approved),
+        ).values_list("pledge_id", "last_counted", "last_submitted", "last_approved")
+    } if ids else {}
+    due_after = lru_cache(maxsize=None)(_due_after)  # most pledges share their terms' dates and last report
     found = []
-    for (pk, org_path, kind, comparator, deadline, start_date, baseline_date, cadence, status, last_counted,
-         last_submitted, approved_in_period) in rows:
+    for pk, org_path, kind, comparator, deadline, start_date, baseline_date, cadence, status in rows:
         if status == TargetStatus.ACHIEVED:
             continue  # the engine asks an achieved pledge for no more reports
-        # Only what the heartbeat reads of the terms.
-        terms = engine.Terms(kind=kind, comparator=comparator, deadline=deadline, start_date=start_date,
-                             baseline_date=baseline_date, cadence=cadence)
-        due = engine.report_due_after(terms, last_counted)
+        last_counted, last_submitted, last_approved = dates.get(pk, (None, None, None))
+        due = due_after(kind, comparator, deadline, start_date, baseline_date, cadence, last_counted)
         if due is None or due > period.end:
             continue
         submitted = last_submitted is not None and (last_counted is None or last_submitted > last_counted)
+        approved_after = last_approved is not None and (last_counted is None or last_approved > last_counted)
         late = not submitted and engine.report_is_late(due, today, rules)
         in_period = due >= period.start
         if not in_period and not late:
             continue  # owed before the period and not late yet, or already made: that period's business
-        found.append(Report(pk, org_path, due, in_period, submitted, submitted and approved_in_period, late))
+        found.append(Report(pk, org_path, due, in_period, submitted, approved_after, late))
     return found
+
+
+def _due_after(kind, comparator, deadline, start_date, baseline_date, cadence, last_report) -> date | None:
+    """status.report_due_after, from what the heartbeat reads of a pledge's terms."""
+    terms = engine.Terms(kind=kind, comparator=comparator, deadline=deadline, start_date=start_date,
+                         baseline_date=baseline_date, cadence=cadence)
+    return engine.report_due_after(terms, last_report)
 
 
 # --- Per organization ---------------------------------------------------------------------------------------

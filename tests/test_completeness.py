@@ -371,3 +371,11 @@ def test_reviewers_managers_and_administrators_may_chase_reporters_may_not(world
     assert access.can_chase(users["city-manager"], silent)
     assert not access.can_chase(users["tz-reporter"], silent)
     assert not access.can_chase(users["tz-manager"], world["pledges"]["haimen"])
+
+
+def test_many_pledges_are_counted_alike_whether_read_by_ids_or_by_their_query(world, monkeypatch):
+    """Past ID_LIST_LIMIT pledges the updates are filtered by the pledges' query instead of a list of ids."""
+    period = parse_period("2025-09", TODAY)
+    by_ids = completeness.reports(completeness.chased_pledges(), period, TODAY)
+    monkeypatch.setattr(completeness, "ID_LIST_LIMIT", 2)
+    assert completeness.reports(completeness.chased_pledges(), period, TODAY) == by_ids
