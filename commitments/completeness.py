@@ -19,8 +19,8 @@ Only pledges still chased count (models.CHASED: neither set aside nor closed), a
 (a sum or an each with parts: nobody reports on them, `rollup.derives_from_parts`), nor an achieved one (the engine
 asks it for no more reports). Each organization's row counts the pledges led in its subtree.
 
-The page costs a fixed number of queries: one for the pledges with the dates the rules need (as subqueries), added up
-per organization in one pass in Python, whatever the number of organizations.
+The page costs a fixed number of queries, whatever the number of organizations: the pledges, one aggregate of their
+updates' dates, added up per organization in one pass in Python (`tally_by_organization`), and two for the late list.
 """
 
 from __future__ import annotations
