@@ -300,6 +300,7 @@ def _attach_late(result: Completeness, user, late: list[Report], today: date) ->
     pledges = Pledge.objects.select_related("lead_organization").annotate(
         last_chase_at=Subquery(last_chase.values("chased_at")[:1]),
         last_chase_day=Subquery(last_chase.values("day")[:1]),
+        last_chase_by=Subquery(last_chase.values("chased_by__username")[:1]),
     ).in_bulk(ids)
     chaseable = set(access.pledges_to_chase(user, Pledge.objects.filter(pk__in=ids)).values_list("pk", flat=True))
     for report in late:

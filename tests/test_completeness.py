@@ -267,7 +267,18 @@ def test_the_log_records_who_chased_whom_and_when(client, world):
     assert "tz-reviewer" in email.body_text and "2025年9月30日" in email.body_text
     assert f"/pledges/{returned.pk}/" in email.body_text
     page = client.get(reverse("tracker-completeness")).content.decode()
-    assert "(today)" in page
+    assert "chased by tz-reviewer" in page and "(today)" in page
+
+
+def test_administrators_read_the_chases_in_the_admin_and_no_one_else(client, world, staff):
+    chase(client, world["users"]["tz-manager"], world["pledges"]["returned"])
+    client.force_login(staff)
+    page = client.get("/admin/commitments/chaselog/").content.decode()
+    assert "工业技改投入" in page and "tz-manager" in page and "tz-reporter@example.test" in page
+    world["users"]["tz-manager"].is_staff = True
+    world["users"]["tz-manager"].save()
+    client.force_login(world["users"]["tz-manager"])
+    assert client.get("/admin/commitments/chaselog/").status_code == 403
 
 
 def test_the_next_day_it_can_be_chased_again(client, world):

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import JobRun, Notification, StatusChange
+from ..models import ChaseLog, JobRun, Notification, StatusChange
 from ..tasks import deliver_notification, enqueue_safely
 from .common import AllPermissionsByOneRule
 
@@ -61,3 +61,13 @@ class NotificationAdmin(ReadOnlyAdmin):
         for notification_id in ids:
             enqueue_safely(deliver_notification, notification_id)
         self.message_user(request, _("%(count)d notifications queued.") % {"count": len(ids)})
+
+
+@admin.register(ChaseLog)
+class ChaseLogAdmin(ReadOnlyAdmin):
+    """Who chased (催办) which late report, when, and to whom the reminder went (the completeness page writes them)."""
+
+    list_display = ["chased_at", "pledge", "chased_by", "recipients"]
+    list_filter = [("day", admin.DateFieldListFilter)]
+    search_fields = ["pledge__metric", "chased_by__username", "recipients"]
+    list_select_related = ["pledge", "chased_by"]
