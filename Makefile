@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test browser eval bench audit backup restore install install-test migrate seed messages check clean
+.PHONY: run serve load test browser eval bench audit backup restore install install-test migrate seed messages check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ run: seed
 	@echo "  Open  http://127.0.0.1:8000/  (pages)  and  /admin/  (record progress);  log in as  demo / demo-pledges-2026"
 	@echo
 	$(PY) manage.py runstack
+
+## make serve: production serving on one host: migrations applied, static files collected (whitenoise serves them),
+## then gunicorn (WEB_CONCURRENCY workers, default 2 x cores + 1, on TRACKER_ADDR, default 127.0.0.1:8000), a Celery
+## worker and beat, DEBUG off; Ctrl-C stops them in order. README.md "Running in production" for the rest.
+serve: install
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 WHITENOISE_USE_FINDERS=0 $(PY) manage.py collectstatic --noinput -v0
+	DEBUG=0 WHITENOISE_USE_FINDERS=0 CONN_MAX_AGE=$${CONN_MAX_AGE:-60} $(PY) manage.py runstack --production --no-initial-sweep
+
+## make load: many users at once against make serve on 127.0.0.1 (locust, headless, bounded); bench/README.md.
+load: install-test
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 ## make test: install the test dependencies and run the whole suite (SQLite unless DATABASE_URL is set).
 test: install-test browser

@@ -177,13 +177,15 @@ class PledgeFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(metric__icontains=value)
-            | Q(source_sentence__icontains=value)
-            | Q(lead_organization__name__icontains=value)
-            | Q(lead_organization__short_name__icontains=value)
-            | Q(responsible_person__icontains=value)
-        )
+        # The organizations so named first, on their own small table, as a list of ids: an OR across a join to them (or
+        # with a subquery) made PostgreSQL read every pledge, while `lead_organization_id IN (…)` and each icontains
+        # below are served by an index (the trigram indexes of migration 0020 on PostgreSQL), combined by a BitmapOr.
+        named = list(Organization.objects.filter(Q(name__icontains=value) | Q(short_name__icontains=value))
+                     .values_list("pk", flat=True))
+        matches = Q(metric__icontains=value) | Q(source_sentence__icontains=value) | Q(responsible_person__icontains=value)
+        if named:
+            matches |= Q(lead_organization_id__in=named)
+        return queryset.filter(matches)
 
     def in_subtree(self, queryset, name, org):
         return queryset.filter(lead_organization__tree_path__startswith=org.tree_path) if org else queryset

@@ -11,10 +11,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When, prefetch_related_objects
 from django.http import FileResponse, Http404, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -68,11 +70,52 @@ def bounded_pages(per_page: int) -> dict:
     return {"per_page": per_page, "paginator_class": BoundedPaginator, "default_per_page": per_page}
 
 
+# The status table counts its rows up to this many and then says "more than" (at 1,000,000 pledges a full COUNT of a
+# broad filter took most of the page's time, on every page view, for a figure nobody reads to the last digit).
+COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(BoundedPaginator):
+    """Counts at most COUNT_CAP + 1 rows (COUNT over a LIMIT-ed subquery of the ids); past the cap, `capped` is true
+    and the pages go as far as the cap reaches (the filters narrow it down, the export has every row)."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def counted(self) -> int:
+        """The rows, counted up to one past the cap."""
+        # django-tables2 hands over its rows; the queryset is their data's data (a list when sorted in Python).
+        queryset = getattr(getattr(self.object_list, "data", None), "data", self.object_list)
+        if not isinstance(queryset, QuerySet):
+            return len(self.object_list)
+        return queryset.order_by().values("pk")[: self.cap + 1].count()
+
+    @property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
+
+    def page(self, number):
+        """As Paginator.page, but past the cap the last page is not cut at the cap: it has its full rows."""
+        if not self.capped:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom: bottom + self.per_page], number, self)
+
+
+def capped_pages(per_page: int) -> dict:
+    return bounded_pages(per_page) | {"paginator_class": CappedCountPaginator}
+
+
 class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     table_class = PledgeTable
     filterset_class = PledgeFilter
     template_name = "commitments/pledge_list.html"
-    table_pagination = bounded_pages(25)
+    table_pagination = capped_pages(25)
     export_class = SpreadsheetSafeTableExport  # CSV and XLSX only; formulas written as text
     export_formats = SpreadsheetSafeTableExport.OFFERED
     export_name = "pledges"
