@@ -109,9 +109,9 @@ def make_users(size: dict) -> dict:
     User = get_user_model()
     password = make_password(PASSWORD)
 
-    def user(name):
-        found, _ = User.objects.update_or_create(username=name, defaults={"password": password, "is_active": True,
-                                                                          "email": f"{name}@load.example"})
+    def user(name, staff=False):
+        found, _ = User.objects.update_or_create(username=name, defaults={
+            "password": password, "is_active": True, "is_staff": staff, "email": f"{name}@load.example"})
         return found
 
     manager = user(MANAGER)
@@ -122,7 +122,7 @@ def make_users(size: dict) -> dict:
     step = max(1, len(departments) // REPORTERS)
     reporters = []
     for n, org_id in enumerate(departments[::step][:REPORTERS]):
-        reporter = user(f"load-reporter-{n}")
+        reporter = user(f"load-reporter-{n}", staff=True)  # they record progress in the admin
         Membership.objects.get_or_create(user=reporter, organization_id=org_id, role=Membership.Role.REPORTER)
         pledges = list(Pledge.objects.filter(lead_organization_id=org_id).order_by("pk").values_list("pk", flat=True)[:50])
         reporters.append({"username": reporter.username, "organization": org_id, "pledges": pledges})

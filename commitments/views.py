@@ -123,6 +123,18 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     def get_queryset(self):
         return pledge_rows(self.request.user)
 
+    def get_table_data(self):
+        rows = super().get_table_data()
+        chosen = self.filterset.form.cleaned_data.get("status") if self.filterset.is_valid() else None
+        if chosen and len(chosen) == 1 and hasattr(rows, "annotate"):
+            # One status: every row has the same severity, and saying so lets PostgreSQL walk the (status, deadline)
+            # index for the default order (worst first, then deadline) instead of sorting every pledge of that status
+            # (at 100,000 pledges, 60,000 rows sorted on disk for each page of 25).
+            status = chosen[0]
+            rank = SEVERITY.index(status) if status in SEVERITY else len(SEVERITY)
+            rows = rows.annotate(severity=Value(rank, output_field=IntegerField()))
+        return rows
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["request"] = self.request

@@ -132,6 +132,24 @@ def test_the_trigram_indexes_exist_after_migrate_and_serve_the_search():
             "commitments_org_short_name_trgm"} <= set(indexes)
 
 
+class TestOrder:
+    def test_one_status_is_in_deadline_order_and_several_worst_first(self, client, staff, district):
+        """With one status the table tells the database every row's severity is the same (so it can walk the status
+        and deadline index); the rows come in the same order as before: worst first, then by deadline."""
+        late = PledgeFactory(lead_organization=district, metric="晚", target_status="off_track", deadline=date(2027, 6, 30))
+        early = PledgeFactory(lead_organization=district, metric="早", target_status="off_track", deadline=date(2026, 12, 31))
+        at_risk = PledgeFactory(lead_organization=district, metric="险", target_status="at_risk", deadline=date(2026, 1, 31))
+        client.force_login(staff)
+
+        def order(query):
+            page = client.get(reverse("tracker-pledges") + query)
+            return [row.record for row in page.context["table"].page.object_list]
+
+        assert order("?status=off_track") == [early, late]
+        assert order("?status=off_track&status=at_risk") == [early, late, at_risk]  # off track is worse than at risk
+        assert order("?status=off_track&sort=-deadline") == [late, early]
+
+
 class TestRowCountCap:
     """The status table counts up to a cap (views.COUNT_CAP, 10,000) and then says "more than"; here the cap is 3."""
 
