@@ -22,14 +22,14 @@ from dataclasses import replace
 from datetime import date
 
 from .clauses import (
+    _MEASURE_WORDS,
     COUNT_UNITS,
-    find_deadline,
     SCALE_MULTIPLIERS,
     Draft,
-    _MEASURE_WORDS,
     _clean_metric,
     chinese_numeral_to_int,
     extract_clauses,
+    find_deadline,
     in_base_unit,
     split_chinese_scale,
 )
@@ -65,7 +65,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     ]
     drafts = _assign_responsible_units(drafts + table_drafts, responsible_units(joined))
     drafts = _assign_task_rows(drafts, task_rows(joined), year)
-    drafts = _once_per_target(drafts, {id(d) for d in table_drafts})
+    drafts = _once_per_target(drafts, {(d.start, d.sentence) for d in table_drafts})
     if offsets.cuts:
         drafts = [_back_to_original(draft, text, offsets) for draft in drafts]
     drafts.sort(key=lambda d: d.start)
@@ -143,11 +143,11 @@ def _same_target(a: Draft, b: Draft) -> bool:
     return len(pairs_a & pairs_b) >= 0.6 * len(pairs_a | pairs_b) and len(pairs_a & pairs_b) >= 4
 
 
-def _once_per_target(drafts: list[Draft], from_tables: set[int]) -> list[Draft]:
+def _once_per_target(drafts: list[Draft], from_tables: set[tuple[int, str]]) -> list[Draft]:
     """The same target stated twice is drafted once: prose before a table row, then the longer sentence, then the
     earlier one.  Drafts sharing a sentence are different targets of one clause and are all kept."""
     def rank(d: Draft) -> tuple:
-        return (id(d) not in from_tables, len(d.sentence.strip()), -d.start)
+        return ((d.start, d.sentence) not in from_tables, len(d.sentence.strip()), -d.start)
 
     kept: list[Draft | None] = []
     by_amount: dict[tuple, list[int]] = {}  # (kind, amount in base unit) -> indexes in kept
