@@ -1082,11 +1082,15 @@ class AlertKind(models.TextChoices):
     # A leader's instruction (批示) to answer, and a reminder of it; a chase (催办) of a late report by a person.
     INSTRUCTION = "instruction", _("instruction (批示)")
     CHASE = "chase", _("chase (催办)")
+    # A bulletin (情况通报) sent to the managers of its scope, as an attachment.
+    BULLETIN = "bulletin", _("bulletin (情况通报)")
     DIGEST = "digest", _("digest")
 
 
 # The alerts a user can choose to receive at once (a returned update always goes to its reporter).
-IMMEDIATE_KINDS = [kind for kind in AlertKind.values if kind not in (AlertKind.DIGEST, AlertKind.UPDATE_RETURNED)]
+IMMEDIATE_KINDS = [
+    kind for kind in AlertKind.values if kind not in (AlertKind.DIGEST, AlertKind.UPDATE_RETURNED, AlertKind.BULLETIN)
+]
 
 
 def all_immediate_kinds() -> list[str]:
@@ -1151,6 +1155,8 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # A file sent with the message (a bulletin's DOCX or PDF), kept as it was sent.
+    attachment = models.FileField(_("attachment"), upload_to="notifications/%Y/%m/", blank=True, max_length=300)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
