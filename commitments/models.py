@@ -1118,6 +1118,8 @@ class AlertProfile(models.Model):
     digest_frequency = models.CharField(
         _("digest"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY
     )
+    # The same kinds, in the app (the to-do page's notifications and the header's count) rather than, or as well as, by mail.
+    in_app_kinds = models.JSONField(_("alerts shown in the app"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("alert settings")
