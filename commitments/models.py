@@ -1118,8 +1118,6 @@ class AlertProfile(models.Model):
     digest_frequency = models.CharField(
         _("digest"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY
     )
-    # The same kinds, in the app (the to-do page's notifications and the header's count) rather than, or as well as, by mail.
-    in_app_kinds = models.JSONField(_("alerts shown in the app"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("alert settings")
@@ -1258,3 +1256,7 @@ class JobRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The public portal's openings and the API tokens (issue 21), in a module of their own.
+from .public_models import ApiPush, ApiToken, Publication  # noqa: E402,F401
