@@ -29,12 +29,13 @@ from django.db.models import Case, F, JSONField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from . import counts, emails, measures, rollup
+from . import counts, emails, measures, robots, rollup
 from .models import (
     ASSESSED_FIELDS,
     CHASED,
     AlertKind,
     AlertProfile,
+    Channel,
     Checkpoint,
     Instruction,
     Notification,
@@ -356,9 +357,18 @@ def write_assessments(pledges: list[Pledge]) -> None:
 
 @dataclass(frozen=True)
 class Recipient:
-    email: str
+    """Who hears of an alert, and how: by email (the default), in the app (a user), or in a group (a robot)."""
+
+    email: str  # the address; a user's for an in-app notification, Channel.address for a robot
     language: str
     user_id: int | None = None
+    channel: str = Notification.Via.EMAIL
+    robot_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """One recipient once, however many ways they were found (an address as contact and as member)."""
+        return self.channel, self.email.lower()
 
 
 class Directory:
@@ -368,13 +378,25 @@ class Directory:
         """`organizations`: only these (one action's recipients), rather than every organization (a job's)."""
         orgs = Organization.objects.select_related("head")
         profiles = AlertProfile.objects.filter(user__is_active=True, organization__isnull=False).select_related("user")
+        robots = Channel.objects.filter(active=True).only("id", "organization_id", "alert_kinds", "language")
         if organizations is not None:
             orgs, profiles = orgs.filter(pk__in=organizations), profiles.filter(organization_id__in=organizations)
+            robots = robots.filter(organization_id__in=organizations)
         self.orgs = {org.pk: org for org in orgs}
         self.profiles = defaultdict(list)
         for profile in profiles:
             if profile.user.email:
                 self.profiles[profile.organization_id].append(profile)
+        self.robots = defaultdict(list)
+        for robot in robots:
+            self.robots[robot.organization_id].append(robot)
+
+    def robots_of(self, org_id: int, kind: str) -> list[Recipient]:
+        """The organization's group robots that post alerts of this kind."""
+        return [
+            Recipient(robot.address, robot.language, channel=Notification.Via.ROBOT, robot_id=robot.pk)
+            for robot in self.robots.get(org_id, []) if kind in (robot.alert_kinds or [])
+        ]
 
     def for_pledge(self, pledge: Pledge, kind: str) -> list[Recipient]:
         """The lead organization's and co-owners' contact addresses, and members who want this kind."""
@@ -398,33 +420,50 @@ class Directory:
         if target.head and target.head.email and target.head.is_active:
             profile = AlertProfile.objects.filter(user=target.head).first()
             language = profile.language if profile else settings.LANGUAGE_CODE
-            recipients[target.head.email.lower()] = Recipient(target.head.email, language, target.head.pk)
+            recipients[("email", target.head.email.lower())] = Recipient(target.head.email, language, target.head.pk)
+            if profile and AlertKind.ESCALATION in (profile.in_app_kinds or []):
+                in_app = Recipient(target.head.email, language, target.head.pk, channel=Notification.Via.IN_APP)
+                recipients[in_app.key] = in_app
         for address in target.contact_email_list():
-            recipients.setdefault(address.lower(), Recipient(address, settings.LANGUAGE_CODE))
+            recipients.setdefault(("email", address.lower()), Recipient(address, settings.LANGUAGE_CODE))
+        for robot in self.robots_of(target.pk, AlertKind.ESCALATION):
+            recipients[robot.key] = robot
         return list(recipients.values())
 
     def _contacts_and_members(self, org_ids, kind) -> list[Recipient]:
-        recipients: dict[str, Recipient] = {}
+        """Contacts by email; members by email and in the app, as each chose for this kind; the groups' robots."""
+        recipients: dict[tuple[str, str], Recipient] = {}
         for org_id in org_ids:
             org = self.orgs.get(org_id)
             if org is None:
                 continue
             for address in org.contact_email_list():
-                recipients.setdefault(address.lower(), Recipient(address, settings.LANGUAGE_CODE))
+                recipients.setdefault(("email", address.lower()), Recipient(address, settings.LANGUAGE_CODE))
             for profile in self.profiles.get(org_id, []):
+                email = profile.user.email
                 if kind in (profile.alert_kinds or []):
-                    recipients[profile.user.email.lower()] = Recipient(profile.user.email, profile.language, profile.user_id)
+                    recipients[("email", email.lower())] = Recipient(email, profile.language, profile.user_id)
+                if kind in (profile.in_app_kinds or []):
+                    in_app = Recipient(email, profile.language, profile.user_id, channel=Notification.Via.IN_APP)
+                    recipients[in_app.key] = in_app
+            for robot in self.robots_of(org_id, kind):
+                recipients[robot.key] = robot
         return list(recipients.values())
 
 
 def _notification(
     recipient: Recipient, kind: str, period: str, context: dict, pledge: Pledge | None, template: str = ""
 ) -> Notification:
-    """One alert of `kind`, written with the templates of that kind (or of `template`, a kind's variant)."""
+    """One alert of `kind`, written with the templates of that kind (or of `template`, a kind's variant).
+
+    By email: the subject, text and HTML. In the app: the subject and text, delivered as it is stored (the user reads
+    it on the to-do page). To a robot: the subject and the markdown item that robots.combine posts."""
     subject, text, html = emails.render(template or kind, context, recipient.language)
-    return Notification(
+    notification = Notification(
         recipient=recipient.email,
         user_id=recipient.user_id,
+        channel=recipient.channel,
+        robot_id=recipient.robot_id,
         pledge=pledge,
         kind=kind,
         period=period,
@@ -433,6 +472,26 @@ def _notification(
         body_text=text,
         body_html=html,
     )
+    if recipient.channel == Notification.Via.IN_APP:
+        notification.body_html = ""
+        notification.state, notification.sent_at = Notification.State.SENT, timezone.now()
+    elif recipient.channel == Notification.Via.ROBOT:
+        notification.body_html = ""
+        notification.body_text = _robot_item(subject, context, pledge, recipient.language)
+    return notification
+
+
+def _robot_item(subject: str, context: dict, pledge: Pledge | None, language: str) -> str:
+    """The markdown a group reads for one alert: the pledge (linked), its owner, status and the reason for it (the
+    change's own reason when the alert is about a change)."""
+    with translation.override(language):
+        if pledge is None:
+            return robots.item(subject, "", "", "", "", "")
+        change = context.get("change")
+        reason = change.reason_text if change is not None else pledge.status_reason_text
+        owner = pledge.lead_organization.name if pledge.lead_organization_id else ""
+        return robots.item(subject, pledge.metric, context.get("url") or emails.pledge_url(pledge), owner,
+                           pledge.get_target_status_display(), reason)
 
 
 def _store(notifications: list[Notification]) -> int:
@@ -481,7 +540,7 @@ def queue_status_alerts(limit: int = 5000) -> int:
                 change.pledge = pledge  # its reason is read in the pledge's terms, without a query per change
                 context = {"pledge": pledge, "change": change, "url": emails.pledge_url(pledge)}
                 for recipient in directory.for_pledge(pledge, AlertKind.STATUS_CHANGE):
-                    if (recipient.email.lower(), pledge.pk) not in told:
+                    if (recipient.key, pledge.pk) not in told:
                         notifications.append(
                             _notification(recipient, AlertKind.STATUS_CHANGE, f"change:{change.pk}", context, pledge)
                         )
@@ -520,7 +579,7 @@ def _parts_worse(
     from its first assessment), under the parent's own status, and its own changes in the batch if it has any.
 
     Its period is the lowest and highest id of the batch's changes of those parts, so queuing the same changes again
-    is a no-op. Also returns who was told of which parent (address in lower case, parent id): they get the parent's
+    is a no-op. Also returns who was told of which parent (Recipient.key, parent id): they get the parent's
     own change in this message, not in a second one.
     """
     by_part = defaultdict(list)
@@ -550,7 +609,7 @@ def _parts_worse(
         period = f"parts:{min(change_ids[parent_id])}-{max(change_ids[parent_id])}"
         for recipient in directory.for_pledge(parent, AlertKind.PARTS_WORSE):
             notifications.append(_notification(recipient, AlertKind.PARTS_WORSE, period, context, parent))
-            told.add((recipient.email.lower(), parent_id))
+            told.add((recipient.key, parent_id))
     return notifications, told
 
 
@@ -679,12 +738,15 @@ def queue_instruction_answered(instruction) -> int:
     if writer is None or not writer.is_active or not writer.email:
         return 0
     profile = AlertProfile.objects.filter(user=writer).first()
-    recipient = Recipient(writer.email, profile.language if profile else settings.LANGUAGE_CODE, writer.pk)
+    recipients = [Recipient(writer.email, profile.language if profile else settings.LANGUAGE_CODE, writer.pk)]
+    if profile and AlertKind.INSTRUCTION in (profile.in_app_kinds or []):
+        recipients.append(Recipient(writer.email, profile.language, writer.pk, channel=Notification.Via.IN_APP))
     period = f"instruction:{instruction.pk}:answered:{_version(instruction)}"
     context = _instruction_context(instruction)
-    return _store([_notification(
-        recipient, AlertKind.INSTRUCTION, period, context, instruction.pledge, template="instruction_answered"
-    )])
+    return _store([
+        _notification(recipient, AlertKind.INSTRUCTION, period, context, instruction.pledge, template="instruction_answered")
+        for recipient in recipients
+    ])
 
 
 def _instruction_reminders(directory: Directory, today: date) -> list[Notification]:
@@ -768,6 +830,8 @@ def queue_digests(frequency: str, today: date) -> int:
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 # Emails sent over one SMTP connection: one sender task's batch, or one step of an operator's send.
 SEND_BATCH = 50
+# Alerts to one group robot handed to one sender together: it posts them combined, in as few messages as fit.
+ROBOT_BATCH = 200
 
 
 def send_due_notifications(send_batch: Callable[[list[int]], dict | None]) -> dict:
@@ -777,32 +841,49 @@ def send_due_notifications(send_batch: Callable[[list[int]], dict | None]) -> di
     each in this process with `deliver_notifications` and gets the outcomes back. A mail server that is down stops the
     loop: the rest stays pending for the next dispatch. Returns the outcomes counted, "due", and why it stopped.
     """
-    ids = due_notification_ids()
-    outcomes = Counter(due=len(ids))
-    for start in range(0, len(ids), SEND_BATCH):
+    due = due_notifications()
+    by_robot = defaultdict(list)
+    for pk, robot_id in due:
+        if robot_id is not None:
+            by_robot[robot_id].append(pk)
+    email_ids = [pk for pk, robot_id in due if robot_id is None]
+    # Each group's alerts together, so that they go out combined; then the emails, SEND_BATCH per connection.
+    batches = [ids[start : start + ROBOT_BATCH] for ids in by_robot.values() for start in range(0, len(ids), ROBOT_BATCH)]
+    batches += [email_ids[start : start + SEND_BATCH] for start in range(0, len(email_ids), SEND_BATCH)]
+    outcomes = Counter(due=len(due))
+    for position, batch in enumerate(batches):
         try:
-            outcomes.update(send_batch(ids[start : start + SEND_BATCH]) or {})
+            outcomes.update(send_batch(batch) or {})
         except TRANSIENT_ERRORS as error:
-            outcomes["left pending"] = len(ids) - start  # this batch may have sent some before the error
+            # this batch may have sent some before the error
+            outcomes["left pending"] = sum(len(rest) for rest in batches[position:])
             return {**outcomes, "stopped": _describe(error)}
     return dict(outcomes)
 
 
 def due_notification_ids(now: datetime | None = None, limit: int = 20000) -> list[int]:
     """Pending notifications to hand to the senders now; pushes their next attempt a claim period ahead."""
+    return [pk for pk, _robot in due_notifications(now, limit)]
+
+
+def due_notifications(now: datetime | None = None, limit: int = 20000) -> list[tuple[int, int | None]]:
+    """(id, robot id or None) of the pending notifications to hand to the senders now, in the order they fell due;
+    pushes their next attempt a claim period ahead."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(
+        due = list(
             Notification.objects.filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "robot_id")[:limit]
         )
-        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=settings.TRACKER_SEND_CLAIM_SECONDS))
-    return ids
+        Notification.objects.filter(pk__in=[pk for pk, _robot in due]).update(
+            next_attempt_at=now + timedelta(seconds=settings.TRACKER_SEND_CLAIM_SECONDS)
+        )
+    return due
 
 
-SENDER_COLUMNS = ["id", "recipient", "subject", "body_text", "body_html", "attempts"]
+SENDER_COLUMNS = ["id", "recipient", "subject", "body_text", "body_html", "attempts", "channel", "robot_id"]
 
 
 def deliver_notification(notification_id: int, *, connection=None) -> str:
@@ -814,6 +895,9 @@ def deliver_notification(notification_id: int, *, connection=None) -> str:
     claimed = _claim([notification_id])
     if not claimed:
         return "skipped"
+    if claimed[0].channel != Notification.Via.EMAIL:
+        outcomes = _deliver_elsewhere(claimed)
+        return next(iter(outcomes), "skipped")
     return _send(claimed[0], connection or get_connection(fail_silently=False))
 
 
@@ -827,6 +911,11 @@ def deliver_notifications(notification_ids: list[int]) -> dict:
     outcomes = {"sent": 0, "skipped": 0, "failed": 0}
     claimed = _claim(notification_ids)
     outcomes["skipped"] = len(notification_ids) - len(claimed)
+    elsewhere = [notification for notification in claimed if notification.channel != Notification.Via.EMAIL]
+    if elsewhere:
+        for outcome, count in _deliver_elsewhere(elsewhere).items():
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
+        claimed = [notification for notification in claimed if notification.channel == Notification.Via.EMAIL]
     if not claimed:
         return outcomes
     smtp = get_connection(fail_silently=False)
@@ -882,6 +971,120 @@ def _send(notification: Notification, connection) -> str:
         raise
     _finish(notification.pk, state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
     return "sent"
+
+
+def _deliver_elsewhere(claimed: list[Notification]) -> Counter:
+    """Claimed notifications that are not emails: to robots, grouped by robot; in-app ones are delivered as they are
+    stored (one found pending was put back by an administrator's "send again")."""
+    outcomes = Counter()
+    in_app = [n.pk for n in claimed if n.channel == Notification.Via.IN_APP]
+    if in_app:
+        _finish_all_as(in_app, state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
+        outcomes["sent"] += len(in_app)
+    by_robot = defaultdict(list)
+    for notification in claimed:
+        if notification.channel == Notification.Via.ROBOT:
+            by_robot[notification.robot_id].append(notification)
+    channels = Channel.objects.in_bulk([pk for pk in by_robot if pk is not None])
+    for robot_id, notifications in by_robot.items():
+        channel = channels.get(robot_id)
+        if channel is None or not channel.active:
+            ids = [n.pk for n in notifications]
+            _finish_all_as(ids, state=Notification.State.FAILED, last_error="the group robot is switched off or gone")
+            outcomes["failed"] += len(ids)
+            continue
+        outcomes.update(_post_to_robot(channel, notifications))
+    return outcomes
+
+
+def _post_to_robot(channel: Channel, notifications: list[Notification]) -> Counter:
+    """Post one group's alerts, combined, in as few messages as the robot takes, each only when the group's webhook
+    has room under its rate limit (counted in Redis by every worker).
+
+    A message the robot took marks its alerts sent at once, so a crash repeats at most the message in flight. No
+    room, or the robot says "too fast": the rest wait for the minute to pass (not an attempt), and are posted again.
+    A timeout, a network error or a server error: the rest are retried with back-off, and given up as failed after
+    TRACKER_SEND_RETRY_MAX attempts. A refusal (bad key, robot removed, wrong signature or keyword): the message's
+    alerts fail, with the robot's errcode and errmsg, and the robot shows the error in the admin and on the health
+    page until a message gets through again."""
+    outcomes = Counter()
+    limiter = webhook_limiter()
+    window = settings.TRACKER_ROBOT_WINDOW_SECONDS
+    alerts = [(n.pk, n.subject, n.body_text) for n in notifications]
+    messages = robots.combine(channel.kind, alerts, channel.keyword)
+    attempts = {n.pk: n.attempts for n in notifications}
+    for position, message in enumerate(messages):
+        rest = [pk for later in messages[position:] for pk in later.notification_ids]
+        wait = limiter.wait_before_posting(channel.webhook_url)
+        if wait:
+            _wait_for_the_rate_limit(rest, wait, "waiting for the robot's rate limit")
+            outcomes["throttled"] += len(rest)
+            break
+        payload = robots.body(channel.kind, message.title, message.text, channel.keyword)
+        outcome = robots.post(channel.kind, channel.webhook_url, channel.secret, payload, settings.TRACKER_ROBOT_TIMEOUT)
+        ids = list(message.notification_ids)
+        if outcome.kind == robots.Outcome.SENT:
+            _finish_all_as(ids, state=Notification.State.SENT, sent_at=timezone.now(), last_error="")
+            outcomes["sent"] += len(ids)
+            if channel.last_error:
+                Channel.objects.filter(pk=channel.pk).update(last_error="", last_error_at=None)
+                channel.last_error = ""
+        elif outcome.kind == robots.Outcome.RATE_LIMITED:
+            limiter.hold_off(channel.webhook_url, window)
+            _wait_for_the_rate_limit(rest, window, outcome.detail)
+            outcomes["throttled"] += len(rest)
+            break
+        elif outcome.kind == robots.Outcome.TRANSIENT:
+            for pk in rest:
+                outcomes[_retry_or_give_up(pk, attempts[pk], outcome.detail)] += 1
+            log.warning("group robot %s (%s) did not answer: %s", channel.pk, robots.masked(channel.webhook_url), outcome.detail)
+            break
+        else:
+            error = f"{channel.get_kind_display()} “{channel.name}”: {outcome.detail}"
+            _finish_all_as(ids, state=Notification.State.FAILED, last_error=error)
+            Channel.objects.filter(pk=channel.pk).update(last_error=outcome.detail, last_error_at=timezone.now())
+            outcomes["failed"] += len(ids)
+            log.warning("group robot %s (%s) refused a message: %s", channel.pk, robots.masked(channel.webhook_url), outcome.detail)
+    return outcomes
+
+
+_limiters: dict[str, robots.WebhookLimiter] = {}
+
+
+def webhook_limiter() -> robots.WebhookLimiter:
+    """The rate limiter on the Redis the workers share (Celery's broker)."""
+    from celery import current_app
+    import redis
+
+    url = current_app.conf.broker_url.replace("redis+socket://", "unix://")
+    key = f"{url}|{settings.TRACKER_ROBOT_RATE_LIMIT}|{settings.TRACKER_ROBOT_WINDOW_SECONDS}"
+    if key not in _limiters:
+        client = redis.Redis.from_url(url, socket_timeout=10)
+        _limiters[key] = robots.WebhookLimiter(
+            client, settings.TRACKER_ROBOT_RATE_LIMIT, settings.TRACKER_ROBOT_WINDOW_SECONDS
+        )
+    return _limiters[key]
+
+
+def _wait_for_the_rate_limit(ids: list[int], seconds: float, why: str) -> None:
+    """Back to pending after `seconds`; the claim's attempt is given back (waiting is not failing)."""
+    Notification.objects.filter(pk__in=ids).update(
+        claimed_until=None, attempts=F("attempts") - 1, last_error=why,
+        next_attempt_at=timezone.now() + timedelta(seconds=seconds),
+    )
+
+
+def _retry_or_give_up(notification_id: int, attempts: int, detail: str) -> str:
+    if attempts >= settings.TRACKER_SEND_RETRY_MAX:
+        _finish(notification_id, state=Notification.State.FAILED, last_error=f"gave up after {attempts} attempts: {detail}")
+        return "failed"
+    backoff = min(settings.TRACKER_SEND_RETRY_BACKOFF * 2 ** max(attempts - 1, 0), 3600)
+    _finish(notification_id, last_error=detail, next_attempt_at=timezone.now() + timedelta(seconds=backoff))
+    return "retrying"
+
+
+def _finish_all_as(notification_ids: list[int], **fields) -> None:
+    Notification.objects.filter(pk__in=notification_ids).update(claimed_until=None, **fields)
 
 
 def _finish_all(notification_ids: list[int]) -> None:

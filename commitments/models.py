@@ -1118,6 +1118,8 @@ class AlertProfile(models.Model):
     digest_frequency = models.CharField(
         _("digest"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY
     )
+    # The same kinds, in the app (the to-do page's notifications and the header's count) rather than, or as well as, by mail.
+    in_app_kinds = models.JSONField(_("alerts shown in the app"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("alert settings")
@@ -1127,20 +1129,92 @@ class AlertProfile(models.Model):
         return str(self.user)
 
     def clean(self):
-        unknown = sorted(set(self.alert_kinds or []) - set(IMMEDIATE_KINDS))
+        unknown = sorted((set(self.alert_kinds or []) | set(self.in_app_kinds or [])) - set(IMMEDIATE_KINDS))
         if unknown:
             raise ValidationError({"alert_kinds": _("Unknown alert kinds: %(kinds)s") % {"kinds": ", ".join(unknown)}})
 
 
+class Channel(models.Model):
+    """A group robot an organization's alerts are posted to: a WeCom (企业微信) or DingTalk (钉钉) group chat.
+
+    The webhook address (it holds the robot's key or access token) and the signing secret are secrets: the admin
+    never shows them back, and backups leave them out unless the operator asks (commitments/robots.py posts)."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot (企业微信)")
+        DINGTALK = "dingtalk", _("DingTalk custom robot (钉钉)")
+
+    SECRET_FIELDS = ("webhook_url", "secret")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="channels",
+        help_text=_("The group hears of this organization's pledges, as its contact addresses do."),
+    )
+    webhook_url = models.CharField(_("webhook address"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    keyword = models.CharField(_("keyword"), max_length=50, blank=True)
+    alert_kinds = models.JSONField(_("alerts posted"), default=all_immediate_kinds, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    active = models.BooleanField(_("active"), default=True)
+    # The robot's last permanent refusal (its errcode and errmsg), until a message gets through again.
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        ordering = ["organization__tree_path", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def address(self) -> str:
+        """What a notification to this robot names as its recipient (never the webhook: it holds the token)."""
+        return f"robot:{self.pk}"
+
+    def clean(self):
+        from . import robots  # the robots' rules live there
+
+        unknown = sorted(set(self.alert_kinds or []) - set(IMMEDIATE_KINDS))
+        errors = {}
+        if unknown:
+            errors["alert_kinds"] = _("Unknown alert kinds: %(kinds)s") % {"kinds": ", ".join(unknown)}
+        if self.webhook_url and self.kind:
+            problem = robots.webhook_problem(self.kind, self.webhook_url)
+            if problem:
+                errors["webhook_url"] = problem
+        if self.secret and self.kind != self.Kind.DINGTALK:
+            errors["secret"] = _("Only a DingTalk robot signs its messages: leave the signing secret empty.")
+        if errors:
+            raise ValidationError(errors)
+
+
 class Notification(models.Model):
-    """One email to one recipient, written before it is sent. The unique key makes every alert go out once."""
+    """One alert to one recipient by one channel, written before it is sent. The unique key makes every alert go out
+    once: an email to an address, an in-app notification to a user (delivered as it is written), or a post to a
+    group robot."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
+    class Via(models.TextChoices):
+        EMAIL = "email", _("email")
+        IN_APP = "in_app", _("in the app")
+        ROBOT = "robot", _("group robot")
+
+    # An email address; for an in-app notification its user's, for a robot "robot:<id>" (Channel.address).
     recipient = models.EmailField(_("recipient"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Via.choices, default=Via.EMAIL)
+    robot = models.ForeignKey(
+        Channel, verbose_name=_("group robot"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -1174,12 +1248,12 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "pledge", "kind", "period"],
+                fields=["recipient", "channel", "pledge", "kind", "period"],
                 condition=Q(pledge__isnull=False),
                 name="commitments_notification_once_per_pledge",
             ),
             models.UniqueConstraint(
-                fields=["recipient", "kind", "period"],
+                fields=["recipient", "channel", "kind", "period"],
                 condition=Q(pledge__isnull=True),
                 name="commitments_notification_once_per_digest",
             ),
@@ -1187,6 +1261,8 @@ class Notification(models.Model):
         indexes = [
             # The dispatcher picks pending rows that are due.
             models.Index(fields=["next_attempt_at"], name="commitments_notif_pending", condition=Q(state="pending")),
+            # A user's unread in-app notifications: the header's count.
+            models.Index(fields=["user", "read_at"], name="commitments_notif_in_app", condition=Q(channel="in_app")),
         ]
 
     def __str__(self):

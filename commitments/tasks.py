@@ -80,8 +80,12 @@ def deliver_notification(self, notification_id):
 
 @shared_task(**SENDING)
 def deliver_notifications(self, notification_ids):
-    """Send a batch of emails over one connection; a retry sends only those still pending."""
-    return jobs.deliver_notifications(notification_ids)
+    """Send a batch of emails over one connection; a retry sends only those still pending. Alerts to a group robot
+    held back by its rate limit are sent by another dispatch once the minute has passed."""
+    outcomes = jobs.deliver_notifications(notification_ids)
+    if outcomes.get("throttled"):
+        dispatch_notifications.apply_async(countdown=settings.TRACKER_ROBOT_WINDOW_SECONDS)
+    return outcomes
 
 
 def enqueue_safely(task, *args):

@@ -244,6 +244,10 @@ TRACKER_SEND_RETRY_BACKOFF = env.int("TRACKER_SEND_RETRY_BACKOFF", default=30)
 TRACKER_SEND_RETRY_MAX = env.int("TRACKER_SEND_RETRY_MAX", default=8)
 # How long a sender holds a notification; a sender that died lets go of it after this.
 TRACKER_SEND_CLAIM_SECONDS = env.int("TRACKER_SEND_CLAIM_SECONDS", default=300)
+# Group robots (WeCom, DingTalk) take about 20 messages a minute each: at most this many per window per webhook.
+TRACKER_ROBOT_RATE_LIMIT = env.int("TRACKER_ROBOT_RATE_LIMIT", default=18)
+TRACKER_ROBOT_WINDOW_SECONDS = env.float("TRACKER_ROBOT_WINDOW_SECONDS", default=60)
+TRACKER_ROBOT_TIMEOUT = env.float("TRACKER_ROBOT_TIMEOUT", default=10)
 # Health (/health/, `manage.py health`): how old the last successful nightly sweep and notification dispatch may
 # be (they run daily and every 10 minutes), and how long an email may wait for the mail server.
 TRACKER_HEALTH_SWEEP_HOURS = env.int("TRACKER_HEALTH_SWEEP_HOURS", default=26)
