@@ -959,7 +959,11 @@ def _claim(notification_ids: list[int]) -> list[Notification]:
 
 def _send(notification: Notification, connection) -> str:
     try:
-        emails.build_message(notification, connection=connection).send()
+        message = emails.build_message(notification, connection=connection)
+        if notification.attachment:  # a bulletin's file (issue 20), sent as it was stored
+            with notification.attachment.open("rb") as file:
+                message.attach(notification.attachment.name.rsplit("/", 1)[-1], file.read())
+        message.send()
     except smtplib.SMTPRecipientsRefused as error:
         if all(code >= 500 for code, _ in error.recipients.values()):
             _finish(notification.pk, state=Notification.State.FAILED, last_error=_describe(error))
