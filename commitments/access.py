@@ -281,3 +281,78 @@ def instructions_to_accept(user) -> QuerySet:
     """Answered instructions `user` wrote, waiting for them to accept (close) or return the answer (their to-do;
     an administrator decides on others' too, but is not asked to)."""
     return instructions_to_decide(user).filter(written_by=user)
+
+
+# --- The public portal, the open data and the pushing systems (issue 21) ------------------------------------------
+# Nothing is public until an administrator opens it (a Publication): an organization, with the pledges led anywhere
+# in its subtree, or one pledge. What of a public pledge may be shown is commitments.public's to say.
+
+
+def _publications() -> tuple[list[str], list[int]]:
+    """The opened organizations' tree paths and the pledges opened one by one (one query)."""
+    from .models import Publication
+
+    paths, pledge_ids = [], []
+    for path, pledge_id in Publication.objects.values_list("organization__tree_path", "pledge_id"):
+        if path:
+            paths.append(path)
+        if pledge_id:
+            pledge_ids.append(pledge_id)
+    return paths, pledge_ids
+
+
+def public_pledges(queryset: QuerySet | None = None) -> QuerySet:
+    """The pledges anyone may see without logging in."""
+    queryset = Pledge.objects.all() if queryset is None else queryset
+    paths_opened, pledge_ids = _publications()
+    if not paths_opened and not pledge_ids:
+        return queryset.none()
+    return queryset.filter(_in_paths("lead_organization__", paths_opened) | Q(pk__in=pledge_ids))
+
+
+def is_public(pledge: Pledge) -> bool:
+    return public_pledges().filter(pk=pledge.pk).exists()
+
+
+def public_organizations() -> QuerySet:
+    """The organizations with a public page: those in an opened subtree, and the leads of pledges opened one by one."""
+    paths_opened, pledge_ids = _publications()
+    leads = Pledge.objects.filter(pk__in=pledge_ids).values("lead_organization_id")
+    return Organization.objects.filter(_in_paths("", paths_opened) | Q(pk__in=leads))
+
+
+def pledges_to_push(token, queryset: QuerySet | None = None) -> QuerySet:
+    """The pledges another system may push progress on with `token`: as for a reporter of the token's organization,
+    those led or co-owned in its subtree. A revoked or expired token reaches none."""
+    queryset = Pledge.objects.all() if queryset is None else queryset
+    if token is None or not token.is_usable():
+        return queryset.none()
+    subtree = [token.organization.tree_path]
+    co_owned = Pledge.co_owners.through.objects.filter(_in_paths("organization__", subtree)).values("pledge_id")
+    return queryset.filter(_in_paths("lead_organization__", subtree) | Q(pk__in=co_owned))
+
+
+# --- Bulletins (情况通报, issue 20) ------------------------------------------------------------------------------
+# A bulletin covers an organization's subtree: its managers and administrators (a membership in it or above it) read
+# it and make one on demand, as does an administrator of the whole tracker.
+
+BULLETIN_ROLES = {Role.MANAGER, Role.ADMINISTRATOR}
+
+
+def scopes_for_bulletins(user) -> QuerySet:
+    """The organizations whose bulletins `user` reads and makes."""
+    if is_administrator(user):
+        return Organization.objects.all()
+    return Organization.objects.filter(_in_paths("", paths(user, BULLETIN_ROLES)))
+
+
+def bulletins_for(user) -> QuerySet:
+    from .models import Bulletin
+
+    if is_administrator(user):
+        return Bulletin.objects.all()
+    return Bulletin.objects.filter(_in_paths("scope__", paths(user, BULLETIN_ROLES)))
+
+
+def can_open_bulletin(user, bulletin) -> bool:
+    return bulletins_for(user).filter(pk=bulletin.pk).exists()

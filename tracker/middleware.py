@@ -41,5 +41,6 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
-        patch_cache_control(response, private=True)
+        if not getattr(response, "public_cache", False):  # the public portal's pages mark themselves (public.mark_public)
+            patch_cache_control(response, private=True)
         return response
