@@ -22,6 +22,8 @@ DEFAULT_SCHEDULES = [
     ("Daily digest", "commitments.tasks.send_digests", "30", "7", "*", ["daily"]),
     ("Weekly digest", "commitments.tasks.send_digests", "30", "7", "1", ["weekly"]),
     ("Send pending notifications", "commitments.tasks.dispatch_notifications", "*/10", "*", "*", []),
+    # Daily, and makes only what is missing: the last whole month's and quarter's bulletins (情况通报).
+    ("Bulletins", "commitments.tasks.issue_bulletins", "15", "6", "*", []),
 ]
 
 

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -100,3 +101,32 @@ def enqueue_safely(task, *args):
 def extract_drafts(document_id):
     """After a document is added, its text changed or "extract again" chosen: store the drafts found in it."""
     return documents.extract_drafts(document_id)
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def issue_bulletins():
+    """Daily: the last whole month's (and quarter's) bulletin of each top organization, made and sent once."""
+    from . import bulletins
+
+    with health.recorded("bulletins") as summary:
+        summary.update(bulletins.issue_due(timezone.localdate()))
+    dispatch_notifications.delay()
+    return summary
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=5)
+def make_bulletin(scope_id, period_kind, period_start, period_end, user_id=None):
+    """On demand, from the bulletins page: make the bulletin of a scope for a period and send it to its managers."""
+    from datetime import date
+
+    from . import bulletins
+    from .models import Organization
+
+    scope = Organization.objects.get(pk=scope_id)
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    bulletin = bulletins.issue(
+        scope, period_kind, date.fromisoformat(period_start), date.fromisoformat(period_end), user=user
+    )
+    bulletins.send_to_managers(bulletin)
+    dispatch_notifications.delay()
+    return {"bulletin": bulletin.pk}

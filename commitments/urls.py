@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import completeness, todo, views
+from . import bulletin_views, completeness, todo, views
 
 urlpatterns = [
     path("", views.SummaryView.as_view(), name="tracker-summary"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("completeness/", completeness.CompletenessView.as_view(), name="tracker-completeness"),
     path("completeness/chase/", completeness.chase_view, name="tracker-chase"),
     path("help/", views.HelpView.as_view(), name="tracker-help"),
+    path("bulletins/", bulletin_views.BulletinListView.as_view(), name="tracker-bulletins"),
+    path("bulletins/<int:pk>/<str:which>/", bulletin_views.bulletin_file, name="tracker-bulletin-file"),
     path("pick/<str:kind>/", views.pick_view, name="tracker-pick"),
     path("health/", views.health_view, name="tracker-health"),
     path("login/", auth_views.LoginView.as_view(), name="tracker-login"),

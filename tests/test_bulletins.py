@@ -1,0 +1,264 @@
+"""Bulletins (情况通报): figures as of the period's end, the Word and PDF documents, the same figures when made again
+after later changes, the scoring and ranking, who may download them, and the mail with the file attached."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+from docx import Document
+from pypdf import PdfReader
+
+from commitments import asof, bulletins, jobs, scoring
+from commitments.models import (
+    Bulletin, Instruction, Membership, Notification, ProgressUpdate, ScoringRules, StatusChange,
+)
+from tests.factories import PledgeFactory, UserFactory
+
+MARCH = (date(2025, 3, 1), date(2025, 3, 31))
+
+
+def at(day: date, hour: int = 10):
+    return time_machine.travel(timezone.make_aware(datetime(day.year, day.month, day.day, hour)), tick=False)
+
+
+def change_status(pledge, status: str, day: date) -> None:
+    """Record a change of status as the engine does: a StatusChange row, and the pledge's column."""
+    with at(day):
+        StatusChange.objects.create(
+            pledge=pledge, from_status=pledge.target_status, to_status=status, assessed_on=day,
+            reason={"code": "not_assessed"}, trigger="test",
+        )
+    type(pledge).objects.filter(pk=pledge.pk).update(target_status=status)
+    pledge.target_status = status
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def march(city, districts, media):
+    """Five pledges of three districts, their statuses at the end of February and of March 2025."""
+    with at(date(2025, 1, 5)):
+        made = {
+            "港口吞吐量": PledgeFactory(metric="港口吞吐量", lead_organization=districts["通州"]),
+            "新建保障房": PledgeFactory(metric="新建保障房", lead_organization=districts["通州"]),
+            "绿道里程": PledgeFactory(metric="绿道里程", lead_organization=districts["海门"]),
+            "污水处理率": PledgeFactory(metric="污水处理率", lead_organization=districts["海门"]),
+            "高新企业数": PledgeFactory(metric="高新企业数", lead_organization=districts["开发"]),
+        }
+    february = {"港口吞吐量": "off_track", "新建保障房": "on_track", "绿道里程": "on_track", "污水处理率": "on_track",
+                "高新企业数": "on_track"}
+    march = {"港口吞吐量": "on_track", "新建保障房": "overdue", "绿道里程": "at_risk", "污水处理率": "achieved",
+             "高新企业数": "off_track"}
+    for metric, status in february.items():
+        change_status(made[metric], status, date(2025, 2, 20))
+    for metric, status in march.items():
+        change_status(made[metric], status, date(2025, 3, 25))
+    with at(date(2025, 3, 28)):
+        ProgressUpdate.objects.create(
+            pledge=made["高新企业数"], value=Decimal(3), as_of=date(2025, 3, 28),
+            cause="两家企业认定材料退回补正", measures="安排专人辅导申报，四月底前重新提交",
+        )
+    with at(date(2025, 3, 10)):
+        # Due on 20 March and still open on the 31st: a deduction for 绿道里程.
+        Instruction.objects.create(pledge=made["绿道里程"], addressee=districts["海门"], text="请加快推进", due=date(2025, 3, 20))
+    return made
+
+
+def later_changes(made, districts):
+    """April: statuses move on, a pledge changes hands, a new one is added, the instruction is answered."""
+    change_status(made["新建保障房"], "achieved", date(2025, 4, 10))
+    change_status(made["高新企业数"], "on_track", date(2025, 4, 12))
+    with at(date(2025, 4, 15)):
+        moved = made["绿道里程"]
+        moved.lead_organization = districts["开发"]
+        moved.save()
+        PledgeFactory(metric="四月新增任务", lead_organization=districts["海门"])
+        Instruction.objects.filter(pledge=made["绿道里程"]).update(
+            state="answered", answer="已完成", answered_at=timezone.now()
+        )
+
+
+def docx_text(bulletin) -> str:
+    with bulletin.docx.open("rb") as file:
+        document = Document(io.BytesIO(file.read()))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines += [" | ".join(cell.text for cell in row.cells) for row in table.rows]
+    return "\n".join(lines)
+
+
+def docx_table(bulletin, index: int) -> list[list[str]]:
+    with bulletin.docx.open("rb") as file:
+        document = Document(io.BytesIO(file.read()))
+    return [[cell.text for cell in row.cells] for row in document.tables[index].rows][1:]
+
+
+def pdf_text(bulletin) -> str:
+    with bulletin.pdf.open("rb") as file:
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(file.read())).pages)
+    return "".join(text.split())  # table cells wrap their words over lines
+
+
+class TestFiguresAsOfThePeriodsEnd:
+    def test_counts_are_the_statuses_at_the_end_of_march_not_todays(self, march, city, districts):
+        later_changes(march, districts)
+        figures = bulletins.figures_for(city, "month", *MARCH)
+        assert figures["counts"] == {
+            "achieved": 1, "on_track": 1, "at_risk": 1, "off_track": 1, "overdue": 1, "no_data": 0,
+        }
+        assert figures["total"] == 5
+        assert figures["previous_counts"]["on_track"] == 4 and figures["previous_counts"]["off_track"] == 1
+
+    def test_ranking_scores_each_district_with_deductions_and_says_how_it_moved(self, march, city):
+        figures = bulletins.figures_for(city, "month", *MARCH)
+        ranked = [(row["name"], row["score"], row["rank"], row["movement"]) for row in figures["ranking"]]
+        # 海门: at risk 70 less 5 for the overdue instruction, and achieved 100; 通州: 100 and 0; 开发: 40.
+        # February: 海门 and 开发 100 (both first), 通州 (40 + 100) / 2 = 70, third.
+        assert ranked == [("海门区", "82.50", 1, "–"), ("通州区", "50.00", 2, "↑1"), ("开发区", "40.00", 3, "↓2")]
+
+    def test_lagging_pledges_worst_first_with_owner_cause_and_measures_and_the_improved_ones(self, march, city):
+        figures = bulletins.figures_for(city, "month", *MARCH)
+        assert [(row["metric"], row["owner"], row["status"]) for row in figures["lagging"]] == [
+            ("新建保障房", "通州区", "overdue"), ("高新企业数", "开发区", "off_track"), ("绿道里程", "海门区", "at_risk"),
+        ]
+        behind = figures["lagging"][1]
+        assert (behind["cause"], behind["measures"]) == ("两家企业认定材料退回补正", "安排专人辅导申报，四月底前重新提交")
+        assert [(row["metric"], row["from"], row["to"]) for row in figures["improved"]] == [("港口吞吐量", "off_track", "on_track")]
+
+    def test_a_scope_counts_only_its_own_subtree(self, march, districts):
+        figures = bulletins.figures_for(districts["通州"], "month", *MARCH)
+        assert figures["total"] == 2
+        assert [row["name"] for row in figures["ranking"]] == ["通州区"]
+
+
+class TestTheDocuments:
+    def test_the_word_file_has_the_counts_the_ranking_and_the_lagging_pledges(self, march, city):
+        with at(date(2025, 4, 2)):
+            bulletin = bulletins.issue(city, "month", *MARCH)
+        text = docx_text(bulletin)
+        assert bulletin.title in text and bulletin.number in text and bulletin.issuer in text
+        assert docx_table(bulletin, 1) == [
+            ["1", "海门区", "82.50", "2", "–"], ["2", "通州区", "50.00", "2", "↑1"], ["3", "开发区", "40.00", "1", "↓2"],
+        ]
+        lagging = docx_table(bulletin, 2)
+        assert [row[1:3] for row in lagging] == [["新建保障房", "通州区"], ["高新企业数", "开发区"], ["绿道里程", "海门区"]]
+        assert lagging[1][5:] == ["两家企业认定材料退回补正", "安排专人辅导申报，四月底前重新提交"]
+        counts = docx_table(bulletin, 0)
+        assert [row[1] for row in counts] == ["1", "1", "1", "1", "1", "0"]  # this period, in status order
+        assert [row[2] for row in counts] == ["0", "4", "0", "1", "0", "0"]  # February
+        assert "港口吞吐量" in docx_table(bulletin, 3)[0]
+
+    def test_the_word_file_is_a4_with_a_page_number_and_a_chart(self, march, city):
+        bulletin = bulletins.issue(city, "month", *MARCH)
+        with bulletin.docx.open("rb") as file:
+            document = Document(io.BytesIO(file.read()))
+        section = document.sections[0]
+        assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+        assert 'w:instr="PAGE"' in section.footer._element.xml
+        assert len(document.inline_shapes) == 1  # the bar chart
+
+    def test_the_pdf_shows_the_same_figures_in_chinese_on_a4_pages(self, march, city):
+        bulletin = bulletins.issue(city, "month", *MARCH)
+        text = pdf_text(bulletin)
+        for expected in ("海门区", "82.50", "50.00", "40.00", "新建保障房", "两家企业认定材料退回补正", "港口吞吐量", "—1—"):
+            assert expected in text
+        with bulletin.pdf.open("rb") as file:
+            page = PdfReader(io.BytesIO(file.read())).pages[0]
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4 in points
+
+
+class TestMadeAgainLater:
+    def test_a_past_months_bulletin_made_again_after_later_changes_has_the_same_figures(self, march, city, districts):
+        with at(date(2025, 4, 2)):
+            first = bulletins.issue(city, "month", *MARCH)
+        later_changes(march, districts)
+        with at(date(2025, 5, 6)):
+            again = bulletins.issue(city, "on_demand", *MARCH)
+            recomputed = bulletins.figures_for(city, "month", *MARCH)
+        assert recomputed == first.figures
+        for part in ("counts", "previous_counts", "ranking", "lagging", "improved", "total"):
+            assert again.figures[part] == first.figures[part], part
+        assert docx_table(again, 1) == docx_table(first, 1)
+        assert again.number != first.number
+
+    def test_the_scheduled_kind_is_made_once_and_a_bulletin_is_never_changed(self, march, city):
+        first = bulletins.issue(city, "month", *MARCH)
+        assert bulletins.issue(city, "month", *MARCH) == first
+        first.title = "改过的标题"
+        with pytest.raises(Exception):
+            first.save()
+
+    def test_rules_added_later_do_not_change_a_past_periods_score(self, march, city):
+        before = bulletins.figures_for(city, "month", *MARCH)
+        ScoringRules.objects.create(name="2025年下半年", in_force_from=date(2025, 7, 1), points_overdue=Decimal(50))
+        assert bulletins.figures_for(city, "month", *MARCH)["ranking"] == before["ranking"]
+        assert bulletins.figures_for(city, "month", date(2025, 7, 1), date(2025, 7, 31))["rules"]["points"]["overdue"] == "50.00"
+
+
+class TestScoring:
+    def test_points_deductions_never_below_zero(self):
+        rules = scoring.default_rules()
+        assert scoring.pledge_points("at_risk", late=True, overdue_instructions=2, rules=rules) == Decimal(55)
+        assert scoring.pledge_points("overdue", late=True, overdue_instructions=0, rules=rules) == Decimal(0)
+
+    def test_category_weights_count_in_the_mean(self):
+        rules = scoring.default_rules() | {"weights": {"7": "3"}}
+        pledges = [asof.PledgeThen(1, "甲", 10, 7, None, False, "on_track"), asof.PledgeThen(2, "乙", 10, None, None, False, "overdue")]
+        assert scoring.scores(pledges, {10: "/10/"}, [10], rules) == {10: (Decimal("75.00"), 2)}
+
+    def test_equal_scores_share_a_rank_and_a_newcomer_is_new(self):
+        rows = scoring.ranking(
+            {1: (Decimal(90), 2), 2: (Decimal(90), 1), 3: (Decimal(80), 1)}, {1: (Decimal(50), 1)},
+            {1: "甲", 2: "乙", 3: "丙"},
+        )
+        assert [(row.name, row.rank, row.movement) for row in rows] == [("乙", 1, "new"), ("甲", 1, "–"), ("丙", 3, "new")]
+
+
+class TestDownloadAndMail:
+    def test_managers_of_the_scope_download_others_get_404(self, march, city, districts, client):
+        bulletin = bulletins.issue(city, "month", *MARCH)
+        manager = UserFactory(username="city-manager")
+        Membership.objects.create(user=manager, organization=city, role="manager")
+        district_manager = UserFactory(username="district-manager")
+        Membership.objects.create(user=district_manager, organization=districts["通州"], role="manager")
+        client.force_login(manager)
+        page = client.get("/bulletins/")
+        assert bulletin.number in page.content.decode()
+        response = client.get(f"/bulletins/{bulletin.pk}/pdf/")
+        assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+        client.force_login(district_manager)
+        assert bulletin.number not in client.get("/bulletins/").content.decode()
+        assert client.get(f"/bulletins/{bulletin.pk}/docx/").status_code == 404
+
+    def test_the_scopes_managers_get_the_word_file_attached_once(self, march, city, districts, smtp_server):
+        manager = UserFactory(username="duban", email="duban@example.test")
+        Membership.objects.create(user=manager, organization=city, role="manager")
+        reporter = UserFactory(username="tianbao", email="tianbao@example.test")
+        Membership.objects.create(user=reporter, organization=city, role="reporter")
+        bulletin = bulletins.issue(city, "month", *MARCH)
+        assert bulletins.send_to_managers(bulletin) == 1
+        assert bulletins.send_to_managers(bulletin) == 0
+        [notification] = Notification.objects.filter(kind="bulletin")
+        assert jobs.deliver_notification(notification.pk) == "sent"
+        [message] = smtp_server.mailbox.to("duban@example.test")
+        [attached] = [part for part in message.walk() if part.get_filename()]
+        assert attached.get_filename().endswith(".docx")
+        with bulletin.docx.open("rb") as file:
+            assert attached.get_payload(decode=True) == file.read()
+
+    def test_the_daily_job_makes_last_months_and_quarters_bulletins_once(self, march, city):
+        with at(date(2025, 4, 1)):
+            assert bulletins.issue_due(date(2025, 4, 1)) == {"bulletins": 2}
+            assert bulletins.issue_due(date(2025, 4, 1)) == {"bulletins": 0}
+        made = sorted(Bulletin.objects.values_list("period_kind", "period_start", "period_end"))
+        assert made == [("month", *MARCH), ("quarter", date(2025, 1, 1), date(2025, 3, 31))]
