@@ -52,10 +52,15 @@ load: install-test
 test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## The browser tests drive Debian's Chromium (Playwright cannot download its own here); CJK font for screenshots.
+## The browser tests drive Debian's Chromium (Playwright cannot download its own here); CJK font for screenshots and
+## the bulletins; Pango for WeasyPrint's PDF, poppler-utils (pdftotext, pdftoppm) to read and render it.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; } \
 		|| echo "Could not install chromium (needs root and Debian's packages): the browser tests will be skipped."
+	@# The bulletins' PDF (WeasyPrint needs Pango) and the tests that read it back and render pages (poppler-utils).
+	@{ dpkg -s libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-wqy-zenhei >/dev/null 2>&1; } || { apt-get update -qq && \
+		apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-wqy-zenhei >/dev/null; } \
+		|| echo "Could not install Pango and poppler-utils: the bulletins' PDF cannot be made."
 
 ## make eval: precision, recall and F1 of the pledge extractor on the labelled seed documents, and its speed.
 eval: install

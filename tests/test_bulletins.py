@@ -262,3 +262,22 @@ class TestDownloadAndMail:
             assert bulletins.issue_due(date(2025, 4, 1)) == {"bulletins": 0}
         made = sorted(Bulletin.objects.values_list("period_kind", "period_start", "period_end"))
         assert made == [("month", *MARCH), ("quarter", date(2025, 1, 1), date(2025, 3, 31))]
+
+
+class TestRulesInTheAdmin:
+    def test_a_version_in_force_is_read_only_and_a_new_one_cannot_start_in_the_past(self, staff, client):
+        with at(date(2025, 6, 1)):
+            in_force = ScoringRules.objects.create(name="2025年", in_force_from=date(2025, 1, 1))
+            coming = ScoringRules.objects.create(name="2025年下半年", in_force_from=date(2025, 7, 1))
+            client.force_login(staff)
+            page = client.get(f"/admin/commitments/scoringrules/{in_force.pk}/change/").content.decode()
+            assert 'name="points_overdue"' not in page  # shown, not editable
+            assert 'name="points_overdue"' in client.get(f"/admin/commitments/scoringrules/{coming.pk}/change/").content.decode()
+            response = client.post("/admin/commitments/scoringrules/add/", {
+                "name": "补记", "in_force_from": "2025-03-01", "points_achieved": "100", "points_on_track": "100",
+                "points_at_risk": "70", "points_off_track": "40", "points_overdue": "0", "points_no_data": "60",
+                "late_report_deduction": "5", "overdue_instruction_deduction": "5",
+                "weights-TOTAL_FORMS": "0", "weights-INITIAL_FORMS": "0",
+            })
+            assert "cannot take effect in the past" in response.content.decode() or "不能" in response.content.decode()
+            assert not ScoringRules.objects.filter(name="补记").exists()

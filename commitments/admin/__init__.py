@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import documents, instructions, people, pledges, revisions, system, updates  # noqa: F401  (registers the admins)
 from . import public  # noqa: F401  (the public portal's openings and the API tokens, issue 21)
+from . import scoring  # noqa: F401  (scoring rules and bulletins, issue 20)
 
 admin.site.site_header = _("Pledge tracker")
 admin.site.site_title = _("Pledge tracker")
