@@ -356,3 +356,12 @@ def bulletins_for(user) -> QuerySet:
 
 def can_open_bulletin(user, bulletin) -> bool:
     return bulletins_for(user).filter(pk=bulletin.pk).exists()
+
+
+def notifications_for(user) -> QuerySet:
+    """A user's own in-app notifications (issue 19): nobody else's, whatever their role."""
+    from .models import Notification
+
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(channel=Notification.Via.IN_APP, user=user)

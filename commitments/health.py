@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import display
-from .models import JobRun, Notification
+from .models import Channel, JobRun, Notification
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ LABELS = {
     SWEEP: gettext_lazy("Nightly status sweep"),
     DISPATCH: gettext_lazy("Sending of notifications"),
     "mail": gettext_lazy("Mail delivery"),
+    "robots": gettext_lazy("Group robots (WeCom, DingTalk)"),
 }
 
 
@@ -85,7 +86,7 @@ def check_all() -> list[Check]:
     database = check_database()
     if database.state != OK:
         unknown = _("unknown: the database cannot be read")
-        return [database, check_broker()] + [Check(name, FAILING, unknown) for name in (SWEEP, DISPATCH, "mail")]
+        return [database, check_broker()] + [Check(name, FAILING, unknown) for name in (SWEEP, DISPATCH, "mail", "robots")]
     runs = {run.name: run for run in JobRun.objects.filter(name__in=[SWEEP, DISPATCH])}
     return [
         database,
@@ -93,6 +94,7 @@ def check_all() -> list[Check]:
         check_job(SWEEP, runs.get(SWEEP), now, timedelta(hours=settings.TRACKER_HEALTH_SWEEP_HOURS)),
         check_job(DISPATCH, runs.get(DISPATCH), now, timedelta(minutes=settings.TRACKER_HEALTH_DISPATCH_MINUTES)),
         check_mail(now),
+        check_robots(now),
     ]
 
 
@@ -135,16 +137,45 @@ def check_job(name: str, run: JobRun | None, now, allowed_age: timedelta) -> Che
 def check_mail(now) -> Check:
     """Failing when mail has been waiting for the mail server too long; a warning when it refused some lately."""
     backlog_since = now - timedelta(minutes=settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES)
-    stuck = Notification.objects.filter(state=Notification.State.PENDING, attempts__gt=0, created_at__lt=backlog_since)
+    emails = Notification.objects.filter(channel=Notification.Via.EMAIL)
+    stuck = emails.filter(state=Notification.State.PENDING, attempts__gt=0, created_at__lt=backlog_since)
     waiting = stuck.count()
     if waiting:
         latest = stuck.order_by("-next_attempt_at").only("last_error").first()
         return Check("mail", FAILING, _(
             "%(count)d emails not delivered for over %(minutes)d minutes; last error: %(error)s"
         ) % {"count": waiting, "minutes": settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES, "error": latest.last_error})
-    refused = Notification.objects.filter(state=Notification.State.FAILED, created_at__gte=now - timedelta(days=7)).count()
+    refused = emails.filter(state=Notification.State.FAILED, created_at__gte=now - timedelta(days=7)).count()
     if refused:
         return Check("mail", WARNING, _(
             "%(count)d emails refused by the mail server in the last 7 days (see the notification log)"
         ) % {"count": refused})
     return Check("mail", OK, _("no email waiting for the mail server"))
+
+
+def check_robots(now) -> Check:
+    """Failing when a group robot refuses its messages (a bad key, a robot removed from its group: its errcode and
+    errmsg, until a message gets through again), or its alerts have waited too long; a warning when some were given
+    up in the last 7 days."""
+    refusing = list(Channel.objects.filter(active=True).exclude(last_error="").order_by("-last_error_at")[:5])
+    if refusing:
+        return Check("robots", FAILING, "; ".join(
+            _("%(robot)s refuses messages since %(time)s: %(error)s")
+            % {"robot": robot, "time": display.moment(robot.last_error_at), "error": robot.last_error}
+            for robot in refusing
+        ))
+    posts = Notification.objects.filter(channel=Notification.Via.ROBOT)
+    backlog_since = now - timedelta(minutes=settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES)
+    stuck = posts.filter(state=Notification.State.PENDING, attempts__gt=0, created_at__lt=backlog_since)
+    waiting = stuck.count()
+    if waiting:
+        latest = stuck.order_by("-next_attempt_at").only("last_error").first()
+        return Check("robots", FAILING, _(
+            "%(count)d alerts not posted to their group for over %(minutes)d minutes; last error: %(error)s"
+        ) % {"count": waiting, "minutes": settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES, "error": latest.last_error})
+    failed = posts.filter(state=Notification.State.FAILED, created_at__gte=now - timedelta(days=7)).count()
+    if failed:
+        return Check("robots", WARNING, _(
+            "%(count)d alerts could not be posted to their group in the last 7 days (see the notification log)"
+        ) % {"count": failed})
+    return Check("robots", OK, _("no alert waiting for a group robot"))

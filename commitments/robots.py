@@ -196,15 +196,17 @@ def read_answer(kind: str, status: int, raw: bytes) -> Outcome:
 def post(kind: str, url: str, secret: str, payload: dict, timeout: float) -> Outcome:
     """Post one message; network errors and timeouts are transient. Nothing here names the address (its token)."""
     target = signed_url(url, secret, int(time.time() * 1000)) if kind == DINGTALK else url
-    request = urllib.request.Request(
-        target, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"), method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8"},
-    )
     try:
+        request = urllib.request.Request(
+            target, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (an https address an administrator set)
             return read_answer(kind, response.status, response.read(65536))
     except urllib.error.HTTPError as error:
         return read_answer(kind, error.code, error.read(65536) if error.fp else b"")
+    except ValueError:  # no address, or not one urllib can post to (a robot restored without its secrets)
+        return Outcome(Outcome.PERMANENT, "no usable webhook address")
     except (TimeoutError, socket.timeout):
         return Outcome(Outcome.TRANSIENT, "timed out")
     except (urllib.error.URLError, OSError) as error:

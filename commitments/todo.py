@@ -96,6 +96,11 @@ def answers_to_accept(user) -> QuerySet:
     )
 
 
+def unread_notifications(user) -> QuerySet:
+    """The user's in-app notifications not opened yet (issue 19), the newest first."""
+    return access.notifications_for(user).filter(read_at__isnull=True).select_related("pledge").order_by("-created_at", "-id")
+
+
 def _admin_list(name: str, **params) -> str:
     return f"{reverse(f'admin:commitments_{name}_changelist')}?{urlencode(params)}"
 
@@ -111,6 +116,11 @@ class Section:
 
 
 SECTIONS = [
+    Section(
+        "notifications", _("Unread notifications"), _("No unread notification."), unread_notifications,
+        lambda notification: reverse("tracker-notification", args=[notification.pk]),
+        lambda: reverse("tracker-notifications"),
+    ),
     Section(
         "reports", _("Reports due"), _("No report is due soon or late."), reports_due,
         lambda pledge: f"{reverse('admin:commitments_progressupdate_add')}?{urlencode({'pledge': pledge.pk})}",

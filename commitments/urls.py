@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import bulletin_views, completeness, todo, views
+from . import bulletin_views, completeness, notifications, todo, views
 
 urlpatterns = [
     path("", views.SummaryView.as_view(), name="tracker-summary"),
@@ -10,6 +10,9 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.OrganizationDetailView.as_view(), name="tracker-organization"),
     path("documents/<int:pk>/", views.SourceDocumentDetailView.as_view(), name="tracker-document"),
     path("todo/", todo.TodoView.as_view(), name="tracker-todo"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="tracker-notifications"),
+    path("notifications/<int:pk>/", notifications.notification_view, name="tracker-notification"),
+    path("notifications/read-all/", notifications.mark_all_read, name="tracker-notifications-read-all"),
     path("completeness/", completeness.CompletenessView.as_view(), name="tracker-completeness"),
     path("completeness/chase/", completeness.chase_view, name="tracker-chase"),
     path("help/", views.HelpView.as_view(), name="tracker-help"),

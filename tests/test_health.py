@@ -52,7 +52,8 @@ def jobs_ran_at_noon(broker_url):
 def test_a_new_installation_answers_200_but_warns_that_the_jobs_have_not_run_yet(client, broker_url):
     status, report = health_report(client)
     assert status == 200 and report["status"] == "warning"
-    assert states(report) == {"database": "ok", "broker": "ok", "sweep": "warning", "dispatch": "warning", "mail": "ok"}
+    assert states(report) == {"database": "ok", "broker": "ok", "sweep": "warning", "dispatch": "warning", "mail": "ok",
+                              "robots": "ok"}
 
 
 def test_recent_runs_of_the_sweep_and_the_dispatcher_make_the_system_ok(client, jobs_ran_at_noon):
@@ -150,7 +151,7 @@ def test_the_command_prints_every_check_and_exits_1_when_failing(capsys, jobs_ra
     with time_machine.travel(NOON + timedelta(minutes=5), tick=False):
         call_command("health")
     printed = capsys.readouterr().out
-    assert printed.count("✔") == 5 and printed.strip().endswith("ok")
+    assert printed.count("✔") == 6 and printed.strip().endswith("ok")
 
     with time_machine.travel(NOON + timedelta(hours=30), tick=False):
         with pytest.raises(SystemExit) as exit_:

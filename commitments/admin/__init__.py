@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from . import documents, instructions, people, pledges, revisions, system, updates  # noqa: F401  (registers the admins)
+from . import channels  # noqa: F401  (group robots, issue 19)
 from . import public  # noqa: F401  (the public portal's openings and the API tokens, issue 21)
 from . import scoring  # noqa: F401  (scoring rules and bulletins, issue 20)
 

@@ -21,10 +21,17 @@ class AlertProfileForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    in_app_kinds = forms.MultipleChoiceField(
+        label=_("alerts shown in the app"),
+        choices=[(kind, AlertKind(kind).label) for kind in IMMEDIATE_KINDS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Listed on the to-do page, with the number of unread ones in the header."),
+    )
 
     class Meta:
         model = AlertProfile
-        fields = ["organization", "language", "alert_kinds", "digest_frequency"]
+        fields = ["organization", "language", "alert_kinds", "in_app_kinds", "digest_frequency"]
 
 
 class MembershipInline(admin.TabularInline):

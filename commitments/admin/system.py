@@ -41,8 +41,8 @@ class JobRunAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     """The notification log: what was sent, what is still pending and why, what failed."""
 
-    list_display = ["created_at", "kind", "recipient", "pledge", "state", "attempts", "sent_at", "last_error_short"]
-    list_filter = ["state", "kind", ("created_at", admin.DateFieldListFilter)]
+    list_display = ["created_at", "kind", "channel", "recipient", "pledge", "state", "attempts", "sent_at", "last_error_short"]
+    list_filter = ["state", "channel", "kind", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["recipient", "subject", "pledge__metric"]
     list_select_related = ["pledge"]
     readonly_fields = [f.name for f in Notification._meta.fields]

@@ -1,6 +1,7 @@
 """Write every table and every uploaded file (documents, evidence) to one archive.
 
     python manage.py backup [--output FILE]        # default var/backups/tracker-YYYYmmdd-HHMMSS.tar.gz
+    python manage.py backup --with-secrets          # also the group robots' webhook addresses and signing secrets
 
 The archive holds `data.json` (every row; portable between SQLite and PostgreSQL) and `media/<name>` for each file
 a row refers to. Restore with `python manage.py restore FILE`. Unlike `dumpdata`, times keep their microseconds and
@@ -63,13 +64,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", help="File to write (default: var/backups/tracker-<time>.tar.gz).")
+        parser.add_argument(
+            "--with-secrets", action="store_true",
+            help="Keep the group robots' webhook addresses and signing secrets (left out by default: restored robots "
+                 "are switched off until their addresses are entered again).",
+        )
 
-    def handle(self, *args, output=None, **options):
+    def handle(self, *args, output=None, with_secrets=False, **options):
         path = Path(output) if output else settings.VAR_DIR / "backups" / f"tracker-{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         records = []
         for model in models_in_order():
-            records += serializers.serialize("python", model._default_manager.order_by("pk"))
+            rows = serializers.serialize("python", model._default_manager.order_by("pk"))
+            if not with_secrets:
+                rows = [without_secrets(model, row) for row in rows]
+            records += rows
         data = json.dumps(records, default=exact, ensure_ascii=False).encode("utf-8")
         names, missing, refused = referenced_files(), [], []
         with tarfile.open(path, "w:gz") as archive:
@@ -90,6 +99,20 @@ class Command(BaseCommand):
         for name in refused:
             self.stderr.write(f"warning: {name!r} is referenced by a row but is not a plain path in the media folder: "
                               "left out (restore would refuse it)")
+
+
+def without_secrets(model, row: dict) -> dict:
+    """A row with its secrets blanked (a model names them in SECRET_FIELDS), and switched off when it had any: a
+    group robot restored without its webhook address posts nothing until an administrator enters it again."""
+    secret_fields = getattr(model, "SECRET_FIELDS", ())
+    if not secret_fields:
+        return row
+    fields = dict(row["fields"])
+    for name in secret_fields:
+        fields[name] = ""
+    if "active" in fields:
+        fields["active"] = False
+    return {**row, "fields": fields}
 
 
 def add_member(archive: tarfile.TarFile, name: str, content: bytes) -> None:
