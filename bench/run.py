@@ -32,7 +32,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 TODAY = date(2026, 6, 30)
-BENCHMARKS = ["tree", "recompute", "page", "sweep", "summary", "fanout", "extraction"]
+BENCHMARKS = ["tree", "recompute", "page", "sweep", "summary", "fanout", "extraction", "public", "bulletin"]
 KINDS = ["level", "level", "share", "growth"]
 # The breakdown columns of a pledge that is nobody's part (migration 0014): its own figure, its own path.
 AT_THE_TOP_COLUMNS = ["composition", "not_applicable", "not_applicable_reason", "tree_path"]
@@ -377,6 +377,58 @@ def bench_page(samples: int = 30) -> dict:
     median, p95 = statistics.median(times), sorted(times)[int(0.95 * (len(times) - 1))]
     return {"median": median, "p95": p95, "queries": len(queries), "bare": statistics.median(bare),
             "ratio": median / statistics.median(bare)}
+
+
+def bench_public(samples: int = 30) -> dict:
+    """The public portal (issue 21) with every pledge opened (each city with its subtree): the list page and the API's
+    first page, anonymous, each beside the bare SQL of its rows (the same page of public pledges with their
+    organizations); median of `samples` requests."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from commitments.models import Organization, Publication
+
+    say("timing the public list and the API page …")
+    for city in Organization.objects.filter(parent__isnull=True):
+        Publication.objects.get_or_create(organization=city)
+    client = Client()
+    urls = {"list": "/public/", "api": "/api/v1/pledges"}
+    bare_sql = {
+        "list": "ORDER BY p.deadline, p.id LIMIT 50",
+        "api": "ORDER BY p.id LIMIT 50",
+    }
+    result = {}
+    for name, url in urls.items():
+        client.get(url)  # warm up
+        times = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        bare = []
+        sql = (
+            "SELECT p.*, o.* FROM commitments_pledge p JOIN commitments_organization o ON o.id = p.lead_organization_id "
+            + bare_sql[name]
+        )
+        for _ in range(samples):
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                cursor.fetchall()
+            bare.append(time.perf_counter() - started)
+        median = statistics.median(times)
+        result[name] = {
+            "median": median, "p95": sorted(times)[int(0.95 * (len(times) - 1))], "queries": len(queries),
+            "bare": statistics.median(bare), "ratio": median / statistics.median(bare),
+        }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM commitments_pledge")
+        result["pledges"] = cursor.fetchone()[0]
+    return result
 
 
 # The summary page before the kept counts (commitments.counts), on this machine on 2026-11-30 (bench/README.md).
@@ -753,6 +805,19 @@ def report(results: dict, args) -> str:
         row("  SQL queries per page", summary["queries"], "—", "reported", True)
         row("  kept status counts equal to a live count", "yes" if summary["counts_exact"] else "no", "—", "equal",
             summary["counts_exact"])
+    public = results.get("public")
+    if public:
+        for name, label in (("list", "public list page, 50 rows"), ("api", "open-data API page, 50 pledges")):
+            timing = public[name]
+            row(f"{label}, anonymous, {public['pledges']:,} public pledges (median / p95)",
+                f"{timing['median'] * 1000:.1f} / {timing['p95'] * 1000:.1f} ms", f"bare SQL {timing['bare'] * 1000:.2f} ms",
+                "≤ 3× bare SQL", timing["ratio"] <= 3)
+            row("  SQL queries per request", timing["queries"], "—", "≤ 10", timing["queries"] <= 10)
+            row("  ratio to bare SQL", f"{timing['ratio']:.1f}×", "1×", "≤ 3×", timing["ratio"] <= 3)
+    if results.get("bulletin"):
+        from bulletin import report_rows
+
+        report_rows(results["bulletin"], row)
     if extraction:
         row("extraction", f"{extraction['per_second']:.2f} MB/s", f"{extraction['megabytes']:.1f} MB in {extraction['seconds']:.1f} s",
             "≥ 1 MB/s", extraction["per_second"] >= 1)
@@ -773,6 +838,7 @@ def main() -> None:
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--tree", type=int, default=100_000, help="pledges in the tree of parts (default 100,000)")
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS)
+    parser.add_argument("--bulletin", type=int, default=10_000, help="pledges in the bulletin's subtree (default 10,000)")
     args = parser.parse_args()
     only = set(args.only or BENCHMARKS)
 
@@ -780,6 +846,13 @@ def main() -> None:
     setup_django()
     build_organizations(args.organizations)
     results = {}
+    if "bulletin" in only:  # its own city and pledges (bench/bulletin.py), beside whatever else is built
+        from bulletin import bench_bulletin
+
+        results["bulletin"] = bench_bulletin(args.bulletin)
+        if only == {"bulletin"}:
+            print(report(results, args))
+            return
     if "tree" in only:
         results["tree"] = bench_tree(args.tree, args.organizations)
         if only == {"tree"}:
@@ -795,6 +868,8 @@ def main() -> None:
         results["fanout"] = bench_fanout(args.emails)
     if "extraction" in only:
         results["extraction"] = bench_extraction()
+    if "public" in only:
+        results["public"] = bench_public()
     if "sweep" in only:
         results["sweep"] = bench_sweep(max(args.sweep, args.scale), args.sweep_rounds)
     if "summary" in only:

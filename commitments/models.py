@@ -417,6 +417,8 @@ class Pledge(KeptTreePath, models.Model):
             # "Pledges of this organization (subtree)" with a status filter.
             models.Index(fields=["lead_organization", "target_status"], name="commitments_pledge_org_status"),
             models.Index(fields=["deadline"], name="commitments_pledge_deadline"),
+            # The public list pages through pledges by deadline (issue 21): a page is an index walk, not a sort of them all.
+            models.Index(fields=["deadline", "id"], name="commitments_pledge_dl_id"),
             # The overdue sweep scans only open pledges whose deadline has passed.
             models.Index(
                 fields=["deadline"],

@@ -121,4 +121,9 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('organization__isnull', True), ('pledge__isnull', False)), models.Q(('organization__isnull', False), ('pledge__isnull', True)), _connector='OR'), name='commitments_publication_one_target', violation_error_message='Open either an organization or one pledge.'), models.UniqueConstraint(fields=('organization',), name='commitments_publication_org_once'), models.UniqueConstraint(fields=('pledge',), name='commitments_publication_pledge_once')],
             },
         ),
+        # The public list pages through pledges by deadline.
+        migrations.AddIndex(
+            model_name="pledge",
+            index=models.Index(fields=["deadline", "id"], name="commitments_pledge_dl_id"),
+        ),
     ]
