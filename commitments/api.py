@@ -12,6 +12,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -224,10 +225,22 @@ def last_update_of(pledge_ids) -> datetime | None:
     return ProgressUpdate.objects.filter(pledge_id__in=pledge_ids).aggregate(latest=Max("created_at"))["latest"]
 
 
+def cached(view):
+    """The read endpoints answer from this server's cache for a minute (public.answer_from_cache). Defined here, not in
+    public.py: django-ninja reads the view's annotations in the wrapper's module."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return public.answer_from_cache(request, lambda: view(request, *args, **kwargs))
+
+    return wrapped
+
+
 # --- Read endpoints ------------------------------------------------------------------------------------------------------
 
 
 @api.get("/pledges", response={200: PledgePage, 422: ErrorOut}, summary="The public pledges, filtered, a page at a time")
+@cached
 def list_pledges(request, filters: Query[PledgeFilters]):
     use_language(filters.lang)
     rows = public.public_rows()
@@ -272,6 +285,7 @@ def _public_pledge_or_404(pledge_id: int):
 
 
 @api.get("/pledges/{pledge_id}", response={200: PledgeOut, 404: ErrorOut}, summary="One public pledge")
+@cached
 def get_pledge(request, pledge_id: int, lang: str | None = None):
     use_language(lang)
     pledge, missing = _public_pledge_or_404(pledge_id)
@@ -281,6 +295,7 @@ def get_pledge(request, pledge_id: int, lang: str | None = None):
 
 
 @api.get("/pledges/{pledge_id}/values", response={200: list[ValueOut], 404: ErrorOut}, summary="A public pledge's approved values")
+@cached
 def pledge_values(request, pledge_id: int):
     pledge, missing = _public_pledge_or_404(pledge_id)
     if missing:
@@ -294,6 +309,7 @@ def pledge_values(request, pledge_id: int):
     "/pledges/{pledge_id}/status-changes", response={200: list[ChangeOut], 404: ErrorOut},
     summary="A public pledge's status history, latest first",
 )
+@cached
 def pledge_changes(request, pledge_id: int, lang: str | None = None):
     use_language(lang)
     pledge, missing = _public_pledge_or_404(pledge_id)
@@ -305,6 +321,7 @@ def pledge_changes(request, pledge_id: int, lang: str | None = None):
 
 
 @api.get("/status-changes", response={200: ChangePage}, summary="The status changes of every public pledge, latest first")
+@cached
 def status_changes(request, params: Query[PageParams], since: datetime | None = None):
     use_language(params.lang)
     changes = StatusChange.objects.filter(pledge__in=access.public_pledges()).select_related("pledge")
@@ -322,6 +339,7 @@ def status_changes(request, params: Query[PageParams], since: datetime | None = 
 
 
 @api.get("/organizations", response={200: list[OrganizationOut]}, summary="The organizations with public pledges")
+@cached
 def organizations(request):
     rows = access.public_organizations().order_by("tree_path").values("id", "name")
     return json_response(request, list(rows))

@@ -13,6 +13,7 @@ carry `Cache-Control: public`; the language comes from `?lang=` (else the langua
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
@@ -29,10 +31,10 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
-from django.utils.http import urlencode
+from django.utils.http import parse_http_date_safe, urlencode
 from django.utils.translation import gettext as _
 
 from . import access, charts, display
@@ -60,12 +62,58 @@ def chosen_language(request) -> str | None:
 def mark_public(response, max_age: int = PUBLIC_MAX_AGE):
     """Cache-Control: public (tracker.middleware leaves it so, instead of marking the response private)."""
     response.public_cache = True
+    response.public_max_age = max_age
     patch_cache_control(response, public=True, max_age=max_age)
     return response
 
 
+def cache_seconds() -> int:
+    """How long this server keeps a rendered public page or API answer (setting TRACKER_PUBLIC_CACHE_SECONDS; 0: not
+    at all). The same for every reader, so many anonymous readers cost one rendering a minute; what they read is at
+    most this old, as a shared cache's copy may be (Cache-Control max-age)."""
+    return getattr(settings, "TRACKER_PUBLIC_CACHE_SECONDS", 60)
+
+
+def cache_key(request) -> str:
+    """One key per address and language (the language comes from ?lang= or the cookie, which the address may not show)."""
+    return "public:" + hashlib.sha256(f"{translation.get_language()}|{request.get_full_path()}".encode()).hexdigest()
+
+
+def answer_from_cache(request, produce):
+    """`produce()`'s answer, kept in the cache for cache_seconds() when it is a successful, non-streaming answer to a
+    GET; later GETs of the same address in the same language get the kept one (304 to a client whose ETag or date is
+    current)."""
+    seconds = cache_seconds()
+    if request.method != "GET" or not seconds:
+        return produce()
+    key = cache_key(request)
+    stored = cache.get(key)
+    if stored is not None:
+        conditional = get_conditional_response(
+            request, etag=stored.headers.get("ETag"), last_modified=_stamp(stored.headers.get("Last-Modified")),
+            response=stored,
+        )
+        return mark_public(conditional, getattr(stored, "public_max_age", PUBLIC_MAX_AGE))
+    response = produce()
+    if response.status_code == 200 and not response.streaming:
+        cache.set(key, response, seconds)
+    return response
+
+
+def _stamp(http_date_text):
+    return parse_http_date_safe(http_date_text) if http_date_text else None
+
+
 def public_view(view):
-    """A page anyone may read: in the language of `?lang=` when given, publicly cacheable."""
+    """A page anyone may read: in the language of `?lang=` when given, publicly cacheable, served from this server's
+    cache for a minute."""
+
+    def render(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = translation.get_language()
+        if response.status_code == 200:
+            mark_public(response)
+        return response
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -73,11 +121,7 @@ def public_view(view):
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        response = view(request, *args, **kwargs)
-        response.headers["Content-Language"] = translation.get_language()
-        if response.status_code == 200:
-            mark_public(response)
-        return response
+        return answer_from_cache(request, lambda: render(request, *args, **kwargs))
 
     return wrapped
 

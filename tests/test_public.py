@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.apps import apps
+from django.core.cache import cache
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.test import Client
@@ -37,6 +38,13 @@ from commitments.models import (
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, UserFactory
 
 TODAY = date(2025, 7, 15)
+
+
+@pytest.fixture(autouse=True)
+def rendered_afresh(settings):
+    """Each request renders anew (the server-side cache of the public answers has a test of its own)."""
+    settings.TRACKER_PUBLIC_CACHE_SECONDS = 0
+    cache.clear()
 
 
 def body_of(response) -> str:
@@ -384,3 +392,18 @@ def test_the_list_and_the_api_page_cost_a_few_queries_whatever_the_number_of_ple
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         assert len(captured) <= 10, (url, [q["sql"] for q in captured])
+
+
+@pytest.mark.django_db
+def test_public_answers_are_kept_a_minute_for_every_reader(client, many, settings):
+    """Many anonymous readers of the same page cost one rendering: the answer is kept per address and language."""
+    settings.TRACKER_PUBLIC_CACHE_SECONDS = 60
+    for url in (reverse("public-pledges"), "/api/v1/pledges"):
+        first = body_of(client.get(url))
+        with CaptureQueriesContext(connection) as captured:
+            again = client.get(url)
+        assert body_of(again) == first and len(captured) == 0
+        assert "public" in again.headers["Cache-Control"]
+        assert body_of(client.get(url + "?lang=en")) != first  # another language, another answer
+    etag = client.get("/api/v1/pledges").headers["ETag"]
+    assert client.get("/api/v1/pledges", HTTP_IF_NONE_MATCH=etag).status_code == 304

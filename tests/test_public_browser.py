@@ -37,7 +37,8 @@ def page(transactional_db):
 
 
 @pytest.fixture
-def portal():
+def portal(settings):
+    settings.TRACKER_PUBLIC_CACHE_SECONDS = 0
     city = OrganizationFactory(name="南通市", level="city")
     district = OrganizationFactory(name="通州区", level="district", parent=city)
     Publication.objects.create(organization=city)
