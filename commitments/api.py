@@ -68,6 +68,13 @@ class DocumentOut(Schema):
     url: str | None
 
 
+class ExplanationOut(Schema):
+    as_of: date
+    cause: str
+    measures: str
+    back_on_track_by: date | None
+
+
 class PledgeOut(Schema):
     id: int
     metric: str
@@ -98,6 +105,9 @@ class PledgeOut(Schema):
     source_sentence: str
     source_document: DocumentOut | None
     page: str
+    explanation: ExplanationOut | None = Field(
+        None, description="One pledge only: the cause and measures an administrator opened to the public, if any"
+    )
 
 
 class PledgePage(Schema):
@@ -291,7 +301,9 @@ def get_pledge(request, pledge_id: int, lang: str | None = None):
     pledge, missing = _public_pledge_or_404(pledge_id)
     if missing:
         return missing
-    return json_response(request, public.pledge_record(pledge, request), latest_moment(pledge.status_changed_at, last_update_of([pledge.pk])))
+    record = public.pledge_record(pledge, request)
+    record["explanation"] = public.public_explanation(public.shown_values(public.approved_updates([pledge.pk])))
+    return json_response(request, record, latest_moment(pledge.status_changed_at, last_update_of([pledge.pk])))
 
 
 @api.get("/pledges/{pledge_id}/values", response={200: list[ValueOut], 404: ErrorOut}, summary="A public pledge's approved values")

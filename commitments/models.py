@@ -1337,7 +1337,7 @@ class JobRun(models.Model):
 
 
 # The public portal's openings and the API tokens (issue 21), in a module of their own.
-from .public_models import ApiPush, ApiToken, Publication  # noqa: E402,F401
+from .public_models import ApiPush, ApiToken, PublicExplanation, Publication  # noqa: E402,F401
 
 
 # Scoring rules and bulletins (issue 20) live in their own module; imported here so that Django registers them.

@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from . import access, charts, display
 from . import status as engine
 from .exports import spreadsheet_safe, with_byte_order_mark
-from .models import Category, Organization, Pledge, ProgressUpdate, StatusChange
+from .models import Category, Pledge, ProgressUpdate, PublicExplanation, StatusChange
 from .status import Composition, TargetStatus
 
 PAGE_SIZE = 50
@@ -211,6 +211,20 @@ def pledge_record(pledge: Pledge, request=None) -> dict:
     }
 
 
+def public_explanation(values: list[ProgressUpdate]) -> dict | None:
+    """The cause of the delay and the corrective measures of the latest counted value an administrator opened to the
+    public (a PublicExplanation); None when there is none. The only way a cause or a measure is ever shown."""
+    opened = PublicExplanation.objects.filter(update__in=[v.pk for v in values]).select_related("update")
+    latest = max(opened, key=lambda o: (o.update.as_of, o.update.created_at, o.update.pk), default=None)
+    if latest is None:
+        return None
+    update = latest.update
+    return {
+        "as_of": update.as_of, "cause": update.cause, "measures": update.measures,
+        "back_on_track_by": update.back_on_track_by,
+    }
+
+
 def change_record(change: StatusChange, pledge: Pledge) -> dict:
     return {
         "id": change.pk,
@@ -366,6 +380,7 @@ def pledge_detail(request, pk: int):
         "values": [{"as_of": v.as_of, "value": display.update_value_text(v, pledge)} for v in values],
         "changes": [change_record(c, pledge) for c in changes],
         "chart": chart_for(pledge, values, today),
+        "explanation": public_explanation(values),
         "parts": list_rows(parts),
         "public_parent": access.public_pledges().filter(pk=pledge.parent_id).first() if pledge.parent_id else None,
         "card_url": request.build_absolute_uri(reverse("public-card", args=[pledge.pk])),

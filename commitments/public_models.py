@@ -142,3 +142,27 @@ class ApiPush(models.Model):
 
     def __str__(self):
         return f"{self.organization_id}:{self.key}"
+
+
+class PublicExplanation(models.Model):
+    """An administrator's decision that the cause of the delay and the corrective measures given with one progress
+    update may be shown to the public with its pledge; they are private otherwise, as everything else an update says."""
+
+    update = models.OneToOneField(
+        "commitments.ProgressUpdate", verbose_name=_("progress update"), on_delete=models.CASCADE,
+        related_name="public_explanation",
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("public cause and measures")
+        verbose_name_plural = _("public causes and measures")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self):
+        return str(self.update)

@@ -30,6 +30,7 @@ from commitments.models import (
     Pledge,
     PledgeDraft,
     ProgressUpdate,
+    PublicExplanation,
     Publication,
     Revision,
     SourceDocument,
@@ -140,6 +141,24 @@ def test_a_bad_filter_is_named_not_guessed(client, opened):
     # An organization that exists but is not public is refused in the same words: nothing tells it exists.
     page = body_of(client.get(reverse("public-pledges") + f"?lang=en&organization={opened['elsewhere'].pk}"))
     assert "no public organization has the number" in page
+
+
+@pytest.mark.django_db
+def test_causes_and_measures_show_only_once_an_administrator_opens_them(client, district, city, staff):
+    Publication.objects.create(organization=city)
+    with time_machine.travel(TODAY, tick=False):
+        pledge = PledgeFactory(lead_organization=district)
+        behind = actions.do_record_progress(
+            pledge, acting_user=None, as_of=date(2025, 6, 30), value=Decimal(3), cause="审批延误", measures="专班推进",
+            back_on_track_by=date(2025, 9, 30),
+        )
+    url = reverse("public-pledge", args=[pledge.pk])
+    assert "审批延误" not in body_of(client.get(url))
+    assert json.loads(client.get(f"/api/v1/pledges/{pledge.pk}").content)["explanation"] is None
+    PublicExplanation.objects.create(update=behind, published_by=staff)
+    page = body_of(client.get(url))
+    assert "审批延误" in page and "专班推进" in page
+    assert json.loads(client.get(f"/api/v1/pledges/{pledge.pk}").content)["explanation"]["cause"] == "审批延误"
 
 
 # --- The leak test ------------------------------------------------------------------------------------------------------

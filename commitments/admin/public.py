@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import tokens
-from ..models import ApiPush, ApiToken, Publication
+from ..models import ApiPush, ApiToken, PublicExplanation, Publication
 from .common import AllPermissionsByOneRule
 
 
@@ -98,3 +98,20 @@ class ApiPushAdmin(AllPermissionsByOneRule, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PublicExplanation)
+class PublicExplanationAdmin(AllPermissionsByOneRule, SimpleHistoryAdmin):
+    """Opens the cause of the delay and the corrective measures of one progress update to the public, on its pledge's
+    public page (while the pledge is public and the update counts); deleting the row closes them again."""
+
+    list_display = ["update", "published_at", "published_by"]
+    raw_id_fields = ["update"]
+    readonly_fields = ["published_at", "published_by"]
+    list_select_related = ["update__pledge", "published_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.published_by = request.user
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)

@@ -126,4 +126,40 @@ class Migration(migrations.Migration):
             model_name="pledge",
             index=models.Index(fields=["deadline", "id"], name="commitments_pledge_dl_id"),
         ),
+        # Causes and measures an administrator opened to the public.
+        migrations.CreateModel(
+            name='HistoricalPublicExplanation',
+            fields=[
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('published_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='published at')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('published_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
+                ('update', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.progressupdate', verbose_name='progress update')),
+            ],
+            options={
+                'verbose_name': 'historical public cause and measures',
+                'verbose_name_plural': 'historical public causes and measures',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name='PublicExplanation',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('published_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='published at')),
+                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
+                ('update', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='public_explanation', to='commitments.progressupdate', verbose_name='progress update')),
+            ],
+            options={
+                'verbose_name': 'public cause and measures',
+                'verbose_name_plural': 'public causes and measures',
+                'ordering': ['-published_at', '-id'],
+            },
+        ),
     ]
