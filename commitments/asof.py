@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Case, IntegerField, JSONField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import status as engine
@@ -158,9 +159,9 @@ def counts_by_status(pledges: list[PledgeThen]) -> Counter:
     return Counter(p.status for p in pledges)
 
 
-def counts_by_subtree(pledges: list[PledgeThen], organizations) -> dict[int, Counter]:
-    """{organization id: counts of the pledges led in its subtree}, for organizations given with their tree_path."""
-    paths = {org.pk: org.tree_path for org in organizations}
+def counts_by_subtree(pledges: list[PledgeThen], paths: dict[int, str]) -> dict[int, Counter]:
+    """{organization id: counts of the pledges led in its subtree}; `paths`: {organization id: tree_path} of the
+    organizations that lead them."""
     led = defaultdict(Counter)
     for p in pledges:
         led[p.organization_id][p.status] += 1
@@ -174,3 +175,59 @@ def counts_by_subtree(pledges: list[PledgeThen], organizations) -> dict[int, Cou
 
 def is_behind(status: str) -> bool:
     return status in BEHIND
+
+
+# --- The pages as of a past day: the summary, the status table and its exports ------------------------
+
+
+def parse_day(text: str | None) -> date | None:
+    """?as_of=YYYY-MM-DD: a day not after today, else None (the page shows today's figures)."""
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return day if day is not None and day <= timezone.localdate() else None
+
+
+def period_ends(today: date) -> list[date]:
+    """The days offered by default: the end of last month and of last quarter (the same day in a quarter's first
+    month), latest first."""
+    month_end = today.replace(day=1) - timedelta(days=1)
+    quarter_end = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1) - timedelta(days=1)
+    return sorted({month_end, quarter_end}, reverse=True)
+
+
+def with_status_then(rows: QuerySet, day: date) -> QuerySet:
+    """Pledges (of the status table's query) with `status_then` and `reason_then`, their status and its reason at the
+    end of `day` from the status history, and `severity` ranked on that status; pledges created later left out."""
+    cutoff = end_of(day)
+    latest = StatusChange.objects.filter(pledge=OuterRef("pk"), changed_at__lt=cutoff).order_by("-changed_at", "-id")
+    rows = rows.filter(created_at__lt=cutoff).annotate(
+        status_then=Coalesce(Subquery(latest.values("to_status")[:1]), Value(TargetStatus.NO_DATA.value)),
+        reason_then=Subquery(latest.values("reason")[:1], output_field=JSONField()),
+    )
+    return rows.annotate(severity=Case(
+        *(When(status_then=code, then=Value(rank)) for rank, code in enumerate(engine.SEVERITY)),
+        default=Value(len(engine.SEVERITY)), output_field=IntegerField(),
+    ))
+
+
+def summary_as_of(user, day: date, *, top_only: bool):
+    """The summary's counts (a counts.Summary) of the pledges `user` sees, as they stood at the end of `day`."""
+    from . import access, counts
+    from .models import Category
+
+    pledges = pledges_as_of(day, among=access.pledges_for(user))
+    if top_only:
+        pledges = [p for p in pledges if p.parent_id is None]
+    summary = counts.Summary(by_status=counts_by_status(pledges))
+    organizations = list(access.organizations_for(user).only("id", "name", "short_name", "tree_path", "parent_id"))
+    paths = dict(Organization.objects.filter(pk__in={p.organization_id for p in pledges}).values_list("pk", "tree_path"))
+    subtree = counts_by_subtree(pledges, paths)
+    summary.by_organization = [(org, subtree[org.pk]) for org in organizations if subtree.get(org.pk)]
+    by_category = defaultdict(Counter)
+    for p in pledges:
+        by_category[p.category_id or 0][p.status] += 1
+    summary.by_category = [(c, by_category[c.pk]) for c in Category.objects.all() if by_category.get(c.pk)]
+    summary.uncategorized = sum(by_category.get(0, Counter()).values())
+    return summary

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -104,9 +102,3 @@ def bulletin_file(request, pk: int, which: str):
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
-
-def parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None

@@ -201,7 +201,7 @@ def document_context(bulletin_or_figures, *, number: str, title: str, issuer: st
         "labels": {
             "status": _("Status"), "this_period": _("This period"), "previous": _("Previous period"),
             "change": _("Change"), "rank": _("Rank"), "organization": _("Organization"), "score": _("Score"),
-            "pledges": _("Pledges"), "movement": _("Since the previous period"), "no": _("No."),
+            "pledges": _("Number of pledges"), "movement": _("Since the previous period"), "no": _("No."),
             "pledge": _("Pledge"), "owner": _("Owner"), "reason": _("Reason"), "cause": _("Cause of the delay"),
             "measures": _("Corrective measures"), "before": _("Before"), "now": _("Now"),
             "none": _("None."), "chart": _("Pledges by status: this period and the previous one"),

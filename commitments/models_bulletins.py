@@ -121,7 +121,7 @@ class Bulletin(models.Model):
     scope = models.ForeignKey(
         "commitments.Organization", verbose_name=_("scope"), on_delete=models.PROTECT, related_name="bulletins"
     )
-    period_kind = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    period_kind = models.CharField(_("kind of period"), max_length=10, choices=Period.choices)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     number = models.CharField(_("number"), max_length=50)

@@ -153,3 +153,35 @@ class PledgeTable(tables.Table):
 # Each cell and header carries its column's name as a class: for the stylesheet and for tests.
 for _name, _column in PledgeTable.base_columns.items():
     _column.attrs = {**_column.attrs, "td": {"class": _name}, "th": {"class": _name}}
+
+
+# What the status table shows of today only (no history of them is kept): left out of the table as of a past day.
+TODAYS_COLUMNS = ("latest", "expected", "progress", "reporting", "cause", "corrective_measures", "back_on_track_by")
+
+
+class PledgeTableAsOf(PledgeTable):
+    """The status table as of a past day (?as_of=): the status column, its order and its export read the status then
+    (`status_then`, `reason_then` from commitments.asof.with_status_then); today's values, reporting and progress
+    are left out, so that nothing of today is read as then."""
+
+    status = tables.Column(verbose_name=_("status then and why"), accessor="status_then", order_by="severity")
+
+    class Meta(PledgeTable.Meta):
+        row_attrs = {"class": lambda record: f"status-{record.status_then}"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in TODAYS_COLUMNS:  # hidden, and out of the exports (the table's columns are its own copies)
+            self.columns.hide(name)
+            self.columns[name].column.exclude_from_export = True
+
+    @staticmethod
+    def _then(record):
+        record.target_status, record.status_reason = record.status_then, record.reason_then or {}
+        return record
+
+    def render_status(self, record):
+        return display.status_cell(self._then(record))
+
+    def value_status(self, record):
+        return super().value_status(self._then(record))

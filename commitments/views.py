@@ -28,13 +28,13 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
 
-from . import access, breakdown, charts, counts, display, health, measures
+from . import access, asof, breakdown, charts, counts, display, health, measures
 from .display import update_counts, update_standing, update_value_text
 from .exports import SpreadsheetSafeTableExport
 from .filters import ACTIVE_AND_CLOSED, ALL_LEVELS, TOP_LEVEL, PledgeFilter
 from .models import Instruction, Organization, Pledge, ProgressUpdate, Revision, StatusChange
 from .status import SEVERITY, Composition, Kind, Method, ReportingStatus, TargetStatus
-from .tables import PledgeTable
+from .tables import PledgeTable, PledgeTableAsOf
 
 # Worst first, for sorting by status; no data after the ranked ones.
 SEVERITY_RANK = Case(
@@ -121,7 +121,23 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
     export_name = "pledges"
 
     def get_queryset(self):
-        return pledge_rows(self.request.user)
+        rows = pledge_rows(self.request.user)
+        if self.as_of:  # ?as_of=: the status at the end of a past day, from the status history (commitments.asof)
+            rows = asof.with_status_then(rows, self.as_of)
+        return rows
+
+    @cached_property
+    def as_of(self):
+        return asof.parse_day(self.request.GET.get("as_of"))
+
+    def get_table_class(self):
+        return PledgeTableAsOf if self.as_of else super().get_table_class()
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        if self.as_of:
+            filterset.filters["status"].field_name = "status_then"
+        return filterset
 
     def get_table_data(self):
         rows = super().get_table_data()
@@ -141,13 +157,14 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
         return kwargs
 
     def get_export_filename(self, export_format):
-        return f"pledges-{timezone.localdate().isoformat()}.{export_format}"
+        return f"pledges-{(self.as_of or timezone.localdate()).isoformat()}{'-as-of' if self.as_of else ''}.{export_format}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         table = context["table"]
         context["active_filters"] = self.filterset.described()
         context["generated_at"] = display.moment(timezone.now())
+        context["as_of"], context["as_of_choices"] = self.as_of, asof.period_ends(timezone.localdate())
         if table.paginator.num_pages > 1:
             query = self.request.GET.copy()
             query["per_page"] = min(table.paginator.count, MAX_ROWS_PER_PAGE)
@@ -206,7 +223,12 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         # The counts include closed pledges (an achieved pledge stays achieved when it is closed), so the links ask the
         # status table, which leaves them out by default, for them too: a number and the rows behind it agree.
         level["closed"] = ACTIVE_AND_CLOSED
-        summary = counts.summary_for(user, top_only=top_only)
+        # ?as_of=: the counts as they stood at the end of a past day, from the status history (commitments.asof).
+        as_of = asof.parse_day(self.request.GET.get("as_of"))
+        context["as_of"], context["as_of_choices"] = as_of, asof.period_ends(timezone.localdate())
+        if as_of:
+            level["as_of"] = as_of.isoformat()
+        summary = asof.summary_as_of(user, as_of, top_only=top_only) if as_of else counts.summary_for(user, top_only=top_only)
         path = reverse("tracker-pledges")
         context["top_only"] = top_only
         context["overall"] = [

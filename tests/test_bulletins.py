@@ -14,7 +14,7 @@ from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
-from commitments import asof, bulletins, jobs, scoring
+from commitments import asof, bulletins, counts, jobs, scoring
 from commitments.models import (
     Bulletin, Instruction, Membership, Notification, ProgressUpdate, ScoringRules, StatusChange,
 )
@@ -281,3 +281,31 @@ class TestRulesInTheAdmin:
             })
             assert "cannot take effect in the past" in response.content.decode() or "不能" in response.content.decode()
             assert not ScoringRules.objects.filter(name="补记").exists()
+
+
+class TestPagesAsOfADay:
+    def test_the_summary_counts_the_statuses_at_the_end_of_march_and_says_so(self, march, districts, staff, client):
+        later_changes(march, districts)
+        counts.rebuild()  # change_status above writes the columns directly; today's summary reads the kept counts
+        client.force_login(staff)
+        with at(date(2025, 5, 6)):
+            today = client.get("/?level=all")
+            then = client.get("/?level=all&as_of=2025-03-31")
+        counted = {item["status"]: item["count"] for item in then.context["overall"]}
+        assert counted == {"overdue": 1, "off_track": 1, "at_risk": 1, "on_track": 1, "achieved": 1, "no_data": 0}
+        assert {item["status"]: item["count"] for item in today.context["overall"]}["achieved"] == 2
+        assert "状态历史" in then.content.decode() or "read from the status history" in then.content.decode()
+        rows = {row["label"].name: row["total"] for row in then.context["org_rows"] if hasattr(row["label"], "name")}
+        assert rows["海门区"] == 2 and rows["开发区"] == 1  # 绿道里程 was 海门's then
+
+    def test_the_status_table_and_its_export_show_and_filter_on_the_status_then(self, march, districts, staff, client):
+        later_changes(march, districts)
+        client.force_login(staff)
+        with at(date(2025, 5, 6)):
+            page = client.get("/pledges/?as_of=2025-03-31&status=overdue")
+            exported = client.get("/pledges/?as_of=2025-03-31&status=off_track&_export=csv")
+            today = client.get("/pledges/?status=overdue")
+        assert [row.record.metric for row in page.context["table"].page.object_list] == ["新建保障房"]
+        assert list(today.context["table"].data) == []  # achieved since
+        text = b"".join(exported.streaming_content if exported.streaming else [exported.content]).decode("utf-8-sig")
+        assert "高新企业数" in text and "港口吞吐量" not in text and "四月新增任务" not in text

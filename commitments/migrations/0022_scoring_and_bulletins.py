@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             name='Bulletin',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_kind', models.CharField(choices=[('month', 'monthly'), ('quarter', 'quarterly'), ('on_demand', 'on demand')], max_length=10, verbose_name='period')),
+                ('period_kind', models.CharField(choices=[('month', 'monthly'), ('quarter', 'quarterly'), ('on_demand', 'on demand')], max_length=10, verbose_name='kind of period')),
                 ('period_start', models.DateField(verbose_name='period start')),
                 ('period_end', models.DateField(verbose_name='period end')),
                 ('number', models.CharField(max_length=50, verbose_name='number')),
