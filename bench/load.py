@@ -77,10 +77,12 @@ def ensure_dataset(size: dict, rebuild: bool) -> dict:
 
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE load_dataset (pledges integer, updates integer, organizations integer)")
-            cursor.execute("INSERT INTO load_dataset VALUES (%s, %s, %s)", [size["pledges"], size["updates"], size["organizations"]])
+            cursor.execute("INSERT INTO load_dataset VALUES (%s, %s, %s)",
+                           [size["pledges"], size["updates"], size["organizations"]])
             cursor.execute("VACUUM ANALYZE")
     else:
-        say(f"reusing the load-test data in {os.environ['DATABASE_URL'].rsplit('/', 1)[1]} ({size['pledges']:,} pledges)")
+        name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
+        say(f"reusing the load-test data in {name} ({size['pledges']:,} pledges)")
         bench.setup_django()  # applies any new migration
     return make_users(size)
 
@@ -124,7 +126,8 @@ def make_users(size: dict) -> dict:
     for n, org_id in enumerate(departments[::step][:REPORTERS]):
         reporter = user(f"load-reporter-{n}", staff=True)  # they record progress in the admin
         Membership.objects.get_or_create(user=reporter, organization_id=org_id, role=Membership.Role.REPORTER)
-        pledges = list(Pledge.objects.filter(lead_organization_id=org_id).order_by("pk").values_list("pk", flat=True)[:50])
+        pledges = Pledge.objects.filter(lead_organization_id=org_id).order_by("pk").values_list("pk", flat=True)
+        pledges = list(pledges[:50])
         reporters.append({"username": reporter.username, "organization": org_id, "pledges": pledges})
     return {
         "password": PASSWORD,
@@ -141,7 +144,8 @@ def make_users(size: dict) -> dict:
 
 def start_server() -> subprocess.Popen:
     """`make serve` on 127.0.0.1:PORT, in a session of its own (stopped as a whole at the end)."""
-    env = os.environ | {"TRACKER_ADDR": f"127.0.0.1:{PORT}", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
+    env = os.environ | {"TRACKER_ADDR": f"127.0.0.1:{PORT}", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                        "LOG_LEVEL": "WARNING"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log = open(tempfile.gettempdir() + f"/tracker-load-serve-{PORT}.log", "w")
     say(f"starting make serve on 127.0.0.1:{PORT} (its output: {log.name}) …")
@@ -189,7 +193,8 @@ def single_user_times(plan: dict, samples: int) -> dict:
     times = {}
     for journey in (journeys.ManagerJourney, journeys.ReporterJourney):
         session = journeys.logged_in_session(f"http://127.0.0.1:{PORT}", journey.username_for(plan, 0), plan)
-        for name, request, _weight in journey.pages(plan, 0):
+        extra = journey.single_user_only(plan) if hasattr(journey, "single_user_only") else []
+        for name, request, _weight in journey.pages(plan, 0) + extra:
             response = request(session)  # warm up
             if name == "summary":
                 times["_summary_bytes"] = len(response.content)
@@ -227,7 +232,8 @@ def table(rows: list[dict], single: dict, users: int, seconds: int) -> str:
         name = row["Name"]
         alone = single.get(name)
         lines.append(
-            f"| {name} | {int(row['Request Count']):,} | {float(row['Requests/s']):.1f} | {row['50%']} ms | {row['95%']} ms | "
+            f"| {name} | {int(row['Request Count']):,} | {float(row['Requests/s']):.1f} | {row['50%']} ms | "
+            f"{row['95%']} ms | "
             f"{row['99%']} ms | {row['Failure Count']} | {f'{alone:.0f} ms' if alone is not None else '—'} |"
         )
     shown = {row["Name"] for row in rows}
@@ -240,14 +246,17 @@ def table(rows: list[dict], single: dict, users: int, seconds: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="100,000 pledges, 1,000,000 updates, 2,000 organizations")
-    parser.add_argument("--pledges", type=int, help=f"pledges (default {QUICK['pledges']:,}; {FULL['pledges']:,} with --full)")
+    parser.add_argument("--pledges", type=int,
+                        help=f"pledges (default {QUICK['pledges']:,}; {FULL['pledges']:,} with --full)")
     parser.add_argument("--organizations", type=int)
     parser.add_argument("--updates", type=int, help="updates per pledge (default 10)")
-    parser.add_argument("--users", type=int, nargs="+", default=[10], help="concurrent users, one run each (at most 100)")
+    parser.add_argument("--users", type=int, nargs="+", default=[10],
+                        help="concurrent users, one run each (at most 100)")
     parser.add_argument("--seconds", type=int, default=60, help="length of each run (at most 600)")
     parser.add_argument("--single-samples", type=int, default=10, help="requests per page for the one-user times")
     parser.add_argument("--rebuild", action="store_true", help="build the data again even if the database holds it")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the data and stop")
+    parser.add_argument("--single-only", action="store_true", help="only the one-user times (no locust run)")
     args = parser.parse_args()
     if any(not 1 <= users <= 100 for users in args.users) or not 1 <= args.seconds <= 600:
         parser.error("the load is bounded: 1–100 users, 1–600 seconds a run")
@@ -269,18 +278,25 @@ def main() -> None:
     try:
         say("timing each page for one user …")
         single = single_user_times(plan, args.single_samples)
-        tables = [table(run_locust(users, args.seconds, plan_file, workdir), single, users, args.seconds) for users in args.users]
+        runs = [] if args.single_only else args.users
+        tables = [table(run_locust(users, args.seconds, plan_file, workdir), single, users, args.seconds)
+                  for users in runs]
     finally:
         stop_server(server)
     summary_size = single.pop("_summary_bytes", None)
+    workers = os.environ.get("WEB_CONCURRENCY") or 2 * os.cpu_count() + 1
     print(f"machine: {bench.machine()}; load average {os.getloadavg()[0]:.1f} at the end; "
           f"PostgreSQL at {re.sub(r'^.*@', '', os.environ['DATABASE_URL'])}")
     print(f"dataset: {size['pledges']:,} pledges, {size['pledges'] * size['updates']:,} updates, "
-          f"{size['organizations']:,} organizations; server: make serve (gunicorn, {os.environ.get('WEB_CONCURRENCY') or 2 * os.cpu_count() + 1} workers)")
+          f"{size['organizations']:,} organizations; server: make serve (gunicorn, {workers} workers)")
     if summary_size:
         print(f"summary page: {summary_size / 1024:.0f} KB")
     print()
-    print("\n\n".join(tables))
+    if tables:
+        print("\n\n".join(tables))
+    else:
+        print("| page | one user alone (median) |\n|---|---|")
+        print("\n".join(f"| {name} | {ms:.0f} ms |" for name, ms in single.items() if not name.startswith("_")))
 
 
 if __name__ == "__main__":
