@@ -256,6 +256,8 @@ def chart_for(pledge: Pledge, values: list[ProgressUpdate], today: date):
 
 def page(template: str, context: dict, status: int = 200) -> HttpResponse:
     context.setdefault("lang", translation.get_language())
+    # Links between public pages keep a language other than the default in their address (and so in caches' keys).
+    context.setdefault("lang_query", "" if translation.get_language() == settings.LANGUAGE_CODE else urlencode({"lang": translation.get_language()}))
     context.setdefault("other_language", "en" if translation.get_language() != "en" else settings.LANGUAGE_CODE)
     return HttpResponse(render_to_string(template, context), status=status)
 
@@ -346,11 +348,21 @@ def pledge_list(request):
         "rows": list_rows(shown.object_list),
         "filters": filters,
         "statuses": TargetStatus.choices,
-        "organizations": access.public_organizations().only("id", "name", "tree_path"),
+        "organizations": organizations_to_pick(filters.organization),
         "categories": Category.objects.all(),
         "query": urlencode({key: value for key, value in params.items() if value}),
         "switch_url": public_url("public-pledges", **(params | {"lang": other_language()})),
     })
+
+
+# The list's organization filter offers the upper levels (a city's districts, not every department under them):
+# a select of thousands of names cost more than the rest of the page. Any organization's own page lists its pledges.
+PICKED_DEPTH = 1
+
+
+def organizations_to_pick(chosen):
+    rows = access.public_organizations().only("id", "name", "tree_path")
+    return [o for o in rows if o.depth <= PICKED_DEPTH or (chosen is not None and o.pk == chosen.pk)]
 
 
 def other_language() -> str:
@@ -383,7 +395,7 @@ def pledge_detail(request, pk: int):
         "explanation": public_explanation(values),
         "parts": list_rows(parts),
         "public_parent": access.public_pledges().filter(pk=pledge.parent_id).first() if pledge.parent_id else None,
-        "card_url": request.build_absolute_uri(reverse("public-card", args=[pledge.pk])),
+        "card_url": request.build_absolute_uri(public_url("public-card", pledge.pk, lang=language)),
         "page_url": request.build_absolute_uri(reverse("public-pledge", args=[pledge.pk])),
         "language_param": language,
         "switch_url": public_url("public-pledge", pledge.pk, lang=other_language()),
