@@ -316,6 +316,10 @@ from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
 IMPORT_FORMATS = [CSV, XLSX]
 # Rows one import reads (each is checked and stored within the request; a larger file is refused, saying so).
 TRACKER_MAX_IMPORT_ROWS = env.int("TRACKER_MAX_IMPORT_ROWS", default=5000)
+# The public portal and the open-data API (issue 21): how long the server keeps a public answer (0: not at all),
+# and how many progress pushes one API token may make in a minute.
+TRACKER_PUBLIC_CACHE_SECONDS = env.int("TRACKER_PUBLIC_CACHE_SECONDS", default=60)
+TRACKER_API_PUSHES_PER_MINUTE = env.int("TRACKER_API_PUSHES_PER_MINUTE", default=60)
 EXPORT_FORMATS = [CSV, XLSX]
 # An uploaded CSV is read as UTF-8, else as GB18030 (what Excel saves in a Chinese office).
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "commitments.exports.ImportFileStorage"
