@@ -205,3 +205,16 @@ def test_two_identical_pushes_at_the_same_moment_store_one_update(district, staf
     assert sorted(statuses) == [200, 201]
     assert ProgressUpdate.objects.count() == 1
     assert ApiPush.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_another_system_pushes_without_a_session_or_csrf_token(pledge, issued):
+    """The token is the credential: no cookie, so no CSRF token either (a browser's session opens nothing here)."""
+    strict = Client(enforce_csrf_checks=True)
+    assert push(strict, pledge, issued[1], ON_TRACK).status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_signed_in_administrator_without_a_token_cannot_push(client, pledge, staff):
+    client.force_login(staff)
+    assert push(client, pledge, None, ON_TRACK).status_code == 401
