@@ -226,3 +226,50 @@ def test_a_database_connection_dropped_mid_sweep_makes_the_job_retry_and_finish_
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(timeout=30)
     assert StatusChange.objects.filter(pledge=pledge, to_status="overdue").count() == 1
+
+
+@pytest.mark.parametrize(("keeps", "repeated"), [(False, 0), (True, 2)])
+def test_a_worker_killed_while_posting_to_a_group_robot_loses_nothing_and_repeats_only_the_post_in_flight(
+    transactional_db, broker_url, keeps, repeated
+):
+    """A robot channel in the same drill: 30 alerts for one WeCom group, posted two to a message (each is long). The
+    worker dies while the robot holds the 8th post. Dropped by the robot: every alert arrives once. Taken by the
+    robot: the two alerts of that one post arrive twice (no robot answer came back to say it was taken)."""
+    from commitments.models import Channel, Organization
+    from tests.robot_server import FakeRobot
+
+    with FakeRobot("wecom", "drill" + str(os.getpid()) + str(keeps), hold_at=8, hold_keeps=keeps) as robot:
+        organization = Organization.objects.create(name="演练单位")
+        channel = Channel.objects.create(name="演练群", kind="wecom", organization=organization,
+                                         webhook_url=robot.webhook_url)
+        pledge = PledgeFactory(lead_organization=organization)
+        Notification.objects.bulk_create([
+            Notification(recipient=channel.address, channel="robot", robot=channel, pledge=pledge, kind="status_change",
+                         period=f"drill:{n}", subject=f"drill {n}", body_text=f"**drill {n}** " + "进" * 500)
+            for n in range(30)
+        ])
+        env = worker_env(broker_url)  # the robots' rate limit as in production: 15 posts (and a repeat) fit in it
+        from commitments.tasks import dispatch_notifications
+
+        worker = start_worker(env)
+        try:
+            dispatch_notifications.delay()
+            assert robot.holding.wait(60), len(robot.arrivals)
+            os.killpg(worker.pid, signal.SIGKILL)  # the worker and its pool process, while the robot holds a post
+            worker.wait(timeout=10)
+            robot.released.set()
+            assert Notification.objects.filter(state="sent").count() == 14  # the 7 posts the robot answered
+
+            worker = start_worker(env)
+            time.sleep(6)  # the dead worker's claims and unacknowledged tasks expire
+            dispatch_notifications.delay()
+            assert wait_for(lambda: Notification.objects.filter(state="sent").count() == 30, 120)
+            time.sleep(2)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+
+    assert robot.problems == [] and robot.too_fast_answers == 0
+    arrived = Counter(line.split("**")[1] for text in robot.texts() for line in text.split("\n\n") if line.startswith("**drill"))
+    assert set(arrived) == {f"drill {n}" for n in range(30)}  # nothing lost
+    assert sum(arrived.values()) == 30 + repeated, {item: n for item, n in arrived.items() if n > 1}
