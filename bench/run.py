@@ -827,6 +827,10 @@ def report(results: dict, args) -> str:
                 f"{t['rendered'] * 1000:.1f} / {t['rendered_p95'] * 1000:.1f} ms ({t['rendered'] / t['bare']:.1f}×)", bare,
                 "reported", True)
             row("  SQL queries when rendered", t["queries"], "—", "≤ 10", t["queries"] <= 10)
+    if results.get("bulletin"):
+        from bulletin import report_rows
+
+        report_rows(results["bulletin"], row)
     if extraction:
         row("extraction", f"{extraction['per_second']:.2f} MB/s", f"{extraction['megabytes']:.1f} MB in {extraction['seconds']:.1f} s",
             "≥ 1 MB/s", extraction["per_second"] >= 1)

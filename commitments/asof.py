@@ -94,8 +94,10 @@ def pledges_as_of(day: date, *, scope: Organization | None = None, among: QueryS
 
 
 def _chunks(ids: list[int]):
-    for start in range(0, len(ids), ID_BATCH):
-        yield ids[start : start + ID_BATCH]
+    # PostgreSQL takes up to 65,535 parameters a statement; SQLite's older builds 999.
+    size = 20_000 if connection.vendor == "postgresql" else ID_BATCH
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _latest_per(rows: QuerySet, key: str, order: tuple[str, ...], columns: tuple[str, ...]):

@@ -169,7 +169,7 @@ def document_context(bulletin_or_figures, *, number: str, title: str, issuer: st
         "At the end of the previous period (%(previous_end)s) there were %(previous_total)s."
     ) % {
         "end": _day(figures["period"]["end"]), "total": figures["total"], "scope": figures["scope"]["name"],
-        "breakdown": _("; ").join(f"{row['label']} {row['count']}" for row in rows),
+        "breakdown": _("; ").join(_("%(status)s %(n)s") % {"status": row["label"], "n": row["count"]} for row in rows),
         "previous_end": _day(figures["previous"]["end"]), "previous_total": figures["previous_total"],
     }
     return {
@@ -245,8 +245,11 @@ def chart_png(context: dict) -> bytes:
             draw.rectangle((left + offset, top, left + offset + bar - 4, height - bottom), fill=colour)
             draw.text((left + offset + bar / 2 - 2, top - 6), str(value), fill="#222", font=small, anchor="ms")
         draw.text((margin + i * slot + slot / 2, height - bottom + 38), row["label"], fill="#222", font=font, anchor="ms")
-    legend = f"■ {context['labels']['previous']}   ■ {context['labels']['this_period']}"
-    draw.text((margin, 30), legend, fill="#555", font=small)
+    x = margin
+    for colour, words in (("#c8c8c8", context["labels"]["previous"]), ("#1976d2", context["labels"]["this_period"])):
+        draw.rectangle((x, 22, x + 22, 44), fill=colour)
+        draw.text((x + 30, 22), words, fill="#333", font=small)
+        x += 60 + int(draw.textlength(words, font=small))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -289,7 +292,8 @@ def render_docx(context: dict) -> bytes:
         return para
 
     def heading(text: str):
-        paragraph(text, east_asian="黑体", size=15, indent=True)
+        layout = paragraph(text, east_asian="黑体", size=15, indent=True).paragraph_format
+        layout.space_before, layout.keep_with_next = Pt(12), True  # never alone at the foot of a page
 
     def table(header: list[str], rows: list[list], widths: list[float] | None = None):
         grid = document.add_table(rows=1, cols=len(header))
@@ -302,10 +306,14 @@ def render_docx(context: dict) -> bytes:
             for cell, text in zip(cells, values):
                 cell.text = ""
                 fonts(cell.paragraphs[0].add_run(str(text)), "仿宋", 10.5)
-        if widths:
+        if widths:  # Word reads the cells' widths, LibreOffice the columns': both are set, autofit off
+            grid.autofit = False
+            for column, width in zip(grid.columns, widths):
+                column.width = Cm(width)
             for row in grid.rows:
                 for cell, width in zip(row.cells, widths):
                     cell.width = Cm(width)
+        document.add_paragraph()  # a line between a table and what follows
         return grid
 
     labels = context["labels"]
@@ -319,14 +327,16 @@ def render_docx(context: dict) -> bytes:
     if context["score_text"]:
         paragraph(context["score_text"])
     table([labels["status"], labels["this_period"], labels["previous"], labels["change"]],
-          [[row["label"], row["count"], row["previous"], row["change"]] for row in context["status_rows"]])
+          [[row["label"], row["count"], row["previous"], row["change"]] for row in context["status_rows"]],
+          widths=[4.1, 4.1, 4.1, 4.1])
     document.add_picture(io.BytesIO(chart_png(context)), width=Cm(15.4))
     paragraph(labels["chart"], size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     heading(context["headings"]["ranking"])
     if context["ranking"]:
         table([labels["rank"], labels["organization"], labels["score"], labels["pledges"], labels["movement"]],
-              [[row["rank"], row["name"], row["score"], row["pledges"], row["movement_text"]] for row in context["ranking"]])
+              [[row["rank"], row["name"], row["score"], row["pledges"], row["movement_text"]] for row in context["ranking"]],
+              widths=[1.6, 6.4, 2.8, 2.8, 2.8])
     else:
         paragraph(labels["none"])
 
@@ -335,7 +345,7 @@ def render_docx(context: dict) -> bytes:
         table([labels["no"], labels["pledge"], labels["owner"], labels["status"], labels["reason"], labels["cause"], labels["measures"]],
               [[i, row["metric"], row["owner"], row["status_label"], row["reason"], row["cause"], row["measures"]]
                for i, row in enumerate(context["lagging"], start=1)],
-              widths=[1.0, 3.0, 2.2, 1.6, 3.2, 2.7, 2.7])
+              widths=[1.1, 2.4, 1.8, 1.8, 3.5, 2.9, 2.9])
         if context["lagging_more_text"]:
             paragraph(context["lagging_more_text"], size=12)
     else:
@@ -345,7 +355,8 @@ def render_docx(context: dict) -> bytes:
     if context["improved"]:
         table([labels["no"], labels["pledge"], labels["owner"], labels["before"], labels["now"]],
               [[i, row["metric"], row["owner"], row["from_label"], row["to_label"]]
-               for i, row in enumerate(context["improved"], start=1)])
+               for i, row in enumerate(context["improved"], start=1)],
+              widths=[1.4, 6.2, 3.6, 2.6, 2.6])
         if context["improved_more_text"]:
             paragraph(context["improved_more_text"], size=12)
     else:

@@ -4,9 +4,11 @@ after later changes, the scoring and ranking, who may download them, and the mai
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -27,12 +29,12 @@ def at(day: date, hour: int = 10):
     return time_machine.travel(timezone.make_aware(datetime(day.year, day.month, day.day, hour)), tick=False)
 
 
-def change_status(pledge, status: str, day: date) -> None:
+def change_status(pledge, status: str, day: date, reason: dict | None = None) -> None:
     """Record a change of status as the engine does: a StatusChange row, and the pledge's column."""
     with at(day):
         StatusChange.objects.create(
             pledge=pledge, from_status=pledge.target_status, to_status=status, assessed_on=day,
-            reason={"code": "not_assessed"}, trigger="test",
+            reason=reason or {"code": "not_assessed"}, trigger="test",
         )
     type(pledge).objects.filter(pk=pledge.pk).update(target_status=status)
     pledge.target_status = status
@@ -46,11 +48,15 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def march(city, districts, media):
+    return build_march(districts)
+
+
+def build_march(districts):
     """Five pledges of three districts, their statuses at the end of February and of March 2025."""
     with at(date(2025, 1, 5)):
         made = {
             "港口吞吐量": PledgeFactory(metric="港口吞吐量", lead_organization=districts["通州"]),
-            "新建保障房": PledgeFactory(metric="新建保障房", lead_organization=districts["通州"]),
+            "新建保障房": PledgeFactory(metric="新建保障房", lead_organization=districts["通州"], deadline=date(2025, 3, 15)),
             "绿道里程": PledgeFactory(metric="绿道里程", lead_organization=districts["海门"]),
             "污水处理率": PledgeFactory(metric="污水处理率", lead_organization=districts["海门"]),
             "高新企业数": PledgeFactory(metric="高新企业数", lead_organization=districts["开发"]),
@@ -61,8 +67,13 @@ def march(city, districts, media):
              "高新企业数": "off_track"}
     for metric, status in february.items():
         change_status(made[metric], status, date(2025, 2, 20))
+    why = {  # the engine's reasons, as it stores them
+        "新建保障房": {"code": "overdue_no_data"},
+        "高新企业数": {"code": "progress", "params": {"value": "3", "as_of": "2025-03-28", "expected": "12.4", "ratio": "24.2"}},
+        "绿道里程": {"code": "progress", "params": {"value": "10", "as_of": "2025-03-20", "expected": "12.3", "ratio": "81.3"}},
+    }
     for metric, status in march.items():
-        change_status(made[metric], status, date(2025, 3, 25))
+        change_status(made[metric], status, date(2025, 3, 25), why.get(metric))
     with at(date(2025, 3, 28)):
         ProgressUpdate.objects.create(
             pledge=made["高新企业数"], value=Decimal(3), as_of=date(2025, 3, 28),
@@ -309,3 +320,23 @@ class TestPagesAsOfADay:
         assert list(today.context["table"].data) == []  # achieved since
         text = b"".join(exported.streaming_content if exported.streaming else [exported.content]).decode("utf-8-sig")
         assert "高新企业数" in text and "港口吞吐量" not in text and "四月新增任务" not in text
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed (make browser)")
+def test_a_page_of_each_format_renders_to_an_image(march, city, tmp_path):
+    """The PDF's first page through poppler; the Word file through LibreOffice when it is installed."""
+    from PIL import Image
+
+    bulletin = bulletins.issue(city, "month", *MARCH)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", bulletin.pdf.path, str(tmp_path / "pdf")], check=True)
+    pages = [tmp_path / "pdf-1.png"]
+    if shutil.which("libreoffice"):
+        subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), bulletin.docx.path],
+                       check=True, capture_output=True, timeout=180)
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(tmp_path / "lo" / (Path(bulletin.docx.path).stem + ".pdf")),
+                        str(tmp_path / "docx")], check=True)
+        pages.append(tmp_path / "docx-1.png")
+    for page in pages:
+        image = Image.open(page)
+        assert image.size[1] / image.size[0] == pytest.approx(297 / 210, rel=0.01)  # A4, upright
+        assert len(set(image.convert("L").get_flattened_data())) > 10  # text and a chart, not a blank page
