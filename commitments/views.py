@@ -245,7 +245,7 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         context["under"] = under
         context["org_rows"] = [
             matrix_row(row.organization, row.counts, {"organization": row.organization.pk, **level}, row.indent, path,
-                       drill=(f"?{urlencode({'under': row.organization.pk, **({} if top_only else {'level': ALL_LEVELS})})}#by-organization",
+                       drill=(f"?{urlencode({'under': row.organization.pk, **({} if top_only else {'level': ALL_LEVELS}), **({'as_of': as_of.isoformat()} if as_of else {})})}#by-organization",
                               row.folded) if row.folded else None)
             for row in counts.fold_organizations(summary.by_organization, under)
         ]

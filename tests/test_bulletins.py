@@ -340,3 +340,45 @@ def test_a_page_of_each_format_renders_to_an_image(march, city, tmp_path):
         image = Image.open(page)
         assert image.size[1] / image.size[0] == pytest.approx(297 / 210, rel=0.01)  # A4, upright
         assert len(set(image.convert("L").get_flattened_data())) > 10  # text and a chart, not a blank page
+
+
+def test_the_daily_bulletin_job_is_on_beats_schedule(db):
+    from django_celery_beat.models import PeriodicTask
+
+    from commitments.apps import create_default_schedules
+
+    create_default_schedules()
+    job = PeriodicTask.objects.get(name="Bulletins")
+    assert job.task == "commitments.tasks.issue_bulletins" and job.enabled
+    assert (job.crontab.minute, job.crontab.hour, job.crontab.day_of_week) == ("15", "6", "*")
+
+
+def wait_until(condition, seconds: float = 60) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_manager_asks_for_one_a_real_worker_makes_it_and_mails_it(march, city, districts, client, smtp_server, celery_worker):
+    manager = UserFactory(username="duban", email="duban@example.test")
+    Membership.objects.create(user=manager, organization=city, role="manager")
+    outsider = UserFactory(username="tongzhou", email="tongzhou@example.test")
+    Membership.objects.create(user=outsider, organization=districts["通州"], role="manager")
+
+    client.force_login(outsider)  # manages 通州 only: the city is not among the choices
+    refused = client.post("/bulletins/", {"scope": city.pk, "period_kind": "month", "period_end": "2025-04-02"})
+    assert "scope" in refused.context["form"].errors
+
+    client.force_login(manager)
+    asked = client.post("/bulletins/", {"scope": city.pk, "period_kind": "month", "period_end": "2025-04-02"})
+    assert asked.status_code == 302
+    assert wait_until(lambda: len(smtp_server.mailbox.to("duban@example.test")) == 1)
+    bulletin = Bulletin.objects.get()
+    assert (bulletin.period_start, bulletin.period_end, bulletin.created_by) == (*MARCH, manager)
+    assert [row["name"] for row in bulletin.figures["ranking"]] == ["海门区", "通州区", "开发区"]
+    assert smtp_server.mailbox.to("tongzhou@example.test") == []
