@@ -37,6 +37,7 @@ class ChannelForm(forms.ModelForm):
         choices=[(kind, AlertKind(kind).label) for kind in IMMEDIATE_KINDS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        initial=list(IMMEDIATE_KINDS),  # a new robot: every kind, as the model's default (the add form has no instance)
     )
 
     class Meta:
