@@ -800,3 +800,21 @@ def test_a_line_before_items_counted_one_two_is_not_joined_to_the_first_item():
 
     text = "会议强调，要抓好三方面工作\n一是新建厂房10万平方米。\n"
     assert join_broken_lines(text)[0] == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "，新" * 100_000,  # 200,000 clauses in one sentence
+        "“新增1家" * 20_000,  # 20,000 numbers inside one clause
+        "分别" + "和1" * 20_000,
+        "1" * 200_000,
+    ],
+    ids=["clauses-without-a-sentence-end", "numbers-in-one-clause", "respectively-list", "one-long-number"],
+)
+def test_the_time_to_read_a_text_grows_with_its_length_not_its_square(text):
+    import time
+
+    started = time.perf_counter()
+    extract(text, YEAR)
+    assert time.perf_counter() - started < 5  # each took minutes before

@@ -299,6 +299,9 @@ _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 NEUTRAL, FORWARD, PAST, FORECAST = "neutral", "forward", "past", "forecast"
+# Longer stretches without a comma or full stop are not read for targets (a list of numbers, a broken file): the
+# rules look back over the clause for each number, so one giant clause would cost time quadratic in its length.
+MAX_CLAUSE_CHARS = 2000
 
 
 # --------------------------------------------------------------------------
@@ -726,7 +729,8 @@ def _segments(clause: str, offset: int) -> list[tuple[str, int]]:
     respectively = clause.find("分别")
     for i, ch in enumerate(clause):
         joins_quantities = (
-            0 <= respectively < i and ch in "和及与" and clause[i + 1 : i + 2].isdigit() and _QUANTITY_END.search(clause, 0, i)
+            0 <= respectively < i and ch in "和及与" and clause[i + 1 : i + 2].isdigit()
+            and _QUANTITY_END.search(clause, max(0, i - 8), i)
         )
         if ch == "、" or joins_quantities:
             pieces.append((start, i))
@@ -784,6 +788,8 @@ class _Extractor:
         self.document_mark_positions = [mark.position for mark in self.document_marks]
         self.speaker_positions = sorted(m.position for m in self.marks if m.owner)
         self.company_names = set(_COMPANY_ALIAS.findall(text))
+        self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+        self.statistics_at = [m.start() for m in _STATISTICS.finditer(text)]
         # "总结今年经济工作,部署明年重点任务": a year-end review, where 今年 is already the past.
         self.this_year_is_past = text.count("明年") >= 2 and text.count("明年") >= text.count("今年")
         self.default_deadline = default_deadline or date(year + 1 if self.this_year_is_past else year, 12, 31)
@@ -812,9 +818,14 @@ class _Extractor:
         return i < len(self.speaker_positions) and self.speaker_positions[i] < end
 
     def statistics_follow(self, position: int) -> bool:
-        """Does the rest of this sentence compare with a year or period before (同比/环比)?"""
-        end = _SENTENCE_END.search(self.text, position)
-        return bool(_STATISTICS.search(self.text, position, end.start() if end else len(self.text)))
+        """Does the rest of this sentence compare with a year or period before (同比/环比)?
+
+        Looked up in two sorted lists made once, so that a text with no sentence end is not read again for each
+        of its clauses."""
+        i = bisect.bisect_left(self.sentence_ends, position)
+        end = self.sentence_ends[i] if i < len(self.sentence_ends) else len(self.text)
+        j = bisect.bisect_left(self.statistics_at, position)
+        return j < len(self.statistics_at) and self.statistics_at[j] < end
 
     def skipped(self, position: int) -> bool:
         i = bisect.bisect_right(self.skipped_starts, position) - 1
@@ -879,8 +890,8 @@ class _Extractor:
             self.tense = NEUTRAL
             self.sentence_deadline = None
             return
-        if self.skipped(start):
-            return
+        if self.skipped(start) or end - start > MAX_CLAUSE_CHARS:
+            return  # no clause holds a target in thousands of characters without a comma; reading one costs n²
         clause = self.text[start:end]
         if self.speaker_inside(start, end):
             self.tense = NEUTRAL  # a new speaker starts a new passage
