@@ -5,7 +5,7 @@ operator can run any step by hand. Every step is idempotent and safe to run twic
 
 - a status change is recorded only by the statement that made it (guarded on the old status);
 - alerts hang off status-change rows and are queued once (the row is claimed with an optimistic update);
-- every notification has a unique key (recipient, pledge, kind, period): inserting it again is a no-op;
+- every notification has a unique key (recipient, channel, pledge, kind, period): inserting it again is a no-op;
 - a notification is claimed before it is sent and marked sent after, so it goes out once.
 """
 
@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import get_connection
+from redis.exceptions import RedisError
 from django.db import connection, transaction
 from django.db.models import Case, F, JSONField, Q, Value, When
 from django.urls import reverse
@@ -835,7 +836,8 @@ ROBOT_BATCH = 200
 
 
 def send_due_notifications(send_batch: Callable[[list[int]], dict | None]) -> dict:
-    """The send loop: every due pending notification, handed to `send_batch` in batches of SEND_BATCH.
+    """The send loop: every due pending notification, handed to `send_batch` in batches: each group robot's alerts
+    together (ROBOT_BATCH at most), so that they are posted combined; the emails SEND_BATCH at a time.
 
     The dispatcher task queues each batch for a worker (its `send_batch` returns nothing); an operator's command sends
     each in this process with `deliver_notifications` and gets the outcomes back. A mail server that is down stops the
@@ -1019,7 +1021,12 @@ def _post_to_robot(channel: Channel, notifications: list[Notification]) -> Count
     attempts = {n.pk: n.attempts for n in notifications}
     for position, message in enumerate(messages):
         rest = [pk for later in messages[position:] for pk in later.notification_ids]
-        wait = limiter.wait_before_posting(channel.webhook_url)
+        try:
+            wait = limiter.wait_before_posting(channel.webhook_url)
+        except RedisError as error:  # no count to go by: wait rather than risk the robot's limit
+            _wait_for_the_rate_limit(rest, window, f"rate limiter unavailable: {type(error).__name__}")
+            outcomes["throttled"] += len(rest)
+            break
         if wait:
             _wait_for_the_rate_limit(rest, wait, "waiting for the robot's rate limit")
             outcomes["throttled"] += len(rest)
@@ -1034,7 +1041,10 @@ def _post_to_robot(channel: Channel, notifications: list[Notification]) -> Count
                 Channel.objects.filter(pk=channel.pk).update(last_error="", last_error_at=None)
                 channel.last_error = ""
         elif outcome.kind == robots.Outcome.RATE_LIMITED:
-            limiter.hold_off(channel.webhook_url, window)
+            try:
+                limiter.hold_off(channel.webhook_url, window)
+            except RedisError:
+                pass  # these alerts wait the minute anyway
             _wait_for_the_rate_limit(rest, window, outcome.detail)
             outcomes["throttled"] += len(rest)
             break
