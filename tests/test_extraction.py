@@ -390,6 +390,23 @@ def test_the_seed_documents_are_extracted_with_high_precision_and_recall():
     assert overall["recall"] >= 0.9
 
 
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.mark.parametrize(
+    "labelled_set, least",
+    [("extraction_dev", 0.95), ("extraction_holdout", 0.90), ("extraction_holdout_late", 0.90)],
+)
+def test_the_development_and_held_out_documents_keep_their_precision_and_recall(labelled_set, least):
+    # A guard against losing ground, not a target to tune to: the held-out sets are never tuned against.
+    from bench.eval_extraction import evaluate
+
+    root = BENCH / labelled_set
+    overall = evaluate(root / "docs", root / "gold", root / "meta.json", throughput_bytes=0)["overall"]
+    assert overall["precision"] >= least
+    assert overall["recall"] >= least
+
+
 # --------------------------------------------------------------------------
 # Lists and year-end reviews
 # --------------------------------------------------------------------------
