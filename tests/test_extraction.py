@@ -835,3 +835,14 @@ def test_the_time_to_read_a_text_grows_with_its_length_not_its_square(text):
     started = time.perf_counter()
     extract(text, YEAR)
     assert time.perf_counter() - started < 5  # each took minutes before
+
+
+def test_the_bullet_of_a_list_item_is_not_part_of_its_sentence():
+    text = "2025年目标：\n- 新增就业1.2万人\n• 新建口袋公园20个\n"
+    found = drafts(text)
+    assert [d.sentence for d in found] == ["新增就业1.2万人", "新建口袋公园20个"]
+    assert all(text[d.start : d.start + len(d.sentence)] == d.sentence for d in found)
+
+
+def test_the_next_five_years_end_five_years_after_the_documents_year():
+    assert only("今后五年，全县新增就业6万人以上。", 2025).deadline == date(2030, 12, 31)

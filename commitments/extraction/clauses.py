@@ -237,7 +237,7 @@ _DEADLINE_QUARTER = re.compile(r"(上半年|下半年|[一二三四1-4]季度)")
 # "三年建成…", "用5年时间…", "3年内…": a span of years only at the head of a clause or with 内/时间,
 # so that 九年一贯制 or 两年一次 are not read as deadlines.
 _DEADLINE_SPAN = re.compile(
-    r"(?:(?:^|[“\"]|锚定|瞄定|瞄准|力争|争取|确保|计划|再)\s*(?:用|经过|通过)?|用|经过)"
+    r"(?:(?:^|[“\"]|锚定|瞄定|瞄准|力争|争取|确保|计划|再|今后|未来)\s*(?:用|经过|通过)?|用|经过)"
     r"([0-9]{1,2}|[一二两三四五六七八九十]{1,2})年(?![级前来度代龄初])"
     r"|(?<![近前后每第这0-9一二两三四五六七八九十])([0-9]{1,2}|[一二两三四五六七八九十]{1,2})年(?:内|时间|左右)"
 )
@@ -295,6 +295,7 @@ _BARE_QUANTITY = re.compile(
 # A table cell ("|", tab) is a clause of its own.
 _DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:|\t]|,(?![0-9]{3}(?![0-9])))")
 _TERMINAL = set("。！？!?”」…；;")
+_LIST_MARK = re.compile(r"^(?:[•·●▪◆■][ \t\u3000]*|[-*][ \t\u3000]+)")
 _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -758,7 +759,7 @@ def _trim(text: str, start: int, number_at: int) -> tuple[str, int]:
     closing = text.find("”", number_at)
     if closing >= 0 and "“" not in text[:closing]:
         text = text[:closing]
-    stripped = text.lstrip(" \t\r\n\u3000")
+    stripped = _LIST_MARK.sub("", text.lstrip(" \t\r\n\u3000"), count=1)  # "- 新增就业1.2万人": not the bullet
     return stripped.rstrip(" \t\r\n\u3000"), start + len(text) - len(stripped)
 
 
