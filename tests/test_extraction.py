@@ -846,3 +846,13 @@ def test_the_bullet_of_a_list_item_is_not_part_of_its_sentence():
 
 def test_the_next_five_years_end_five_years_after_the_documents_year():
     assert only("今后五年，全县新增就业6万人以上。", 2025).deadline == date(2030, 12, 31)
+
+
+def test_a_heading_that_carries_out_last_years_decisions_is_not_a_review():
+    text = "（三）落实2024年全会部署\n\n全年新建公园8个。\n"
+    assert [d.value for d in drafts(text, 2025)] == [8]
+
+
+def test_a_review_passage_ends_at_a_paragraph_whose_first_clause_looks_ahead():
+    text = "过去一年，全区办成一批实事。\n\n建成公园6个。\n\n围绕上述目标，全区将建成公园9个。\n"
+    assert [d.value for d in drafts(text, 2025)] == [9]

@@ -130,10 +130,13 @@ def _heading_level(line: str) -> tuple[int, str] | None:
 
 
 def _looks_back(heading: str, year: int) -> bool:
+    """一、2024年工作回顾, 第一章 发展基础, 一、2024年工作 (an earlier year and nothing ahead): yes;
+    二、2025年目标任务, （三）落实2024年会议部署 (a forward word): no."""
     years = [int(y) for y in _HEADING_YEAR.findall(heading)]
-    if _FORWARD_WORDS.search(heading) and not any(y < year for y in years):
-        return False
-    return bool(_REVIEW_WORDS.search(heading)) or (bool(years) and max(years) < year)
+    forward = bool(_FORWARD_WORDS.search(heading))
+    if _REVIEW_WORDS.search(heading):
+        return not forward or any(y < year for y in years)
+    return not forward and bool(years) and max(years) < year
 
 
 # A work report's review often has no numbered heading: it opens with "过去一年，…" and runs to the next heading.
@@ -155,9 +158,16 @@ def _is_plain_heading(line: str) -> bool:
     )
 
 
+_FORWARD_EARLY = re.compile(r"将(?!军|近)|力争|确保|争取|今年|明年|下一步|今后|目标|计划")
+
+
 def _opens_forward(line: str, year: int) -> bool:
+    """Does the paragraph start by looking ahead: a time ahead at its start, or a forward word in its first clause?"""
     m = _FORWARD_OPENING.match(line)
-    return bool(m) and (not m.group(1) or int(m.group(1)) >= year)
+    if m and (not m.group(1) or int(m.group(1)) >= year):
+        return True
+    first_clause = re.split(r"[，,。；;：:]", line[:60], maxsplit=1)[0]
+    return bool(_FORWARD_EARLY.search(first_clause))
 
 
 def review_spans(text: str, year: int) -> list[tuple[int, int]]:
