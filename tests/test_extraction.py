@@ -656,7 +656,7 @@ def test_a_share_of_gdp_is_not_a_projects_site_area():
 
 
 def test_a_word_cut_by_a_page_break_is_joined_and_the_offsets_still_point_into_the_original():
-    text = "推动企业上规升级，力争全年新\n\n增规上工业企业140家，加快转型。"
+    text = "推动企业上规升级，鼓励企业深耕主业、聚焦实业，力争全年新\n\n增规上工业企业140家，加快转型。"
     draft = only(text)
     assert draft.metric == "新增规上工业企业"
     assert text[draft.start : draft.start + len(draft.sentence)] == draft.sentence
@@ -856,3 +856,10 @@ def test_a_heading_that_carries_out_last_years_decisions_is_not_a_review():
 def test_a_review_passage_ends_at_a_paragraph_whose_first_clause_looks_ahead():
     text = "过去一年，全区办成一批实事。\n\n建成公园6个。\n\n围绕上述目标，全区将建成公园9个。\n"
     assert [d.value for d in drafts(text, 2025)] == [9]
+
+
+def test_a_title_with_a_comma_is_not_joined_to_the_paragraph_under_it():
+    from commitments.extraction.layout import join_broken_lines
+
+    text = "创新驱动，打造产业新高地\n全年新增规上工业企业50家。\n"
+    assert join_broken_lines(text)[0] == text

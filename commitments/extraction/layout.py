@@ -30,6 +30,7 @@ _BULLET = re.compile(r"[ \t\u3000]*(?:[-•·*●▪◆■][ \t]*|[①-⑳]|[（
 _CLOSING = set("。！？!?；;：:…”」』）)】]")
 _CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
 _PROSE_PUNCTUATION = re.compile(r"[，,。；;、]")
+_SHORT_LINE = 20
 
 
 def _is_table_like(line: str) -> bool:
@@ -72,6 +73,8 @@ def join_broken_lines(text: str) -> tuple[str, OffsetMap]:
             continue
         if not _PROSE_PUNCTUATION.search(line) or _NUMBERED.match(line) and len(line) < 30 or _is_table_like(line):
             continue
+        if len(line) < _SHORT_LINE and not re.search(r"[。；;]", line):
+            continue  # "创新驱动，打造产业新高地": a title with a comma, not a paragraph cut by a page
         following = index + 1
         while following < len(spans) and not text[spans[following][0] : spans[following][1]].strip(_BLANK):
             following += 1
