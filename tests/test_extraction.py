@@ -664,8 +664,9 @@ def test_a_word_cut_by_a_page_break_is_joined_and_the_offsets_still_point_into_t
 
 
 def test_later_drafts_keep_their_offsets_after_a_joined_page_break():
-    text = "坚持工业强县，全年新\n\n增规上工业企业50家。\n\n新建标准厂房20万平方米。"
+    text = "坚持工业强县，推动产业链补链强链，全年新\n\n增规上工业企业50家。\n\n新建标准厂房20万平方米。"
     found = drafts(text)
+    assert found[0].metric == "新增规上工业企业"  # the break was joined
     assert [text[d.start : d.start + len(d.sentence)] for d in found] == [d.sentence for d in found]
     assert found[1].sentence == "新建标准厂房20万平方米"
 
