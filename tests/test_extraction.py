@@ -864,3 +864,8 @@ def test_a_title_with_a_comma_is_not_joined_to_the_paragraph_under_it():
 
     text = "创新驱动，打造产业新高地\n全年新增规上工业企业50家。\n"
     assert join_broken_lines(text)[0] == text
+
+
+def test_a_table_of_last_years_targets_and_results_sets_no_target():
+    text = "指标\t单位\t2024年目标\t2024年完成\t属性\n城镇新增就业\t万人\t5\t5.3\t预期性\n"
+    assert drafts(text, 2025) == []
