@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
+import os
+import tempfile
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache, wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -26,7 +29,7 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -525,35 +528,58 @@ def _all_public_records(request):
         yield pledge_record(pledge, request)
 
 
+def write_csv(out, request) -> None:
+    writer = csv.writer(out)
+    out.write(with_byte_order_mark(""))
+    writer.writerow(CSV_COLUMNS)
+    for record in _all_public_records(request):
+        writer.writerow(csv_cells(record))
+
+
+def write_json(out, request) -> None:
+    out.write('{"generated_at": %s, "pledges": [' % json.dumps(timezone.now().isoformat()))
+    for position, record in enumerate(_all_public_records(request)):
+        out.write(("," if position else "") + json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False))
+    out.write("]}")
+
+
+DOWNLOADS = {
+    "csv": (write_csv, "text/csv; charset=utf-8"),
+    "json": (write_json, "application/json; charset=utf-8"),
+}
+
+
+def download(request, kind: str):
+    """The whole public set as one file, written at most once per cache_seconds() and language into var/public/ and
+    served from there: anyone may ask for it, and writing 100,000 pledges takes tens of seconds."""
+    write, content_type = DOWNLOADS[kind]
+    folder = Path(settings.VAR_DIR) / "public"
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / f"pledges-{translation.get_language()}.{kind}"
+    seconds = cache_seconds()
+    if seconds and kept.exists() and time.time() - kept.stat().st_mtime < seconds:
+        handle = open(kept, "rb")
+    else:
+        descriptor, written = tempfile.mkstemp(dir=folder, prefix="writing-", suffix=f".{kind}")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+                write(out, request)
+            handle = open(written, "rb")  # this request's own file, even if another replaces the kept one meanwhile
+            os.replace(written, kept)
+        except BaseException:
+            Path(written).unlink(missing_ok=True)
+            raise
+    return FileResponse(handle, content_type=content_type, as_attachment=True, filename=f"public-pledges.{kind}")
+
+
 @public_view
 def download_csv(request):
-    def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        yield with_byte_order_mark(buffer.getvalue())
-        for record in _all_public_records(request):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow(csv_cells(record))
-            yield buffer.getvalue()
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="public-pledges.csv"'
-    return response
+    return download(request, "csv")
 
 
 @public_view
 def download_json(request):
-    def chunks():
-        yield '{"generated_at": %s, "pledges": [' % json.dumps(timezone.now().isoformat())
-        for position, record in enumerate(_all_public_records(request)):
-            yield ("," if position else "") + json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False)
-        yield "]}"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="public-pledges.json"'
-    return response
+    return download(request, "json")
 
 
 # --- The Atom feed of status changes ---------------------------------------------------------------------------------

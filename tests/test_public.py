@@ -42,9 +42,11 @@ TODAY = date(2025, 7, 15)
 
 
 @pytest.fixture(autouse=True)
-def rendered_afresh(settings):
-    """Each request renders anew (the server-side cache of the public answers has a test of its own)."""
+def rendered_afresh(settings, tmp_path):
+    """Each request renders anew (the server-side cache of the public answers has a test of its own); downloads are
+    written in this test's own folder."""
     settings.TRACKER_PUBLIC_CACHE_SECONDS = 0
+    settings.VAR_DIR = tmp_path
     cache.clear()
 
 
@@ -426,3 +428,15 @@ def test_public_answers_are_kept_a_minute_for_every_reader(client, many, setting
         assert body_of(client.get(url + "?lang=en")) != first  # another language, another answer
     etag = client.get("/api/v1/pledges").headers["ETag"]
     assert client.get("/api/v1/pledges", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.django_db
+def test_the_downloads_are_written_once_a_minute_and_served_from_the_file(client, many, settings, tmp_path):
+    settings.TRACKER_PUBLIC_CACHE_SECONDS = 60
+    first = body_of(client.get(reverse("public-download-csv")))
+    Pledge.objects.filter(pk=many[0].pk).update(metric="改过的指标")
+    assert body_of(client.get(reverse("public-download-csv"))) == first  # the kept file
+    assert (tmp_path / "public" / "pledges-zh-hans.csv").exists()
+    assert not list((tmp_path / "public").glob("writing-*"))  # no half-written file left behind
+    settings.TRACKER_PUBLIC_CACHE_SECONDS = 0
+    assert "改过的指标" in body_of(client.get(reverse("public-download-csv")))
