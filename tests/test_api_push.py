@@ -218,3 +218,22 @@ def test_another_system_pushes_without_a_session_or_csrf_token(pledge, issued):
 def test_a_signed_in_administrator_without_a_token_cannot_push(client, pledge, staff):
     client.force_login(staff)
     assert push(client, pledge, None, ON_TRACK).status_code == 401
+
+
+@pytest.mark.django_db
+def test_only_administrators_open_publications_and_tokens_in_the_admin(client, staff, district, pledge):
+    from commitments.models import Membership
+    from tests.factories import UserFactory
+
+    names = ["publication", "apitoken", "apipush", "publicexplanation"]
+    client.force_login(staff)
+    for name in names:
+        assert client.get(reverse(f"admin:commitments_{name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:commitments_publication_add")).status_code == 200
+    response = client.post(reverse("admin:commitments_publication_add"), {"pledge": pledge.pk})
+    assert response.status_code == 302
+    reporter = UserFactory(username="reporter-zhao", is_staff=True)
+    Membership.objects.create(user=reporter, organization=district, role=Membership.Role.REPORTER)
+    client.force_login(reporter)
+    for name in names:
+        assert client.get(reverse(f"admin:commitments_{name}_changelist")).status_code == 403
