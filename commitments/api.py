@@ -18,15 +18,15 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Max
 from django.http import HttpResponse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date, urlencode
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from ninja import Field, Header, NinjaAPI, Query, Schema
 from ninja.security import HttpBearer
 
 from . import access, public, tokens
-from .models import Category, Pledge, ProgressUpdate, StatusChange
+from .models import Category, ProgressUpdate, StatusChange
 from .status import TargetStatus
 
 API_MAX_AGE = 60

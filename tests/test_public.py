@@ -4,7 +4,7 @@ anyone reads its pages, downloads, feed, card and API, which show nothing privat
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,6 @@ from django.db import connection, models
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from commitments import actions, tokens
 from commitments.models import (
