@@ -371,14 +371,23 @@ def pledge_list(request):
     })
 
 
-# The list's organization filter offers the upper levels (a city's districts, not every department under them):
-# a select of thousands of names cost more than the rest of the page. Any organization's own page lists its pledges.
-PICKED_DEPTH = 1
+# The list's organization filter offers the upper levels of what is open (a city and its districts, not every
+# department under them), at most PICKED_MOST names: a select of thousands cost more than the rest of the page. Any
+# organization's own page lists its pledges.
+PICKED_MOST = 200
 
 
-def organizations_to_pick(chosen):
-    rows = access.public_organizations().only("id", "name", "tree_path")
-    return [o for o in rows if o.depth <= PICKED_DEPTH or (chosen is not None and o.pk == chosen.pk)]
+def organizations_to_pick(chosen) -> list[tuple[int, str]]:
+    rows = list(access.public_organizations().order_by("tree_path").values_list("id", "name", "tree_path"))
+    top = min((path.count("/") for _id, _name, path in rows), default=0)
+    for levels in (1, 0):
+        picked = [(pk, name) for pk, name, path in rows if path.count("/") <= top + levels]
+        if len(picked) <= PICKED_MOST:
+            break
+    picked = picked[:PICKED_MOST]
+    if chosen is not None and chosen.pk not in {pk for pk, _name in picked}:
+        picked.append((chosen.pk, chosen.name))
+    return picked
 
 
 def other_language() -> str:
