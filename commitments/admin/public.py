@@ -63,6 +63,9 @@ class ApiTokenAdmin(AllPermissionsByOneRule, SimpleHistoryAdmin):
     def get_fields(self, request, obj=None):
         return ["organization", "name", "expires_at"] if obj is None else self.get_readonly_fields(request, obj)
 
+    def get_changeform_initial_data(self, request):
+        return {"expires_at": timezone.now() + tokens.DEFAULT_LIFETIME, **super().get_changeform_initial_data(request)}
+
     @admin.display(boolean=True, description=_("usable"))
     def usable(self, obj):
         return obj.is_usable()
