@@ -869,3 +869,45 @@ def test_a_title_with_a_comma_is_not_joined_to_the_paragraph_under_it():
 def test_a_table_of_last_years_targets_and_results_sets_no_target():
     text = "指标\t单位\t2024年目标\t2024年完成\t属性\n城镇新增就业\t万人\t5\t5.3\t预期性\n"
     assert drafts(text, 2025) == []
+
+
+# --------------------------------------------------------------------------
+# Counters, units and the words around a number (found by the blind set's first run)
+# --------------------------------------------------------------------------
+
+
+def test_visits_counted_per_firm_keep_their_counter_and_floor():
+    draft = only("全年上门走访重点企业800家次以上。", 2026)
+    assert (draft.comparator, draft.value, draft.unit) == (">=", 800, "家次")
+
+
+def test_rounds_and_days_are_units_of_a_target():
+    rounds = only("年内组织消防隐患排查不少于6轮。", 2026)
+    assert (rounds.comparator, rounds.value, rounds.unit, rounds.kind) == (">=", 6, "轮", "level")
+    days = only("全年城区道路积水天数控制在5天以内。", 2026)
+    assert (days.comparator, days.value, days.unit, days.kind) == ("<=", 5, "天", "level")
+
+
+def test_a_task_number_is_neither_part_of_the_clause_nor_of_the_metric():
+    draft = only("7．新建城市书房12个，打造阅读空间。", 2026)
+    assert draft.sentence == "新建城市书房12个"
+    assert draft.metric == "新建城市书房"
+
+
+def test_a_project_word_inside_a_quoted_programme_name_does_not_hide_a_rate():
+    draft = only('推动"亩均论英雄"改革评价覆盖率达到95%，对低效用地分类处置。', 2026)
+    assert (draft.comparator, draft.value, draft.kind) == ("=", 95, "share")
+
+
+def test_an_amount_under_a_floor_is_a_target_even_when_a_purpose_follows_it():
+    draft = only("每年统筹安排不少于3亿元扶持乡村产业。", 2026)
+    assert (draft.comparator, draft.value, draft.unit) == (">=", 3, "亿元")
+
+
+def test_a_passage_that_opens_with_so_many_years_since_reports_results():
+    assert drafts("三年来，全县累计新建农村公路420公里，改造危桥35座。", 2026) == []
+
+
+def test_a_figure_reported_from_monitoring_is_no_target():
+    assert drafts("据市文旅局测算，中秋假期全市接待游客约180万人次。", 2026) == []
+    assert drafts("刚刚过去的国庆假期，全市旅游收入约9亿元。", 2026) == []

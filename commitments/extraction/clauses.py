@@ -133,10 +133,10 @@ _SCALES = "万亿|千亿|百亿|亿|千万|百万|万|千"
 _CURRENCIES = ["元人民币", "美元", "欧元", "元"]
 _MEASURE_WORDS = [
     "微克/立方米", "微克", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "亩", "吨", "公斤", "千克", "斤", "千瓦时", "千瓦",
-    "兆瓦", "标箱", "倍", "个工作日", "工作日", "小时", "岁",
+    "兆瓦", "标箱", "倍", "个工作日", "工作日", "小时", "天", "岁",
 ]
 _COUNT_WORDS = [
-    "人次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次",
+    "人次", "家次", "户次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次", "轮",
 ]
 COUNT_UNITS = frozenset(_COUNT_WORDS)
 _ALL_UNITS = ["个百分点", "百分点"] + _CURRENCIES + _MEASURE_WORDS + _COUNT_WORDS
@@ -207,7 +207,10 @@ _DOUBLING = re.compile(r"(?P<verb>实现|力争|确保)?(?P<what>[^，,。；;]{
 _PAST = re.compile(
     r"(?<![比较同与])(?:去年|上年|前年)(?!同期|基础)|往年|近年|近[0-9一二两三四五六七八九十]+年|多年来|以来|连日来"
     r"|近日|日前|近期|此前|前不久|不久前|上周|上月|昨天|昨日|截至|截止|目前|现有(?=[\u4e00-\u9fff]{0,10}[0-9])|时下|眼下|现阶段|同比|环比"
-    r"|过去(?:的)?[一二两三四五十0-9]*年"
+    r"|过去(?:的)?[一二两三四五十0-9]*年|刚刚过去|刚过去"
+    r"|(?<![0-9])[一二两三四五六七八九十]{1,2}年来"
+    # "据统计局监测/统计/测算，…": a reported figure.
+    r"|据[\u4e00-\u9fff]{0,10}?(?:统计|监测|测算|调查)"
     r"|[0-9一二三四五六七八九十]+\s*[—\-–~至]\s*[0-9一二三四五六七八九十]+月"
     r"|前[0-9一二三四五六七八九十]+个?月"
 )
@@ -224,6 +227,7 @@ _YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
 # A project's own characteristics, not a target of the government.
 # "下降14%的约束性目标": the number is named as the target, not a size qualifier.
 _NAMED_AS_TARGET = re.compile(r"的[\u4e00-\u9fff]{0,4}(?:目标|任务)")
+_QUOTED_NAME = re.compile(r"[“\"][^“”\"]{1,10}[”\"]")
 # (占地区生产总值比重 is 占 + 地区生产总值, not 占地.)
 _SPECIFICATION = re.compile(
     r"总投资|年产(?![值量])|产能|占地(?![区市县方])|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均"
@@ -295,7 +299,8 @@ _BARE_QUANTITY = re.compile(
 # A table cell ("|", tab) is a clause of its own.
 _DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:|\t]|,(?![0-9]{3}(?![0-9])))")
 _TERMINAL = set("。！？!?”」…；;")
-_LIST_MARK = re.compile(r"^(?:[•·●▪◆■][ \t\u3000]*|[-*][ \t\u3000]+)")
+# A bullet, or a task number ("3．", "12.") that is not the start of a decimal.
+_LIST_MARK = re.compile(r"^(?:[•·●▪◆■][ \t\u3000]*|[-*][ \t\u3000]+|[0-9]{1,2}[．.、](?![0-9])[ \t\u3000]*)")
 _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -498,7 +503,7 @@ def _inside_short_quote(segment: str, position: int) -> bool:
 
 
 def _clean_metric(before: str) -> str:
-    metric = before.strip(" \t“”\"'‘’").lstrip("-•·*●▪◆■ ")
+    metric = _LIST_MARK.sub("", before.strip(" \t“”\"'‘’").lstrip("-•·*●▪◆■ "), count=1)
     while True:
         shorter = _LEADING_NOISE.sub("", metric, count=1).lstrip(" ，,")
         if shorter == metric:
@@ -653,7 +658,9 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     next_char = segment[tail_end : tail_end + 1]
     if after in ("以上", "以下", "及以上") and _CJK.match(next_char):
         return None  # 5亿元以上项目: a size class, not a target
-    if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after:
+    # "每年安排不低于10亿元支持…": an amount under a floor is the target, whatever verb follows it.
+    floor = comparator_word is not None and comparator_word.group("word") in ("不低于", "不少于", "至少")
+    if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after and not floor:
         if not segment.startswith("人民币", tail_end) and not _NAMED_AS_TARGET.match(segment, tail_end):
             return None  # 超亿元企业, 30亿元某项目, 8万亩水稻: a size qualifier
     if next_char == "的" and _COUNT_FOLLOWS.search(segment, tail_end + 1):
@@ -913,7 +920,8 @@ class _Extractor:
             return
         if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿半番" for ch in clause):
             return
-        if _SPECIFICATION.search(clause) or _COMPANY_MENTION.search(clause):
+        # A specification word inside a quoted name ("亩均效益"评价) describes no project.
+        if _SPECIFICATION.search(_QUOTED_NAME.sub("", clause)) or _COMPANY_MENTION.search(clause):
             return
         if any(name in clause for name in self.company_names):
             return
