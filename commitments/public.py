@@ -39,6 +39,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 from django.utils.http import parse_http_date_safe, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from . import access, charts, display
 from . import status as engine
@@ -118,6 +119,7 @@ def public_view(view):
             mark_public(response)
         return response
 
+    @require_safe  # read-only: GET and HEAD
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         language = chosen_language(request)

@@ -113,6 +113,13 @@ def test_public_pages_are_cacheable_by_anyone_and_staff_pages_stay_private(clien
 
 
 @pytest.mark.django_db
+def test_the_portal_is_read_only(client, opened):
+    assert client.post(reverse("public-pledges")).status_code in (403, 405)
+    assert Client(enforce_csrf_checks=False).post(reverse("public-pledge", args=[opened["public"].pk])).status_code == 405
+    assert client.head(reverse("public-pledges")).status_code == 200
+
+
+@pytest.mark.django_db
 def test_the_portal_speaks_chinese_and_english(client, opened):
     url = reverse("public-pledge", args=[opened["public"].pk])
     chinese, english = body_of(client.get(url)), body_of(client.get(url + "?lang=en"))
