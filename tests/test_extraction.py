@@ -911,3 +911,44 @@ def test_a_passage_that_opens_with_so_many_years_since_reports_results():
 def test_a_figure_reported_from_monitoring_is_no_target():
     assert drafts("据市文旅局测算，中秋假期全市接待游客约180万人次。", 2026) == []
     assert drafts("刚刚过去的国庆假期，全市旅游收入约9亿元。", 2026) == []
+
+
+def test_a_rate_named_as_the_years_growth_target_is_a_growth_rate():
+    draft = only("今年全县居民收入增长预期目标定在7%左右。", 2026)
+    assert (draft.kind, draft.comparator, draft.value, draft.metric) == ("growth", "approx", 7, "居民收入")
+
+
+def test_a_ceiling_on_what_one_firm_or_project_may_receive_is_no_target():
+    assert drafts("对新建冷链仓储项目给予补助，每个项目补助金额不超过80万元。", 2026) == []
+    assert drafts("按投资额的10%给予奖励，单家企业奖励总额不超过300万元。", 2026) == []
+
+
+def test_the_programme_of_the_event_being_reported_is_no_target():
+    assert drafts("据了解，本届农民丰收节共设分会场9个，10月中旬前陆续举办。", 2026) == []
+
+
+def test_a_target_whose_period_ended_before_the_document_was_written_is_a_result():
+    assert drafts("“十四五”期间全县新建农村供水工程46处。", 2026) == []
+
+
+def test_lines_under_a_line_of_last_years_results_go_on_reporting_until_a_time_word():
+    text = (
+        "去年全县一般公共预算收入达到31亿元，增长6%。\n"
+        "税收收入占比达到78%。\n"
+        "今年，全县一般公共预算收入力争增长5%。\n"
+        "非税收入占比控制在25%以内。\n"
+    )
+    assert [(d.value, d.kind) for d in drafts(text, 2026)] == [(5, "growth"), (25, "share")]
+
+
+def test_a_blank_line_ends_the_report_of_last_year():
+    text = "去年全县新建公园5个。\n\n新建口袋公园12个。\n"
+    assert [d.value for d in drafts(text, 2026)] == [12]
+
+
+def test_a_speaker_who_opens_a_paragraph_after_a_look_back_does_not_hide_the_targets_he_states():
+    text = (
+        "县农业农村局局长李明介绍，五年来全县累计建成高标准农田18万亩。\n"
+        "李明表示，按照县委确定的目标，全县高标准农田面积力争在2028年达到30万亩。\n"
+    )
+    assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [(30, date(2028, 12, 31))]

@@ -689,7 +689,13 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         comparator = "range"
         full_unit = (tail.group("scale2") or scale) + unit
 
+    if comparator == "<=" and full_unit.endswith("元") and _PER_UNIT_CAP.search(before):
+        return None  # "单个项目补助不超过1000万元": a ceiling on a grant, not a target
+    if "本" in before and _OWN_EVENT.search(before):
+        return None  # "本次博览会共设展位800个": the schedule of the event being reported
+
     # --- kind and metric --------------------------------------------------
+    before = _TARGET_NAMED.sub("", before)  # "经济增长预期目标定在6%": the growth is the target
     kind = _kind_of(unit, before)
     metric = _clean_metric(_strip_growth_verb(before))
     if counts_scaled_things:
@@ -703,6 +709,16 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         if noun and (not metric or _BUILD_VERB.fullmatch(metric)):
             metric = metric + noun if metric and _BUILD_VERB.fullmatch(metric) else noun
     return _Candidate(start, metric, comparator, value, low, high, full_unit, kind)
+
+
+# The cap a rule puts on what one firm or project may receive.
+_PER_UNIT_CAP = re.compile(r"(?:^|[，,；;])[\u4e00-\u9fff]{0,4}?(?:单个|单家|单项|单笔|每个|每家|每户|每人|每项)")
+# The event a write-up reports on (本系列发布会, 本届博览会): its own programme is no pledge.
+_OWN_EVENT = re.compile(
+    r"本(?:系列|次|届)|本[\u4e00-\u9fff]{0,4}?(?:发布会|会议|大会|论坛|博览会|展会|赛事|运动会|活动|节)"
+)
+# "X增长预期目标定在6%", "新增就业目标为12万人": the word naming the target stands between X and the number.
+_TARGET_NAMED = re.compile(r"(?:的)?(?:预期|主要|年度)?目标(?:值)?(?:定在|定为|设定为|设定在|设为|为|是)?$")
 
 
 def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
@@ -883,7 +899,14 @@ class _Extractor:
         elif not next_is_item:
             self.list_tense = None
         if last_char in _TERMINAL or not self.line_has_punctuation or self.heading_at(back) or next_is_item:
-            self.tense = self.list_tense or NEUTRAL
+            # A write-up that puts each sentence on a line of its own: a line right under one that ended in the
+            # past ("去年…增长5.2%。" then "外贸进出口总额1520亿元。") goes on reporting, until a blank line, a
+            # heading or a line with a time word of its own.
+            goes_on = (
+                self.tense == PAST and last_char in _TERMINAL and not next_is_item and following is not None
+                and "\n" not in self.text[position + 1 : following.start()] and not self.heading_at(following.start())
+            )
+            self.tense = self.list_tense or (PAST if goes_on else NEUTRAL)
             self.sentence_deadline = None
             self.sentence_metric = ""
             self.sentence_kind = ""
@@ -930,6 +953,8 @@ class _Extractor:
             return  # a company's own statement
         owner = owner_mark.owner if owner_mark and owner_mark.owner else (self.main_actor or self.issuer)
         clause_deadline = self.sentence_deadline or self.default_deadline
+        if clause_deadline < date(self.year, 1, 1):
+            return  # "“十四五”期间新增…": a period that ended before the document was written reports results
         context = ""
         for segment, segment_start in _segments(clause, start):
             candidates = numbers_in_segment(segment)

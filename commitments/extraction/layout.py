@@ -164,8 +164,16 @@ def _is_plain_heading(line: str) -> bool:
 _FORWARD_EARLY = re.compile(r"将(?!军|近)|力争|确保|争取|今年|明年|下一步|今后|目标|计划")
 
 
+# "王立群表示，…", "他介绍，…": a paragraph that opens with who is speaking.
+_SPEAKER_OPENING = re.compile(r"[ \t\u3000]*[\u4e00-\u9fff]{1,30}?(?:表示|介绍|指出|强调|说|回答)[，,：:]")
+
+
 def _opens_forward(line: str, year: int) -> bool:
-    """Does the paragraph start by looking ahead: a time ahead at its start, or a forward word in its first clause?"""
+    """Does the paragraph start by looking ahead: a time ahead at its start, or a forward word in its first clause?
+    A speaker who opens the paragraph is not its first clause: what they say is."""
+    speaker = _SPEAKER_OPENING.match(line)
+    if speaker:
+        line = line[speaker.end() :]
     m = _FORWARD_OPENING.match(line)
     if m and (not m.group(1) or int(m.group(1)) >= year):
         return True
