@@ -952,3 +952,37 @@ def test_a_speaker_who_opens_a_paragraph_after_a_look_back_does_not_hide_the_tar
         "李明表示，按照县委确定的目标，全县高标准农田面积力争在2028年达到30万亩。\n"
     )
     assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [(30, date(2028, 12, 31))]
+
+
+# --------------------------------------------------------------------------
+# Owners in a press write-up with one sentence a line
+# --------------------------------------------------------------------------
+
+
+def test_an_official_speaks_for_the_lines_under_his_introduction_up_to_a_blank_line():
+    text = (
+        "【文旅】\n"
+        "市文化广电和旅游局局长周宁介绍，今年将新增A级旅游景区4家。\n"
+        "全年接待游客力争突破5000万人次。\n"
+        "\n"
+        "全市新建口袋公园30个。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.owner) for d in found][:2] == [(4, "市文化广电和旅游局"), (5000, "市文化广电和旅游局")]
+    assert found[2].owner != "市文化广电和旅游局"
+
+
+def test_a_bureau_named_as_actor_of_one_line_does_not_end_its_heads_passage():
+    text = (
+        "市农业农村局局长钱进介绍，今年，市农业农村局将新建高标准农田5万亩。\n"
+        "农村居民人均可支配收入增长6.5%。\n"
+    )
+    assert [d.owner for d in drafts(text, 2026)] == ["市农业农村局", "市农业农村局"]
+
+
+def test_a_target_restated_in_a_reporters_question_belongs_to_whoever_answers():
+    text = (
+        "有记者问：今年全市居民收入增长预期目标定在6.5%左右，依据是什么？\n"
+        "市统计局局长韩冰回答，这一目标综合考虑了各方面因素。\n"
+    )
+    assert only(text, 2026).owner == "市统计局"

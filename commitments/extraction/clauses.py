@@ -323,6 +323,9 @@ class _OwnerMark:
     # A speaker (or "XX将") speaks for the paragraph; the actor of a district report
     # ("2024年,湖东将…", a "湖东:…" headline) for everything up to the next heading.
     paragraph_only: bool = False
+    # A named official goes on speaking for the lines under the paragraph where he is introduced, up to a blank
+    # line, a heading or the next speaker (a press write-up puts each of his sentences on a line of its own).
+    speaker: bool = False
 
 
 def _normalise_org(org: str) -> str:
@@ -371,7 +374,23 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
         else:
             org = units_of_names.get(block)
         if org:
-            marks.append(_OwnerMark(_quote_start(text, begin), org[0], org[1], paragraph_only=True))
+            marks.append(_OwnerMark(_quote_start(text, begin), org[0], org[1], paragraph_only=True, speaker=True))
+    return marks
+
+
+# "有记者问：今年…目标定在6%左右？" then "王立群回答…": a target restated in a question is the answerer's.
+_QUESTION = re.compile(r"记者(?:问|提问)|(?:^|\n)问[:：]")
+_QUESTION_REACH = 300  # characters within which the answer begins
+
+
+def _question_marks(text: str, speakers: list[_OwnerMark]) -> list[_OwnerMark]:
+    positions = [mark.position for mark in speakers]
+    marks = []
+    for question in _QUESTION.finditer(text):
+        i = bisect.bisect_right(positions, question.end())
+        if i < len(speakers) and speakers[i].position - question.end() <= _QUESTION_REACH:
+            answer = speakers[i]
+            marks.append(_OwnerMark(question.start(), answer.owner, answer.is_company, paragraph_only=True))
     return marks
 
 
@@ -396,6 +415,7 @@ def _is_generic_actor(name: str) -> bool:
 def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
     """All places where the responsible body is named, and the document's main actor."""
     marks = _speaker_marks(text)
+    marks += _question_marks(text, sorted(marks, key=lambda mark: mark.position))
     actors: Counter[str] = Counter()
     for m in _ORG_SUBJECT.finditer(text):
         org = _LEADING_TIME.sub("", m.group(1))  # "今年全市将": the time word is not part of the name
@@ -825,6 +845,7 @@ class _Extractor:
         self.sentence_deadline: date | None = None
         self.line_has_punctuation = False
         self.paragraph_start = 0
+        self.block_start = 0  # start of the current run of lines without a blank line or heading between them
         self.sentence_metric = ""  # the last metric of the sentence, for "…,年均增长10%以上"
         self.sentence_kind = ""
 
@@ -832,8 +853,13 @@ class _Extractor:
     def owner_at(self, position: int) -> _OwnerMark | None:
         """The speaker of the current paragraph, else the actor of the current section."""
         i = bisect.bisect_right(self.paragraph_mark_positions, position) - 1
-        if i >= 0 and self.paragraph_marks[i].position >= self.paragraph_start:
-            return self.paragraph_marks[i]
+        # The latest mark of this paragraph; else the official speaking in this block ("市商务局将…" names the
+        # actor of one paragraph only, and the bureau's head goes on speaking after it).
+        while i >= 0 and self.paragraph_marks[i].position >= self.block_start:
+            mark = self.paragraph_marks[i]
+            if mark.position >= self.paragraph_start or mark.speaker:
+                return mark
+            i -= 1
         i = bisect.bisect_right(self.document_mark_positions, position) - 1
         return self.document_marks[i] if i >= 0 else None
 
@@ -907,6 +933,8 @@ class _Extractor:
                 and "\n" not in self.text[position + 1 : following.start()] and not self.heading_at(following.start())
             )
             self.tense = self.list_tense or (PAST if goes_on else NEUTRAL)
+            if following is None or "\n" in self.text[position + 1 : following.start()] or self.heading_at(back):
+                self.block_start = position
             self.sentence_deadline = None
             self.sentence_metric = ""
             self.sentence_kind = ""
