@@ -986,3 +986,16 @@ def test_a_target_restated_in_a_reporters_question_belongs_to_whoever_answers():
         "市统计局局长韩冰回答，这一目标综合考虑了各方面因素。\n"
     )
     assert only(text, 2026).owner == "市统计局"
+
+
+def test_a_plan_passed_on_by_a_governments_general_office_belongs_to_the_government():
+    text = (
+        "江岚市人民政府办公厅关于印发江岚市养老服务提升行动方案（2026—2028年）的通知\n"
+        "\n"
+        "江岚市人民政府办公厅\n"
+        "\n"
+        "——新增养老床位3000张。\n"
+    )
+    draft = only(text, 2026)
+    assert draft.owner == "江岚市人民政府"
+    assert draft.metric == "新增养老床位"

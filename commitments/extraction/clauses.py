@@ -300,7 +300,7 @@ _BARE_QUANTITY = re.compile(
 _DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:|\t]|,(?![0-9]{3}(?![0-9])))")
 _TERMINAL = set("。！？!?”」…；;")
 # A bullet, or a task number ("3．", "12.") that is not the start of a decimal.
-_LIST_MARK = re.compile(r"^(?:[•·●▪◆■][ \t\u3000]*|[-*][ \t\u3000]+|[0-9]{1,2}[．.、](?![0-9])[ \t\u3000]*)")
+_LIST_MARK = re.compile(r"^(?:[•·●▪◆■][ \t\u3000]*|——|[-*][ \t\u3000]+|[0-9]{1,2}[．.、](?![0-9])[ \t\u3000]*)")
 _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 

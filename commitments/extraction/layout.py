@@ -243,6 +243,9 @@ _OPENING_LINES = 5
 _CONGRESS_PLACE = re.compile(r"在([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗))第[一二三四五六七八九十]+届人民代表大会")
 
 
+_OFFICE_NOTICE = re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:办公厅|办公室)关于印发")
+
+
 def issuing_body(text: str) -> str | None:
     """The body that issues the document, from its title and opening lines, or None.
 
@@ -257,6 +260,11 @@ def issuing_body(text: str) -> str | None:
             lines.append(line)
         if len(lines) >= _OPENING_LINES:
             break
+    if lines:
+        # "某省人民政府办公厅关于印发…的通知": the office passes on the government's plan, which is the government's.
+        notice = _OFFICE_NOTICE.match(lines[0])
+        if notice:
+            return notice.group(1)
     for line in lines:
         if len(line) <= 24 and _ORG_LINE.fullmatch(line):
             return line
