@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.utils.translation import gettext as _
 
+from .models import ROBOT_TOKEN_PARAMETER as TOKEN_PARAMETER
+
 WECOM, DINGTALK = "wecom", "dingtalk"
-# The query parameter that holds each robot's token: what must be in its address, and what logs never show.
-TOKEN_PARAMETER = {WECOM: "key", DINGTALK: "access_token"}
 # Bytes of markdown one message may carry (WeCom documents 4096; DingTalk takes more, but a long post is not read).
 MESSAGE_BYTES = {WECOM: 4096, DINGTALK: 8000}
 # "Too many messages": wait for the minute to pass and send again.
@@ -38,20 +38,7 @@ RATE_LIMITED = {WECOM: {45009}, DINGTALK: {130101, 410100}}
 BUSY = {-1}
 
 
-# --- Checking an address ----------------------------------------------------------------------------
-
-
-def webhook_problem(kind: str, url: str) -> str:
-    """What is wrong with a robot's webhook address, in words for the admin form ("" when nothing is)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return _("Paste the robot's whole webhook address, starting with https://.")
-    parameter = TOKEN_PARAMETER[kind]
-    if not parse_qs(parts.query).get(parameter, [""])[0]:
-        return _("The webhook address has no “%(parameter)s=” part: copy it again from the group's robot settings.") % {
-            "parameter": parameter
-        }
-    return ""
+# --- Showing an address -----------------------------------------------------------------------------
 
 
 def masked(url: str) -> str:

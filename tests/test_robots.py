@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import actions, health, jobs, robots
-from commitments.models import AlertProfile, Channel, Notification
+from commitments.models import AlertProfile, Channel, Notification, webhook_problem
 from tests.factories import OrganizationFactory, PledgeFactory, ProgressUpdateFactory, UserFactory
 from tests.robot_server import FakeRobot
 
@@ -121,10 +121,10 @@ def test_what_the_robot_answers_is_read_as_sent_too_fast_transient_or_refused():
 
 
 def test_an_address_is_checked_and_shown_only_masked():
-    assert robots.webhook_problem("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6") == ""
-    assert "key=" in robots.webhook_problem("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
-    assert "access_token=" in robots.webhook_problem("dingtalk", "https://oapi.dingtalk.com/robot/send?key=1")
-    assert "https://" in robots.webhook_problem("dingtalk", "oapi.dingtalk.com/robot/send?access_token=1")
+    assert webhook_problem("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6") == ""
+    assert "key=" in webhook_problem("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+    assert "access_token=" in webhook_problem("dingtalk", "https://oapi.dingtalk.com/robot/send?key=1")
+    assert "https://" in webhook_problem("dingtalk", "oapi.dingtalk.com/robot/send?access_token=1")
     masked = robots.masked("https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef")
     assert masked == "https://oapi.dingtalk.com/robot/send?access_token=…cdef"
 
