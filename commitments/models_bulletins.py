@@ -64,8 +64,9 @@ class ScoringRules(models.Model):
         return f"{self.name} ({self.in_force_from})"
 
     def clean(self):
-        # A version dated in the past would change the scores of periods already scored.
-        if self.in_force_from and self._state.adding and self.in_force_from < timezone.localdate():
+        # A version dated (or moved) into the past would change the scores of periods already scored.
+        stored = None if self._state.adding else type(self).objects.filter(pk=self.pk).values_list("in_force_from", flat=True).first()
+        if self.in_force_from and self.in_force_from != stored and self.in_force_from < timezone.localdate():
             raise ValidationError({"in_force_from": _("A new version of the rules cannot take effect in the past.")})
 
     def in_force(self, today: date | None = None) -> bool:

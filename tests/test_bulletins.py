@@ -382,3 +382,18 @@ def test_a_manager_asks_for_one_a_real_worker_makes_it_and_mails_it(march, city,
     assert (bulletin.period_start, bulletin.period_end, bulletin.created_by) == (*MARCH, manager)
     assert [row["name"] for row in bulletin.figures["ranking"]] == ["海门区", "通州区", "开发区"]
     assert smtp_server.mailbox.to("tongzhou@example.test") == []
+
+
+class TestPeriods:
+    def test_the_last_whole_month_and_quarter_and_the_period_before(self):
+        assert bulletins.month_before(date(2025, 3, 1)) == (date(2025, 2, 1), date(2025, 2, 28))
+        assert bulletins.month_before(date(2025, 1, 15)) == (date(2024, 12, 1), date(2024, 12, 31))
+        assert bulletins.quarter_before(date(2025, 4, 1)) == (date(2025, 1, 1), date(2025, 3, 31))
+        assert bulletins.quarter_before(date(2025, 2, 10)) == (date(2024, 10, 1), date(2024, 12, 31))
+        assert bulletins.previous_period("quarter", date(2025, 1, 1), date(2025, 3, 31)) == (date(2024, 10, 1), date(2024, 12, 31))
+        # On demand: as long a period, ending the day before.
+        assert bulletins.previous_period("on_demand", date(2025, 3, 11), date(2025, 3, 20)) == (date(2025, 3, 1), date(2025, 3, 10))
+
+    def test_the_pages_offer_the_ends_of_last_month_and_quarter(self):
+        assert asof.period_ends(date(2025, 5, 6)) == [date(2025, 4, 30), date(2025, 3, 31)]
+        assert asof.period_ends(date(2025, 4, 6)) == [date(2025, 3, 31)]
