@@ -999,3 +999,22 @@ def test_a_plan_passed_on_by_a_governments_general_office_belongs_to_the_governm
     draft = only(text, 2026)
     assert draft.owner == "江岚市人民政府"
     assert draft.metric == "新增养老床位"
+
+
+# --------------------------------------------------------------------------
+# Deadlines from notes, plan titles and the words around a clause
+# --------------------------------------------------------------------------
+
+
+def test_a_tasks_completion_note_gives_its_targets_their_deadline_unless_they_name_their_own():
+    text = (
+        "3．新建社区食堂20个，上半年建成8个。\n"
+        "责任单位：民政科\n"
+        "完成时限：2026年11月底\n"
+        "4．新增城市绿道35公里。\n"
+        "完成时限：2026年10月\n"
+        "5．新增停车位500个（责任单位：城管科；完成时限：2026年8月底）\n"
+    )
+    assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [
+        (20, date(2026, 11, 30)), (8, date(2026, 6, 30)), (35, date(2026, 10, 31)), (500, date(2026, 8, 31)),
+    ]

@@ -33,7 +33,14 @@ from .clauses import (
     in_base_unit,
     split_chinese_scale,
 )
-from .layout import issuing_body, join_broken_lines, plan_period_end, responsible_units, review_spans
+from .layout import (
+    deadline_notes,
+    issuing_body,
+    join_broken_lines,
+    plan_period_end,
+    responsible_units,
+    review_spans,
+)
 from .tables import table_targets, task_rows
 
 __all__ = [
@@ -66,6 +73,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     ]
     drafts = _assign_responsible_units(drafts + table_drafts, responsible_units(joined))
     drafts = _assign_task_rows(drafts, task_rows(joined), year)
+    drafts = _assign_due_notes(drafts, deadline_notes(joined), year, default_deadline or date(year, 12, 31))
     drafts = _once_per_target(drafts, {(d.start, d.sentence) for d in table_drafts})
     if offsets.cuts:
         drafts = [_back_to_original(draft, text, offsets) for draft in drafts]
@@ -118,6 +126,23 @@ def _assign_task_rows(drafts: list[Draft], rows, year: int) -> list[Draft]:
             if due:
                 changes["deadline"] = due
             draft = replace(draft, **changes)
+        result.append(draft)
+    return result
+
+
+def _assign_due_notes(drafts: list[Draft], notes: list[tuple[int, int, str]], year: int, default: date) -> list[Draft]:
+    """A target of a task closed by "完成时限：2026年11月底" is due then, unless its clause names its own period
+    ("上半年完成80家"): only drafts still on the document's default deadline take the note's."""
+    if not notes:
+        return drafts
+    starts = [a for a, _, _ in notes]
+    result = []
+    for draft in drafts:
+        i = bisect.bisect_right(starts, draft.start) - 1
+        if i >= 0 and draft.start < notes[i][1] and draft.deadline == default:
+            due = find_deadline(notes[i][2], year)
+            if due:
+                draft = replace(draft, deadline=due)
         result.append(draft)
     return result
 

@@ -329,3 +329,31 @@ def responsible_units(text: str) -> list[tuple[int, int, str]]:
         previous_start = text.rfind("\n", 0, previous_end) + 1
         found.append((previous_start, line_start, m.group(1)))
     return found
+
+
+_DUE_NOTE = re.compile(r"(?:完成时限|完成时间|完成期限|时间节点|时限要求)\s*[:：]\s*([^、，,；;）)\n]{2,20})")
+_NOTE_LINE = re.compile(r"[\s\u3000（(]*(?:牵头单位|责任单位|配合单位|牵头部门|责任部门|责任主体|完成时限|完成时间|完成期限|时间节点|时限要求)\s*[:：]")
+
+
+def deadline_notes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, due) for each 完成时限 note: it closes the task on its own line, or the task written above it
+    when the note (and a 责任单位 note with it) stands on lines of their own."""
+    found = []
+    for m in _DUE_NOTE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = text[line_start : m.start()]
+        if not _NOTE_LINE.match(before + m.group()):
+            found.append((line_start, m.start(), m.group(1)))
+            continue
+        end = line_start
+        while True:  # over the other note lines and blank lines, up to the task
+            previous_end = end - 1
+            while previous_end > 0 and text[previous_end - 1] in "\n" + _BLANK:
+                previous_end -= 1
+            previous_start = text.rfind("\n", 0, previous_end) + 1
+            if previous_end <= 0 or not _NOTE_LINE.match(text, previous_start):
+                break
+            end = previous_start
+        if previous_end > 0:
+            found.append((previous_start, end, m.group(1)))
+    return found
