@@ -1018,3 +1018,13 @@ def test_a_tasks_completion_note_gives_its_targets_their_deadline_unless_they_na
     assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [
         (20, date(2026, 11, 30)), (8, date(2026, 6, 30)), (35, date(2026, 10, 31)), (500, date(2026, 8, 31)),
     ]
+
+
+def test_three_years_in_a_plan_titled_with_three_years_end_with_the_plan():
+    # The seeds count "三年" from the document's year; a plan whose title names its three years means those.
+    text = "江岚市养老服务提升三年行动方案（2026—2028年）\n\n三年新增养老床位3000张。\n"
+    assert only(text, 2026).deadline == date(2028, 12, 31)
+
+
+def test_three_years_outside_a_plan_are_counted_from_the_documents_year():
+    assert only("三年新增养老床位3000张。", 2026).deadline == date(2029, 12, 31)

@@ -37,7 +37,7 @@ from .layout import (
     deadline_notes,
     issuing_body,
     join_broken_lines,
-    plan_period_end,
+    plan_period,
     responsible_units,
     review_spans,
 )
@@ -54,14 +54,15 @@ _TABLE_UNITS = frozenset(_MEASURE_WORDS) | COUNT_UNITS | {"亿元", "万元", "�
 def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draft]:
     """Drafts in document order; with `stop_after`, reading stops once more than that many are found."""
     joined, offsets = join_broken_lines(text)
-    default_deadline = plan_period_end(joined, year)
+    plan = plan_period(joined, year)
+    default_deadline = date(plan[1], 12, 31) if plan else None
     issuer = issuing_body(joined)
     reviews = review_spans(joined, year)
     tables, table_rows = table_targets(joined, year, default_deadline or date(year, 12, 31), _TABLE_UNITS)
     skipped = sorted(reviews + table_rows)
     drafts, main_actor = extract_clauses(
         joined, year, stop_after=stop_after, skipped_spans=_merge(skipped), issuer=issuer,
-        default_deadline=default_deadline,
+        default_deadline=default_deadline, plan=plan,
     )
     table_drafts = [
         Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline,

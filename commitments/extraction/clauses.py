@@ -452,8 +452,13 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def find_deadline(clause: str, year: int, this_year_is_past: bool = False) -> date | None:
-    """The end of the period a clause names, resolved against the document's year."""
+def find_deadline(
+    clause: str, year: int, this_year_is_past: bool = False, plan: tuple[int, int] | None = None
+) -> date | None:
+    """The end of the period a clause names, resolved against the document's year.
+
+    `plan`: the first and last years of the plan the document is (its title's 2026—2028).  "三年…" in a plan whose
+    title spans three years means the plan's years, not three years from the document's year."""
     m = _DEADLINE_YEAR.search(clause)
     if m and int(m.group(1)) >= year:
         month = int(m.group(2)) if m.group(2) and 1 <= int(m.group(2)) <= 12 else 12
@@ -472,6 +477,8 @@ def find_deadline(clause: str, year: int, this_year_is_past: bool = False) -> da
     if m:
         span = m.group(1) or m.group(2)
         years = int(span) if span.isdigit() else chinese_numeral_to_int(span)
+        if plan and years == plan[1] - plan[0] + 1 and plan[0] <= year <= plan[1]:
+            return date(plan[1], 12, 31)
         if 0 < years <= 30:
             return date(year + years, 12, 31)
     if "明年" in clause:
@@ -815,6 +822,7 @@ class _Extractor:
         skipped_spans: list[tuple[int, int]] = (),
         issuer: str | None = None,
         default_deadline: date | None = None,
+        plan: tuple[int, int] | None = None,
     ):
         """`skipped_spans`: review sections and table rows, where no clause is read for targets; `issuer`: the
         owner of targets that name no one; `default_deadline`: for targets without a time word (the end of a
@@ -824,6 +832,7 @@ class _Extractor:
         self.skipped_starts = [a for a, _ in skipped_spans]
         self.skipped_spans = list(skipped_spans)
         self.issuer = issuer
+        self.plan = plan
         self.list_tense: str | None = None  # the tense of the line that introduced the list being read
         self.marks, self.main_actor = _owner_marks(text)
         self.paragraph_marks = [mark for mark in self.marks if mark.paragraph_only]
@@ -964,7 +973,7 @@ class _Extractor:
             tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
         if tense:
             self.tense = tense
-        deadline = find_deadline(clause, self.year, self.this_year_is_past)
+        deadline = find_deadline(clause, self.year, self.this_year_is_past, self.plan)
         if deadline and self.tense != PAST:
             self.sentence_deadline = deadline
         if self.tense in (PAST, FORECAST) or _DONE.search(clause):

@@ -291,19 +291,26 @@ _FIVE_YEAR_TITLE = re.compile(r"第?十([一二三四五六七八九])个?五[�
 _CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
-def plan_period_end(text: str, year: int) -> date | None:
-    """The last day of the period a plan document covers, from its title (…（2025—2027年）, 第十五个五年规划)."""
+def plan_period(text: str, year: int) -> tuple[int, int] | None:
+    """The first and last years of the period a plan document covers, from its title (…（2025—2027年）,
+    第十五个五年规划), when the period has not ended by the document's year."""
     title_lines = [line.strip(_BLANK + "#") for line in text[:1000].split("\n") if line.strip(_BLANK + "#")][:2]
     head = "\n".join(line for line in title_lines if len(line) <= 80 and "。" not in line)
     m = _PERIOD.search(head)
     if m and int(m.group(2)) > year:
-        return date(int(m.group(2)), 12, 31)
+        return int(m.group(1)), int(m.group(2))
     m = _FIVE_YEAR_TITLE.search(head)
     if m:
         end = 2025 + 5 * (10 + _CN_ORDINAL[m.group(1)] - 14)
         if end > year:
-            return date(end, 12, 31)
+            return end - 4, end
     return None
+
+
+def plan_period_end(text: str, year: int) -> date | None:
+    """The last day of the period a plan document covers (see plan_period)."""
+    period = plan_period(text, year)
+    return date(period[1], 12, 31) if period else None
 
 
 # --------------------------------------------------------------------------
