@@ -420,3 +420,41 @@ def test_a_member_who_chose_the_app_finds_the_alert_on_the_to_do_page_counted_in
 
     client.force_login(other)
     assert client.get(reverse("tracker-notification", args=[in_app.pk])).status_code == 404  # nobody else's
+
+
+def test_one_batch_of_emails_robot_posts_and_in_app_notifications_sends_each_its_own_way(mailoutbox):
+    organization = OrganizationFactory()
+    pledge = PledgeFactory(lead_organization=organization)
+    reader = UserFactory(username="mixed")
+    with FakeRobot("dingtalk", token()) as server:
+        channel = robot_for(server, organization)
+        rows = Notification.objects.bulk_create([
+            Notification(recipient="office@example.test", pledge=pledge, kind="status_change", period="mixed",
+                         subject="邮件提醒", body_text="正文"),
+            Notification(recipient=channel.address, channel="robot", robot=channel, pledge=pledge,
+                         kind="status_change", period="mixed", subject="群提醒", body_text="**群提醒**"),
+            Notification(recipient=reader.email, user=reader, channel="in_app", pledge=pledge, kind="status_change",
+                         period="mixed", subject="站内提醒", body_text="正文", state="pending"),  # put back by "send again"
+        ])
+        outcomes = jobs.deliver_notifications([row.pk for row in rows])
+        assert jobs.deliver_notifications([row.pk for row in rows])["sent"] == 0  # the same batch again: nothing
+
+    assert outcomes == {"sent": 3, "skipped": 0, "failed": 0}
+    assert [message.subject for message in mailoutbox] == ["邮件提醒"]
+    assert server.texts() == ["**群提醒**"] and server.problems == []
+    assert set(Notification.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_an_escalation_goes_to_the_group_of_the_organization_above():
+    city = OrganizationFactory(name="市政府督查室", level="city")
+    district = OrganizationFactory(name="海门区", level="district", parent=city)
+    with FakeRobot("wecom", token()) as city_group, FakeRobot("wecom", token()) as district_group:
+        robot_for(city_group, city, alert_kinds=["escalation"])
+        robot_for(district_group, district, alert_kinds=["escalation"])
+        (pledge,) = overdue_changes(district, 1)
+        jobs.queue_reminders(date(2026, 1, 20))  # overdue for more than 14 days
+        jobs.queue_reminders(date(2026, 1, 20))
+        dispatch()
+
+    assert district_group.accepted == []  # the escalation is the level above's news
+    assert len(city_group.accepted) == 1 and pledge.metric in city_group.texts()[0]
