@@ -1028,3 +1028,17 @@ def test_three_years_in_a_plan_titled_with_three_years_end_with_the_plan():
 
 def test_three_years_outside_a_plan_are_counted_from_the_documents_year():
     assert only("三年新增养老床位3000张。", 2026).deadline == date(2029, 12, 31)
+
+
+def test_at_that_time_takes_the_month_named_earlier_in_the_sentence():
+    draft = only("地铁二号线今年10月底前建成通车，届时全市轨道交通里程将达到120公里。", 2026)
+    assert (draft.metric, draft.deadline) == ("轨道交通里程", date(2026, 10, 31))
+
+
+def test_a_month_of_next_year_is_in_next_year():
+    assert only("明年6月底前新建公园3个。", 2026).deadline == date(2027, 6, 30)
+
+
+def test_forward_words_between_the_name_and_the_verb_are_not_part_of_the_metric():
+    assert only("离校未就业毕业生帮扶就业率要保持在92%以上。", 2026).metric == "离校未就业毕业生帮扶就业率"
+    assert only("实际使用外资力争达到8亿美元。", 2026).metric == "实际使用外资"

@@ -236,7 +236,8 @@ _SPECIFICATION = re.compile(
 
 # --- deadlines ------------------------------------------------------------
 _DEADLINE_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年(?:([0-9]{1,2})月)?")
-_DEADLINE_MONTH = re.compile(r"(?<![0-9年—\-–~])([0-9]{1,2})月(?:底|末)")
+# "9月底", "今年9月底", "明年6月底"; not the second month of "2026年9月底" nor of "3—9月底".
+_DEADLINE_MONTH = re.compile(r"(?<![0-9—\-–~])(?<![0-9]年)(明年)?([0-9]{1,2})月(?:底|末)")
 _DEADLINE_QUARTER = re.compile(r"(上半年|下半年|[一二三四1-4]季度)")
 # "三年建成…", "用5年时间…", "3年内…": a span of years only at the head of a clause or with 内/时间,
 # so that 九年一贯制 or 两年一次 are not read as deadlines.
@@ -284,12 +285,14 @@ _COMPANY_ALIAS = re.compile(r"以下简称[“\"']([^”\"']{2,12})[”\"']")
 # --- metric cleaning ------------------------------------------------------
 _LEADING_NOISE = re.compile(
     r"^(?:今年|全年|年内|明年|上半年|下半年|到|至|在|[0-9]{1,2}月(?:底|末)?前?|(?:19|20)[0-9]{2}年(?:底|末)?|[0-9一二两三四五六七八九十]{1,2}年内?"
-    r"|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计"
+    r"|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计|届时"
     r"|全市|全区|全县|全省|我市|我区|我县)"
 )
 _TRAILING_NOISE = re.compile(
     r"(?:(?:比|较)(?:上年|去年|(?:19|20)[0-9]{2}年)|(?:提高|提升|增长|增加|上升|下降|降低|减少|降|压缩|缩短|缩减)(?:到|至)"
-    r"|(?:稳定|保持|维持)在|达到|达|为|实现|完成|总计|共计|合计|分别|的)$"
+    r"|(?:稳定|保持|维持)在|达到|达|为|实现|完成|总计|共计|合计|分别|的"
+    # "帮扶就业率要保持在…", "实际使用外资力争达到…", "研发投入强度今年提高到…": a forward word after the name.
+    r"|将|要|力争|确保|争取|今年|全年)$"
 )
 
 # A list item that is only a quantity ("7%", "40家以上"), as after 分别.
@@ -468,8 +471,8 @@ def find_deadline(
         month, day = _QUARTER_END[m.group(1)]
         return date(year, month, day)
     m = _DEADLINE_MONTH.search(clause)
-    if m and 1 <= int(m.group(1)) <= 12:
-        return _month_end(year, int(m.group(1)))
+    if m and 1 <= int(m.group(2)) <= 12:
+        return _month_end(year + 1 if m.group(1) else year, int(m.group(2)))
     m = _FIVE_YEAR_PLAN.search(clause)
     if m:
         return date(2025 + 5 * (chinese_numeral_to_int("十" + m.group(1)) - 14), 12, 31)
@@ -536,7 +539,7 @@ def _clean_metric(before: str) -> str:
         if shorter == metric:
             break
         metric = shorter
-    metric = _TRAILING_NOISE.sub("", metric)
+    metric = _TRAILING_NOISE.sub("", _TRAILING_NOISE.sub("", metric))
     if metric.endswith("等"):  # "甲、乙等20个项目": the names are examples, not the metric
         metric = ""
     return metric.strip()
