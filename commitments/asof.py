@@ -233,3 +233,18 @@ def summary_as_of(user, day: date, *, top_only: bool):
     summary.by_category = [(c, by_category[c.pk]) for c in Category.objects.all() if by_category.get(c.pk)]
     summary.uncategorized = sum(by_category.get(0, Counter()).values())
     return summary
+
+
+def as_of_links(query, today: date, chosen: date | None) -> list[tuple[str, str]]:
+    """(label, "?…") for the offered days and, when a past day is shown, for today: the page's other parameters kept."""
+    from django.utils.translation import gettext
+
+    links = []
+    for day in [*period_ends(today), *([None] if chosen else [])]:
+        params = query.copy()
+        params.pop("page", None)
+        params.pop("as_of", None)
+        if day is not None:
+            params["as_of"] = day.isoformat()
+        links.append((day.isoformat() if day else gettext("today"), f"?{params.urlencode()}"))
+    return links

@@ -164,7 +164,7 @@ class FilteredPledgeListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, 
         table = context["table"]
         context["active_filters"] = self.filterset.described()
         context["generated_at"] = display.moment(timezone.now())
-        context["as_of"], context["as_of_choices"] = self.as_of, asof.period_ends(timezone.localdate())
+        context["as_of"], context["as_of_links"] = self.as_of, asof.as_of_links(self.request.GET, timezone.localdate(), self.as_of)
         if table.paginator.num_pages > 1:
             query = self.request.GET.copy()
             query["per_page"] = min(table.paginator.count, MAX_ROWS_PER_PAGE)
@@ -225,7 +225,7 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         level["closed"] = ACTIVE_AND_CLOSED
         # ?as_of=: the counts as they stood at the end of a past day, from the status history (commitments.asof).
         as_of = asof.parse_day(self.request.GET.get("as_of"))
-        context["as_of"], context["as_of_choices"] = as_of, asof.period_ends(timezone.localdate())
+        context["as_of"], context["as_of_links"] = as_of, asof.as_of_links(self.request.GET, timezone.localdate(), as_of)
         if as_of:
             level["as_of"] = as_of.isoformat()
         summary = asof.summary_as_of(user, as_of, top_only=top_only) if as_of else counts.summary_for(user, top_only=top_only)
