@@ -1042,3 +1042,22 @@ def test_a_month_of_next_year_is_in_next_year():
 def test_forward_words_between_the_name_and_the_verb_are_not_part_of_the_metric():
     assert only("离校未就业毕业生帮扶就业率要保持在92%以上。", 2026).metric == "离校未就业毕业生帮扶就业率"
     assert only("实际使用外资力争达到8亿美元。", 2026).metric == "实际使用外资"
+
+
+def test_a_yearly_rate_runs_to_the_year_named_later_in_its_sentence():
+    found = drafts("全县快递业务量年均增长12%以上，到2028年达到3亿件。", 2026)
+    assert [(d.kind, d.deadline) for d in found] == [("growth", date(2028, 12, 31)), ("level", date(2028, 12, 31))]
+
+
+def test_three_targets_of_one_sentence_each_keep_their_own_year():
+    text = "全县地区生产总值力争在2027年突破500亿元，到2030年达到620亿元左右，“十五五”期间年均增长6%左右。"
+    assert [(d.comparator, d.value, d.unit, d.kind, d.deadline) for d in drafts(text, 2026)] == [
+        (">=", 500, "亿元", "level", date(2027, 12, 31)),
+        ("approx", 620, "亿元", "level", date(2030, 12, 31)),
+        ("approx", 6, "%", "growth", date(2030, 12, 31)),
+    ]
+
+
+def test_trillions_keep_their_scale_in_the_unit():
+    draft = only("全省地区生产总值力争在2028年突破2万亿元。", 2026)
+    assert (draft.comparator, draft.value, draft.unit, draft.deadline) == (">=", 2, "万亿元", date(2028, 12, 31))

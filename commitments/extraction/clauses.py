@@ -41,7 +41,7 @@ import bisect
 import calendar
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -189,6 +189,7 @@ _FROM_BASELINE = re.compile(
     r"[0-9]+(?:\.[0-9]+)?(?:多|余)?(?:万亿|千亿|百亿|亿|千万|百万|万|千)?(?:%|％|" + _UNIT_ALTERNATION + r")?(?:左右)?"
     r"(?=[\u4e00-\u9fff]{0,4}(?:到|至))"
 )
+_YEARLY = re.compile(r"年均|每年|年平均")
 _REDUCTION_VERB = re.compile(r"(?:下降|减少|降低|压降|削减|压减|减排)$")
 _REDUCTION_VERB_AHEAD = re.compile(r"下降|减少|降低|压降|削减|压减|减排")  # 减少燃煤消费20万吨
 _BUILD_VERB = re.compile(
@@ -860,6 +861,7 @@ class _Extractor:
         self.block_start = 0  # start of the current run of lines without a blank line or heading between them
         self.sentence_metric = ""  # the last metric of the sentence, for "…,年均增长10%以上"
         self.sentence_kind = ""
+        self.open_yearly_rates: list[int] = []  # drafts of 年均 rates in this sentence still without a period
 
     # -- owners -------------------------------------------------------------
     def owner_at(self, position: int) -> _OwnerMark | None:
@@ -909,6 +911,7 @@ class _Extractor:
                 return self.drafts
             kind = delimiter.lastgroup
             if kind == "sent":
+                self.open_yearly_rates = []
                 self.sentence_deadline = None
                 self.sentence_metric = ""
                 self.sentence_kind = ""
@@ -979,6 +982,10 @@ class _Extractor:
         deadline = find_deadline(clause, self.year, self.this_year_is_past, self.plan)
         if deadline and self.tense != PAST:
             self.sentence_deadline = deadline
+            # "交易额年均增长15%以上，到2028年达到300亿元": the yearly rate runs to the year the sentence names next.
+            for i in self.open_yearly_rates:
+                self.drafts[i] = replace(self.drafts[i], deadline=deadline)
+            self.open_yearly_rates = []
         if self.tense in (PAST, FORECAST) or _DONE.search(clause):
             return
         if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿半番" for ch in clause):
@@ -1019,6 +1026,8 @@ class _Extractor:
                 metric = metric or self.sentence_metric
                 self.sentence_metric = metric
                 self.sentence_kind = kind
+                if kind == "growth" and not self.sentence_deadline and _YEARLY.search(segment):
+                    self.open_yearly_rates.append(len(self.drafts))
                 self.drafts.append(
                     Draft(
                         sentence=sentence,
