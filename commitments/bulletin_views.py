@@ -27,11 +27,11 @@ class OnDemandForm(forms.Form):
     scope = forms.ModelChoiceField(label=gettext_lazy("Organization (with those under it)"), queryset=Organization.objects.none())
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=Bulletin.Period.choices)
     period_end = forms.DateField(
-        label=gettext_lazy("As of"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=gettext_lazy("As of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Monthly and quarterly: any day of the month or quarter after the one reported on."),
     )
     period_start = forms.DateField(
-        label=gettext_lazy("From (on demand only)"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=gettext_lazy("From (on demand only)"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, user, **kwargs):

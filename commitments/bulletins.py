@@ -399,7 +399,7 @@ def render_pdf(context: dict) -> bytes:
 
 
 def default_issuer(scope: Organization) -> str:
-    return getattr(settings, "TRACKER_BULLETIN_ISSUER", "") or _("%(organization)s supervision office") % {
+    return settings.TRACKER_BULLETIN_ISSUER or _("%(organization)s supervision office") % {
         "organization": scope.name
     }
 

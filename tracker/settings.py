@@ -229,6 +229,8 @@ TRACKER_CAGR_ON_TRACK_RATIO = env.float("TRACKER_CAGR_ON_TRACK_RATIO", default=0
 TRACKER_CAGR_AT_RISK_RATIO = env.float("TRACKER_CAGR_AT_RISK_RATIO", default=0.6)
 # A report is late this many days after it fell due, and due soon this many days before.
 TRACKER_REPORT_GRACE_DAYS = env.int("TRACKER_REPORT_GRACE_DAYS", default=7)
+# Who issues the bulletins (情况通报), as printed on them; blank: "<the scope organization>督查室" (supervision office).
+TRACKER_BULLETIN_ISSUER = env.str("TRACKER_BULLETIN_ISSUER", default="")
 TRACKER_REPORT_DUE_SOON_DAYS = env.int("TRACKER_REPORT_DUE_SOON_DAYS", default=7)
 
 # --- Alerts ---------------------------------------------------------------------------------------
