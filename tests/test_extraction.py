@@ -1061,3 +1061,9 @@ def test_three_targets_of_one_sentence_each_keep_their_own_year():
 def test_trillions_keep_their_scale_in_the_unit():
     draft = only("全省地区生产总值力争在2028年突破2万亿元。", 2026)
     assert (draft.comparator, draft.value, draft.unit, draft.deadline) == (">=", 2, "万亿元", date(2028, 12, 31))
+
+
+def test_more_than_half_of_the_places_is_a_share_of_at_least_fifty_percent():
+    draft = only("推动智慧农业示范覆盖全市一半以上的乡镇。", 2026)
+    assert (draft.comparator, draft.value, draft.unit, draft.kind) == (">=", 50, "%", "share")
+    assert only("力争超过一半的村实现集体增收。", 2026).comparator == ">="

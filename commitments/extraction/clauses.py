@@ -201,6 +201,9 @@ _COUNT_FOLLOWS = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:多|余)?(?:" + "|".join(_CO
 # "三个三百亿级产业基地": a count of things of a stated scale.
 _SCALE_QUALIFIER_AHEAD = re.compile(r"[0-9.〇零一二两三四五六七八九十百千万亿]+级")
 _HALF_OF = re.compile(r"(?:撑起|占据|扛起|贡献|占到|占)(?P<what>[^，,。；;]{0,20}?)半壁江山")
+# "覆盖一半以上的设区市", "半数以上乡镇": a share of 50 %.
+_HALF = re.compile(r"(?<![一二两三四五六七八九十])(?:一半|半数)(?P<after>以上)?")
+_NUMBER_BEFORE_HALF = re.compile(r"[0-9]")  # "3年减少一半": a clause with other numbers is left to them
 _DOUBLING = re.compile(r"(?P<verb>实现|力争|确保)?(?P<what>[^，,。；;]{0,12}?)翻(?P<times>一|两|二|三)?番")
 
 # --- tense markers --------------------------------------------------------
@@ -611,6 +614,16 @@ def numbers_in_segment(segment: str, context: str = "") -> list[_Candidate]:
     for idiom in _HALF_OF.finditer(segment):
         what = _clean_metric(idiom.group("what"))
         found.append(_Candidate(idiom.start(), f"占{what}比重", "approx", Decimal(50), None, None, "%", "share"))
+    for idiom in _HALF.finditer(segment):
+        before = segment[: idiom.start()]
+        if _NUMBER_BEFORE_HALF.search(before):
+            continue
+        word = _BEFORE_COMPARATOR.search(before)
+        comparator = ">=" if idiom.group("after") else _COMPARATOR_OF_WORD[word.group("word")] if word else "="
+        before = before[: word.start()] if word else before
+        metric = _clean_metric(_strip_growth_verb(before)) or _noun_after(segment, idiom.end())[:10]
+        found.append(_Candidate(idiom.start(), metric, comparator, Decimal(50), None, None, "%",
+                                "reduction" if _REDUCTION_VERB.search(before) else "share"))
     for idiom in _DOUBLING.finditer(segment):
         times = {"两": 3, "二": 3, "三": 7}.get(idiom.group("times") or "一", 1)
         found.append(
