@@ -1067,3 +1067,19 @@ def test_more_than_half_of_the_places_is_a_share_of_at_least_fifty_percent():
     draft = only("推动智慧农业示范覆盖全市一半以上的乡镇。", 2026)
     assert (draft.comparator, draft.value, draft.unit, draft.kind) == (">=", 50, "%", "share")
     assert only("力争超过一半的村实现集体增收。", 2026).comparator == ">="
+
+
+def test_the_most_a_firm_may_be_granted_is_no_target_but_a_floor_for_every_village_is():
+    assert drafts("对认定的示范企业，每家最高补助50万元。", 2026) == []
+    assert drafts("对新落户的总部企业，奖励最高不超过300万元。", 2026) == []
+    assert only("全县每个行政村集体经营性收入达到20万元以上。", 2026).comparator == ">="
+
+
+def test_a_speaker_introduced_with_a_colon_speaks_for_the_next_line_too():
+    text = "市住房和城乡建设局党组书记、局长张海表示：今年将新开工保障性住房2000套。\n全年改造城镇老旧小区40个。\n"
+    assert [d.owner for d in drafts(text, 2026)] == ["市住房和城乡建设局", "市住房和城乡建设局"]
+
+
+def test_a_line_under_last_years_figures_is_a_result_and_a_blank_line_ends_them():
+    text = "2025年，全县规上工业增加值增长7.1%。\n工业投资增长9%。\n\n今年，全县规上工业增加值增长7%左右。\n"
+    assert [d.value for d in drafts(text, 2026)] == [7]

@@ -733,8 +733,9 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         comparator = "range"
         full_unit = (tail.group("scale2") or scale) + unit
 
-    if comparator == "<=" and full_unit.endswith("元") and _PER_UNIT_CAP.search(before):
-        return None  # "单个项目补助不超过1000万元": a ceiling on a grant, not a target
+    ceiling = comparator == "<=" or "最高" in before or "最多" in before
+    if full_unit.endswith("元") and (before.endswith(("最高", "最多")) or ceiling and _PER_UNIT_CAP.search(before)):
+        return None  # "单个项目补助不超过1000万元", "奖励最高50万元": a ceiling on a grant, not a target
     if "本" in before and _OWN_EVENT.search(before):
         return None  # "本次博览会共设展位800个": the schedule of the event being reported
 
