@@ -275,7 +275,7 @@ def list_pledges(request, filters: Query[PledgeFilters]):
         rows = rows.filter(status_changed_at__gte=filters.changed_since)
     if errors:
         return error(422, _("Some filters are not valid."), errors)
-    count = rows.count()
+    count = public.counted(rows)
     start = (filters.page - 1) * filters.page_size
     pledges = list(rows.order_by("id")[start:start + filters.page_size])
     next_url, previous_url = page_links(request, filters.page, filters.page_size, count)
@@ -339,7 +339,7 @@ def status_changes(request, params: Query[PageParams], since: datetime | None = 
     changes = StatusChange.objects.filter(pledge__in=access.public_pledges()).select_related("pledge")
     if since:
         changes = changes.filter(changed_at__gte=since)
-    count = changes.count()
+    count = public.counted(changes)
     start = (params.page - 1) * params.page_size
     rows = list(changes.order_by("-changed_at", "-id")[start:start + params.page_size])
     next_url, previous_url = page_links(request, params.page, params.page_size, count)

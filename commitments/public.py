@@ -324,8 +324,24 @@ class ListFilter:
         }
 
 
+def counted(queryset) -> int:
+    """How many rows `queryset` has, kept for cache_seconds() by its SQL: every page of a list shares one count (the
+    count of all public pledges is most of a rendered page's time)."""
+    seconds = cache_seconds()
+    if not seconds:
+        return queryset.count()
+    sql, params = queryset.query.sql_with_params()
+    key = "public-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = queryset.count()
+        cache.set(key, found, seconds)
+    return found
+
+
 def paginate(queryset, number, size=PAGE_SIZE):
     paginator = Paginator(queryset, size)
+    paginator.count = counted(queryset)  # instead of the paginator's own count (a cached property)
     try:
         return paginator.page(number)
     except PageNotAnInteger:

@@ -446,3 +446,13 @@ def test_the_downloads_are_written_once_a_minute_and_served_from_the_file(client
     assert not list((tmp_path / "public").glob("writing-*"))  # no half-written file left behind
     settings.TRACKER_PUBLIC_CACHE_SECONDS = 0
     assert "改过的指标" in body_of(client.get(reverse("public-download-csv")))
+
+
+@pytest.mark.django_db
+def test_every_page_of_a_list_shares_one_count(client, many, settings):
+    settings.TRACKER_PUBLIC_CACHE_SECONDS = 60
+    client.get("/api/v1/pledges?page_size=2")
+    with CaptureQueriesContext(connection) as captured:
+        page_two = json.loads(client.get("/api/v1/pledges?page_size=2&page=2").content)
+    assert page_two["count"] == 7
+    assert not any("COUNT(" in query["sql"].upper() for query in captured)
