@@ -1083,3 +1083,19 @@ def test_a_speaker_introduced_with_a_colon_speaks_for_the_next_line_too():
 def test_a_line_under_last_years_figures_is_a_result_and_a_blank_line_ends_them():
     text = "2025年，全县规上工业增加值增长7.1%。\n工业投资增长9%。\n\n今年，全县规上工业增加值增长7%左右。\n"
     assert [d.value for d in drafts(text, 2026)] == [7]
+
+
+def test_an_estimate_with_no_verb_and_no_word_looking_ahead_reports_a_figure():
+    assert drafts("春节期间，全市重点商场销售额约18亿元。", 2026) == []
+    assert only("新建口袋公园约20个。", 2026).comparator == "approx"
+
+
+def test_growth_of_about_a_rate_is_not_read_as_a_length():
+    draft = only("今年城乡居民收入增长约6%。", 2026)
+    assert (draft.kind, draft.comparator, draft.value) == ("growth", "approx", 6)
+    assert drafts("新建道路全长约12公里。", 2026) == []
+
+
+def test_sessions_and_batches_are_counters():
+    draft = only("全年举办线上招聘会60场次以上。", 2026)
+    assert (draft.comparator, draft.value, draft.unit) == (">=", 60, "场次")

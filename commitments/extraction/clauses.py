@@ -136,7 +136,7 @@ _MEASURE_WORDS = [
     "兆瓦", "标箱", "倍", "个工作日", "工作日", "小时", "天", "岁",
 ]
 _COUNT_WORDS = [
-    "人次", "家次", "户次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次", "轮",
+    "人次", "家次", "户次", "场次", "批次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次", "轮",
 ]
 COUNT_UNITS = frozenset(_COUNT_WORDS)
 _ALL_UNITS = ["个百分点", "百分点"] + _CURRENCIES + _MEASURE_WORDS + _COUNT_WORDS
@@ -190,6 +190,12 @@ _FROM_BASELINE = re.compile(
     r"(?=[\u4e00-\u9fff]{0,4}(?:到|至))"
 )
 _YEARLY = re.compile(r"年均|每年|年平均")
+# "约18亿元" straight after the name: how much something came to, not how much it is to reach.
+_ESTIMATE = re.compile(r"[\u4e00-\u9fff](?:约|大约|约为)$")
+_TARGET_VERB_BEFORE = re.compile(
+    r"(?:建成|新建|新增|培育|创建|打造|引进|招引|建设|实施|完成|形成|开工|举办|开展|组织|安排|改造|培训|服务|达到|达|实现"
+    r"|增长|增加|提高|提升|下降|减少|降低)"
+)
 _REDUCTION_VERB = re.compile(r"(?:下降|减少|降低|压降|削减|压减|减排)$")
 _REDUCTION_VERB_AHEAD = re.compile(r"下降|减少|降低|压降|削减|压减|减排")  # 减少燃煤消费20万吨
 _BUILD_VERB = re.compile(
@@ -235,7 +241,7 @@ _QUOTED_NAME = re.compile(r"[“\"][^“”\"]{1,10}[”\"]")
 # (占地区生产总值比重 is 占 + 地区生产总值, not 占地.)
 _SPECIFICATION = re.compile(
     r"总投资|年产(?![值量])|产能|占地(?![区市县方])|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均"
-    r"|全长|全线长|线路长|长约|宽约|高约|深约"
+    r"|全长|全线长|线路长|(?<![增成])长约|宽约|(?<![提])高约|深约"
 )
 
 # --- deadlines ------------------------------------------------------------
@@ -1027,6 +1033,9 @@ class _Extractor:
                 at = segment_start + candidate.start
                 if any(a <= at < b for a, b in baselines):
                     continue
+                estimate = self.tense == NEUTRAL and _ESTIMATE.search(segment, 0, candidate.start)
+                if estimate and not _TARGET_VERB_BEFORE.search(segment, 0, estimate.start() + 1):
+                    continue  # "春节期间商场销售额约18亿元": an estimate with no word looking ahead reports a figure
                 sentence, sentence_start = _trim(original_segment, segment_start, candidate.start)
                 if not sentence:
                     continue
