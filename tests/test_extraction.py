@@ -1099,3 +1099,8 @@ def test_growth_of_about_a_rate_is_not_read_as_a_length():
 def test_sessions_and_batches_are_counters():
     draft = only("全年举办线上招聘会60场次以上。", 2026)
     assert (draft.comparator, draft.value, draft.unit) == (">=", 60, "场次")
+
+
+def test_answering_a_reporter_inside_a_speakers_line_is_not_a_question_line():
+    text = "市教育局副局长钱红在回答记者提问时表示，今年将新增学位5000个。\n市卫健委主任李强介绍，全年新增床位800张。\n"
+    assert [d.owner for d in drafts(text, 2026)] == ["市教育局", "市卫健委"]

@@ -392,7 +392,7 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
 
 
 # "有记者问：今年…目标定在6%左右？" then "王立群回答…": a target restated in a question is the answerer's.
-_QUESTION = re.compile(r"记者(?:问|提问)|(?:^|\n)问[:：]")
+_QUESTION = re.compile(r"记者提?问[:：]|(?:^|\n)问[:：]")
 _QUESTION_REACH = 300  # characters within which the answer begins
 
 
