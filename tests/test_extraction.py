@@ -1104,3 +1104,8 @@ def test_sessions_and_batches_are_counters():
 def test_answering_a_reporter_inside_a_speakers_line_is_not_a_question_line():
     text = "市教育局副局长钱红在回答记者提问时表示，今年将新增学位5000个。\n市卫健委主任李强介绍，全年新增床位800张。\n"
     assert [d.owner for d in drafts(text, 2026)] == ["市教育局", "市卫健委"]
+
+
+def test_a_counter_with_an_alternative_counter_keeps_both():
+    draft = only("到2027年底新增智能装备3000台（套）以上。", 2026)
+    assert (draft.comparator, draft.value, draft.unit) == (">=", 3000, "台（套）")

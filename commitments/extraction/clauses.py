@@ -154,6 +154,8 @@ _TAIL = re.compile(
     r"(?:\s*(?P<dash>至|到|-|—|–|~|～)\s*(?P<n2>[0-9]+(?:\.[0-9]+)?)(?P<scale2>" + _SCALES + r")?)?"
     r"(?P<more>多|余)?"
     r"(?P<unit>%|％|" + _UNIT_ALTERNATION + r")?"
+    # "1200万台（套）": a counter with the one it may also be counted in, kept as written.
+    r"(?P<alternative>[（(](?:" + "|".join(_COUNT_WORDS) + r")[）)])?"
     r"(?P<level>级)?"
     r"(?P<after>及以上|以上|以内|以下|之内|左右|上下|大关)?"
 )
@@ -673,6 +675,7 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         chinese = True
 
     unit = tail.group("unit") or tail.group("pct") or ""
+    alternative = "（" + tail.group("alternative")[1:-1] + "）" if tail.group("alternative") and unit in COUNT_UNITS else ""
     is_scale_level = bool(tail.group("level")) and scale in ("亿", "万", "万亿", "千亿", "百亿", "千万", "百万")
     if not unit and not is_scale_level:
         return None
@@ -686,7 +689,7 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         unit = "元"  # 千亿级 is an amount of money
     if unit == "%" and scale:
         return None
-    full_unit = scale + unit
+    full_unit = scale + unit + alternative
 
     before_all = segment[:start]
     comparator_word = _BEFORE_COMPARATOR.search(before_all)
@@ -737,7 +740,7 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     if tail.group("n2"):
         low, high = value, _to_decimal(tail.group("n2"))
         comparator = "range"
-        full_unit = (tail.group("scale2") or scale) + unit
+        full_unit = (tail.group("scale2") or scale) + unit + alternative
 
     ceiling = comparator == "<=" or "最高" in before or "最多" in before
     if full_unit.endswith("元") and (before.endswith(("最高", "最多")) or ceiling and _PER_UNIT_CAP.search(before)):
