@@ -1109,3 +1109,14 @@ def test_answering_a_reporter_inside_a_speakers_line_is_not_a_question_line():
 def test_a_counter_with_an_alternative_counter_keeps_both():
     draft = only("到2027年底新增智能装备3000台（套）以上。", 2026)
     assert (draft.comparator, draft.value, draft.unit) == (">=", 3000, "台（套）")
+
+
+def test_an_item_of_a_list_of_targets_may_be_stated_as_about_so_much():
+    text = "2026年主要目标：\n- 粮食产量约9.5亿斤\n- 新增就业1万人\n"
+    assert [(d.comparator, d.value, d.unit) for d in drafts(text, 2026)] == [("approx", Decimal("9.5"), "亿斤"),
+                                                                            ("=", 1, "万人")]
+
+
+def test_a_plan_that_speaks_of_itself_is_not_an_event_being_reported():
+    assert only("本次规划期内，全市新建公园40个。", 2026).value == 40
+    assert drafts("本届运动会共设比赛项目32个。", 2026) == []

@@ -768,9 +768,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
 # The cap a rule puts on what one firm or project may receive.
 _PER_UNIT_CAP = re.compile(r"(?:^|[，,；;])[\u4e00-\u9fff]{0,4}?(?:单个|单家|单项|单笔|每个|每家|每户|每人|每项)")
 # The event a write-up reports on (本系列发布会, 本届博览会): its own programme is no pledge.
-_OWN_EVENT = re.compile(
-    r"本(?:系列|次|届)|本[\u4e00-\u9fff]{0,4}?(?:发布会|会议|大会|论坛|博览会|展会|赛事|运动会|活动|节)"
-)
+# (本次规划 is a plan speaking of itself: its targets are pledges.)
+_OWN_EVENT = re.compile(r"本(?:系列|次|届)?[\u4e00-\u9fff]{0,6}?(?:发布会|会议|大会|论坛|博览会|展会|赛事|运动会|活动|节)")
 # "X增长预期目标定在6%", "新增就业目标为12万人": the word naming the target stands between X and the number.
 _TARGET_NAMED = re.compile(r"(?:的)?(?:预期|主要|年度)?目标(?:值)?(?:定在|定为|设定为|设定在|设为|为|是)?$")
 
@@ -1036,8 +1035,12 @@ class _Extractor:
                 at = segment_start + candidate.start
                 if any(a <= at < b for a, b in baselines):
                     continue
+                # (An item of a list is read as its list is: "- 粮食产量约9.5亿斤" under the year's targets.)
                 estimate = self.tense == NEUTRAL and _ESTIMATE.search(segment, 0, candidate.start)
-                if estimate and not _TARGET_VERB_BEFORE.search(segment, 0, estimate.start() + 1):
+                if (
+                    estimate and not _TARGET_VERB_BEFORE.search(segment, 0, estimate.start() + 1)
+                    and not starts_list_item(self.text, self.text.rfind("\n", 0, start) + 1)
+                ):
                     continue  # "春节期间商场销售额约18亿元": an estimate with no word looking ahead reports a figure
                 sentence, sentence_start = _trim(original_segment, segment_start, candidate.start)
                 if not sentence:
