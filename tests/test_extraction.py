@@ -1120,3 +1120,8 @@ def test_an_item_of_a_list_of_targets_may_be_stated_as_about_so_much():
 def test_a_plan_that_speaks_of_itself_is_not_an_event_being_reported():
     assert only("本次规划期内，全市新建公园40个。", 2026).value == 40
     assert drafts("本届运动会共设比赛项目32个。", 2026) == []
+
+
+def test_an_officials_words_end_at_the_next_section_title_even_without_a_blank_line():
+    text = "【文旅】\n市文旅局局长周宁介绍，今年将新增A级景区4家。\n【民生】\n全年新建口袋公园30个。\n"
+    assert [d.owner for d in drafts(text, 2026)] == ["市文旅局", None]

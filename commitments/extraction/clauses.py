@@ -319,6 +319,8 @@ _LIST_MARK = re.compile(r"^(?:[•·●▪◆■][ \t\u3000]*|——|[-*][ \t\u3
 _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
+# A line that opens a section ("【交通】", "二、", "（三）"): no speaker's words run on past it.
+_SECTION_START = re.compile(r"【|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]")
 NEUTRAL, FORWARD, PAST, FORECAST = "neutral", "forward", "past", "forecast"
 # Longer stretches without a comma or full stop are not read for targets (a list of numbers, a broken file): the
 # rules look back over the clause for each number, so one giant clause would cost time quadratic in its length.
@@ -970,7 +972,10 @@ class _Extractor:
                 and "\n" not in self.text[position + 1 : following.start()] and not self.heading_at(following.start())
             )
             self.tense = self.list_tense or (PAST if goes_on else NEUTRAL)
-            if following is None or "\n" in self.text[position + 1 : following.start()] or self.heading_at(back):
+            if (
+                following is None or "\n" in self.text[position + 1 : following.start()] or self.heading_at(back)
+                or _SECTION_START.match(self.text, following.start())
+            ):
                 self.block_start = position
             self.sentence_deadline = None
             self.sentence_metric = ""
