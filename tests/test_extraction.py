@@ -1125,3 +1125,8 @@ def test_a_plan_that_speaks_of_itself_is_not_an_event_being_reported():
 def test_an_officials_words_end_at_the_next_section_title_even_without_a_blank_line():
     text = "【文旅】\n市文旅局局长周宁介绍，今年将新增A级景区4家。\n【民生】\n全年新建口袋公园30个。\n"
     assert [d.owner for d in drafts(text, 2026)] == ["市文旅局", None]
+
+
+def test_a_numbered_task_under_a_line_of_results_is_read_on_its_own():
+    text = "去年全县新建公园5个。\n（二）扩大有效投资。新开工项目100个。\n"
+    assert [d.value for d in drafts(text, 2026)] == [100]

@@ -970,6 +970,7 @@ class _Extractor:
             goes_on = (
                 self.tense == PAST and last_char in _TERMINAL and not next_is_item and following is not None
                 and "\n" not in self.text[position + 1 : following.start()] and not self.heading_at(following.start())
+                and not _SECTION_START.match(self.text, following.start())
             )
             self.tense = self.list_tense or (PAST if goes_on else NEUTRAL)
             if (
