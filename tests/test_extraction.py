@@ -1130,3 +1130,21 @@ def test_an_officials_words_end_at_the_next_section_title_even_without_a_blank_l
 def test_a_numbered_task_under_a_line_of_results_is_read_on_its_own():
     text = "去年全县新建公园5个。\n（二）扩大有效投资。新开工项目100个。\n"
     assert [d.value for d in drafts(text, 2026)] == [100]
+
+
+def test_the_government_calling_itself_short_is_the_government_the_report_names():
+    text = "政府工作报告\n\n——2026年1月8日在桃源市第七届人民代表大会第三次会议上\n\n今年，市政府将新建公园12个。\n"
+    assert only(text, 2026).owner == "桃源市人民政府"
+
+
+def test_a_plan_of_a_district_named_inside_its_city_belongs_to_the_district():
+    text = "桃源市北湖区国民经济和社会发展第十五个五年规划纲要\n\n到2030年，新建公园20个。\n"
+    assert only(text, 2026).owner == "北湖区"
+
+
+def test_the_scorer_takes_a_place_and_its_peoples_government_as_one_owner_and_nothing_looser():
+    from bench.eval_extraction import same_owner
+
+    assert same_owner("北湖区人民政府", "北湖区") and same_owner("北湖区", "北湖区人民政府")
+    assert not same_owner("北湖区政府办公室", "北湖区")
+    assert not same_owner("市政府", "桃源市人民政府")

@@ -425,6 +425,18 @@ def _quote_start(text: str, speaker_at: int) -> int:
     return opening
 
 
+_SHORT_GOVERNMENT = re.compile(r"([省市县区])(?:人民)?政府")
+
+
+def _full_government_name(owner: str | None, issuer: str | None) -> str | None:
+    """"市政府" in a document the 岚州市人民政府 issues is that government: use the name the document gives itself."""
+    if owner and issuer:
+        m = _SHORT_GOVERNMENT.fullmatch(owner)
+        if m and re.fullmatch(r"[\u4e00-\u9fff]+" + m.group(1) + r"(?:人民)?政府", issuer):
+            return issuer
+    return owner
+
+
 def _is_generic_actor(name: str) -> bool:
     return name.startswith(_GENERIC_ACTOR_START) or name in _GENERIC_ACTORS
 
@@ -1027,6 +1039,7 @@ class _Extractor:
         if owner_mark and owner_mark.is_company:
             return  # a company's own statement
         owner = owner_mark.owner if owner_mark and owner_mark.owner else (self.main_actor or self.issuer)
+        owner = _full_government_name(owner, self.issuer)
         clause_deadline = self.sentence_deadline or self.default_deadline
         if clause_deadline < date(self.year, 1, 1):
             return  # "“十四五”期间新增…": a period that ended before the document was written reports results
