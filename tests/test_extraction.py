@@ -1148,3 +1148,18 @@ def test_the_scorer_takes_a_place_and_its_peoples_government_as_one_owner_and_no
     assert same_owner("北湖区人民政府", "北湖区") and same_owner("北湖区", "北湖区人民政府")
     assert not same_owner("北湖区政府办公室", "北湖区")
     assert not same_owner("市政府", "桃源市人民政府")
+
+
+def test_a_range_that_writes_the_unit_after_both_numbers_is_one_range():
+    found = only("今年茶叶产量稳定在4万吨至4.5万吨。", 2026)
+    assert (found.comparator, found.low, found.high, found.unit) == ("range", 4, Decimal("4.5"), "万吨")
+
+
+def test_a_number_before_a_target_year_is_no_range():
+    assert [(d.comparator, d.value) for d in drafts("新建驿站10个到2030年全部投用。", 2026)] == [("=", 10)]
+
+
+@pytest.mark.parametrize("text, unit", [("加装电梯120部", "部"), ("新装路灯900盏", "盏"), ("补植行道树3000棵", "棵"),
+                                        ("生猪出栏20万头", "万头")])
+def test_counters_for_machines_lamps_trees_and_livestock_are_units(text, unit):
+    assert only(f"今年{text}。", 2026).unit == unit

@@ -137,6 +137,7 @@ _MEASURE_WORDS = [
 ]
 _COUNT_WORDS = [
     "人次", "家次", "户次", "场次", "批次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次", "轮",
+    "部", "盏", "棵", "株", "头", "架",  # not 栋/幢: "附14幢1单元" is an address
 ]
 COUNT_UNITS = frozenset(_COUNT_WORDS)
 _ALL_UNITS = ["个百分点", "百分点"] + _CURRENCIES + _MEASURE_WORDS + _COUNT_WORDS
@@ -151,6 +152,8 @@ _NUMBER = re.compile(
 # What may follow a number: a second number of a range, the unit, 级, a trailing comparator.
 _TAIL = re.compile(
     r"(?P<pct>%|％)?"
+    # "132万吨至135万吨": a range that writes the unit after both numbers (not "100个到2030年").
+    r"(?:(?P<unit1>" + _UNIT_ALTERNATION + r")(?=\s*(?:至|到|-|—|–|~|～)\s*[0-9]+(?:\.[0-9]+)?(?![0-9.]|年)))?"
     r"(?:\s*(?P<dash>至|到|-|—|–|~|～)\s*(?P<n2>[0-9]+(?:\.[0-9]+)?)(?P<scale2>" + _SCALES + r")?)?"
     r"(?P<more>多|余)?"
     r"(?P<unit>%|％|" + _UNIT_ALTERNATION + r")?"
@@ -689,6 +692,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         chinese = True
 
     unit = tail.group("unit") or tail.group("pct") or ""
+    if tail.group("unit1") and unit != tail.group("unit1"):
+        return None  # "5万吨至6亿元" is no range of one quantity
     alternative = "（" + tail.group("alternative")[1:-1] + "）" if tail.group("alternative") and unit in COUNT_UNITS else ""
     is_scale_level = bool(tail.group("level")) and scale in ("亿", "万", "万亿", "千亿", "百亿", "千万", "百万")
     if not unit and not is_scale_level:
