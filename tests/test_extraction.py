@@ -1163,3 +1163,8 @@ def test_a_number_before_a_target_year_is_no_range():
                                         ("生猪出栏20万头", "万头")])
 def test_counters_for_machines_lamps_trees_and_livestock_are_units(text, unit):
     assert only(f"今年{text}。", 2026).unit == unit
+
+
+def test_a_rate_followed_by_the_word_target_is_that_target_not_a_size():
+    found = only("全区要盯住服务业增加值增长7%目标不放松。", 2026)
+    assert (found.value, found.unit, found.kind) == (7, "%", "growth")

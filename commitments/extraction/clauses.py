@@ -241,7 +241,8 @@ _FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计�
 _YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
 # A project's own characteristics, not a target of the government.
 # "下降14%的约束性目标": the number is named as the target, not a size qualifier.
-_NAMED_AS_TARGET = re.compile(r"的[\u4e00-\u9fff]{0,4}(?:目标|任务)")
+# "增长6.5%目标": also without 的.
+_NAMED_AS_TARGET = re.compile(r"(?:的[\u4e00-\u9fff]{0,4})?(?:目标|任务)")
 _QUOTED_NAME = re.compile(r"[“\"][^“”\"]{1,10}[”\"]")
 # (占地区生产总值比重 is 占 + 地区生产总值, not 占地.)
 _SPECIFICATION = re.compile(
