@@ -1168,3 +1168,17 @@ def test_counters_for_machines_lamps_trees_and_livestock_are_units(text, unit):
 def test_a_rate_followed_by_the_word_target_is_that_target_not_a_size():
     found = only("全区要盯住服务业增加值增长7%目标不放松。", 2026)
     assert (found.value, found.unit, found.kind) == (7, "%", "growth")
+
+
+def test_a_part_of_the_year_already_over_when_the_article_is_dated_reports_results():
+    text = (
+        "桃源县半年经济观察\n2026年8月3日\n\n"
+        "上半年全县新增市场主体3100户，全年目标为新增市场主体6000户。\n"
+        "5月份举办的茶博会签约项目22个。\n县里将于10月开工建设物流园1个。\n"
+    )
+    assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [(6000, date(2026, 12, 31)), (1, date(2026, 12, 31))]
+
+
+def test_the_first_half_year_is_still_a_target_in_a_report_delivered_in_january():
+    text = "政府工作报告\n——2026年1月10日在桃源县第九届人民代表大会第四次会议上\n\n上半年新开工项目40个。\n"
+    assert only(text, 2026).deadline == date(2026, 6, 30)

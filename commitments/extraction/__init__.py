@@ -40,6 +40,7 @@ from .layout import (
     plan_period,
     responsible_units,
     review_spans,
+    written_on,
 )
 from .tables import table_targets, task_rows
 
@@ -62,7 +63,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     skipped = sorted(reviews + table_rows)
     drafts, main_actor = extract_clauses(
         joined, year, stop_after=stop_after, skipped_spans=_merge(skipped), issuer=issuer,
-        default_deadline=default_deadline, plan=plan,
+        default_deadline=default_deadline, plan=plan, written_on=written_on(joined, year),
     )
     table_drafts = [
         Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline,

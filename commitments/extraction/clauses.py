@@ -524,6 +524,33 @@ def find_deadline(
     return None
 
 
+# Parts of the year that may already be over when the document is written: "上半年全县新增就业4200人" in a July
+# write-up reports a result, in a January work report it sets a target.
+_PART_OF_YEAR = re.compile(
+    r"(上半年|[一二1-2]季度)|(?<![上下前后每])半年(?![内度时以左])"
+    r"|(?<![0-9每个明])(?:((?:19|20)[0-9]{2})年)?([0-9]{1,2})月(?:份)?(?:([0-9]{1,2})日)?"
+)
+
+
+def names_elapsed_period(clause: str, written: date) -> bool:
+    """Does the clause name a part of the document's year that ended before the document was written?"""
+    for m in _PART_OF_YEAR.finditer(clause):
+        if m.group(3):
+            if m.group(2) and int(m.group(2)) != written.year:
+                continue
+            month = int(m.group(3))
+            if not 1 <= month <= 12:
+                continue
+            if month < written.month or (month == written.month and m.group(4) and int(m.group(4)) < written.day):
+                return True
+            continue
+        name = m.group(1) or "上半年"
+        month, day = _QUARTER_END[name]
+        if date(written.year, month, day) < written:
+            return True
+    return False
+
+
 def clause_tense(clause: str, year: int, this_year_is_past: bool = False) -> str | None:
     """PAST, FORECAST or FORWARD if the clause says so, None if it has no marker.
 
@@ -869,6 +896,7 @@ class _Extractor:
         issuer: str | None = None,
         default_deadline: date | None = None,
         plan: tuple[int, int] | None = None,
+        written_on: date | None = None,
     ):
         """`skipped_spans`: review sections and table rows, where no clause is read for targets; `issuer`: the
         owner of targets that name no one; `default_deadline`: for targets without a time word (the end of a
@@ -879,6 +907,7 @@ class _Extractor:
         self.skipped_spans = list(skipped_spans)
         self.issuer = issuer
         self.plan = plan
+        self.written_on = written_on  # the document's own date, after which its earlier months are results
         self.list_tense: str | None = None  # the tense of the line that introduced the list being read
         self.marks, self.main_actor = _owner_marks(text)
         self.paragraph_marks = [mark for mark in self.marks if mark.paragraph_only]
@@ -1021,6 +1050,8 @@ class _Extractor:
             # clause's, and its number is no target.
             clause = _FROM_BASELINE.sub(lambda m: "从" + "\u3000" * (len(m.group()) - 1), clause)
         tense = clause_tense(clause, self.year, self.this_year_is_past)
+        if tense != PAST and self.written_on and names_elapsed_period(clause, self.written_on):
+            tense = PAST
         if tense is None and self.statistics_follow(end):
             tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
         if tense:

@@ -287,6 +287,23 @@ def issuing_body(text: str) -> str | None:
     return None
 
 
+_DATELINE = re.compile(r"((?:19|20)[0-9]{2})年([0-9]{1,2})月([0-9]{1,2})日")
+
+
+def written_on(text: str, year: int) -> date | None:
+    """The date the document gives itself in its opening lines (a dateline, the day a report was delivered), if it
+    falls in the document's year; None otherwise."""
+    lines = [line for line in text[:600].split("\n") if line.strip(_BLANK)][:_OPENING_LINES]
+    for line in lines:
+        m = _DATELINE.search(line)
+        if m and int(m.group(1)) == year:
+            try:
+                return date(year, int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
 _PERIOD = re.compile(r"((?:19|20)[0-9]{2})\s*[—\-–~～至到]+\s*((?:19|20)[0-9]{2})年")
 _FIVE_YEAR_TITLE = re.compile(r"第?十([一二三四五六七八九])个?五[”\"」’]?(?:年)?规划")
 _CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
