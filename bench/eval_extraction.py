@@ -4,7 +4,7 @@ Run from the project root:
 
     .venv/bin/python bench/eval_extraction.py [--verbose]
 
-Six sets, scored separately, each laid out as docs/, gold/, negatives/ and meta.json:
+Seven sets, scored separately, each laid out as docs/, gold/, negatives/ and meta.json:
 
 * the seeds (../shared/seeds): the two documents the extractor was first written against;
 * the development set (bench/extraction_dev): documents of several genres written for issue 17, used to tune;
@@ -13,7 +13,9 @@ Six sets, scored separately, each laid out as docs/, gold/, negatives/ and meta.
 * the blind set (bench/extraction_blind): written by someone who had read neither the extractor nor the other
   sets' documents, frozen before its first run, never tuned against;
 * the second blind set (bench/extraction_blind2): written the same way by another author, who had not read the first
-  blind set's documents either; frozen before its first run, never tuned against.
+  blind set's documents either; frozen before its first run, never tuned against;
+* the third blind set (bench/extraction_blind3): written the same way by a third author, who had read neither of the
+  other blind sets' documents; frozen before its first run, never tuned against.
 
 For every document it runs ``extract(text, year)`` and compares the drafts with gold/<slug>.jsonl.  A draft
 matches a gold item when comparator, kind and amount are equal and the two sentences overlap in the document; the
@@ -46,6 +48,7 @@ HELD_OUT = PROJECT_ROOT / "bench" / "extraction_holdout"
 LATE_HELD_OUT = PROJECT_ROOT / "bench" / "extraction_holdout_late"
 BLIND = PROJECT_ROOT / "bench" / "extraction_blind"
 SECOND_BLIND = PROJECT_ROOT / "bench" / "extraction_blind2"
+THIRD_BLIND = PROJECT_ROOT / "bench" / "extraction_blind3"
 THROUGHPUT_BYTES = 5 * 1024 * 1024
 # The seeds' meta.json names no genre: what each one is (see ../shared/seeds/README.md).
 SEED_GENRES = {"000_ee8b94c80de04998": "meeting write-up", "002_ba23479a29e53de9": "district targets page"}
@@ -222,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--late-held-out", default=str(LATE_HELD_OUT), help="late held-out set directory")
     parser.add_argument("--blind", default=str(BLIND), help="blind set directory")
     parser.add_argument("--second-blind", default=str(SECOND_BLIND), help="second blind set directory")
+    parser.add_argument("--third-blind", default=str(THIRD_BLIND), help="third blind set directory")
     args = parser.parse_args(argv)
     sets = [
         ("seeds", Path(args.seeds)),
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         ("late held-out set", Path(args.late_held_out)),
         ("blind set", Path(args.blind)),
         ("second blind set", Path(args.second_blind)),
+        ("third blind set", Path(args.third_blind)),
     ]
     header = (f"{'document':<28} {'drafts':>6} {'gold':>5} {'matched':>7} {'prec':>6} {'recall':>6} {'F1':>6} "
               f"{'deadline':>9} {'owner':>6}")
