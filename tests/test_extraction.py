@@ -1182,3 +1182,15 @@ def test_a_part_of_the_year_already_over_when_the_article_is_dated_reports_resul
 def test_the_first_half_year_is_still_a_target_in_a_report_delivered_in_january():
     text = "政府工作报告\n——2026年1月10日在桃源县第九届人民代表大会第四次会议上\n\n上半年新开工项目40个。\n"
     assert only(text, 2026).deadline == date(2026, 6, 30)
+
+
+def test_progress_against_the_years_plan_reports_results_but_names_the_target_inside_it():
+    text = (
+        "截至6月底，全县完成工业投资20.5亿元，完成全年目标50亿元的41%。"
+        "18个重点项目完成投资9亿元，占年度计划的45%。其中，改造农村公厕300座，完成全年任务的60%。"
+    )
+    restated = only(text, 2026)
+    assert (restated.metric, restated.comparator, restated.value, restated.unit, restated.kind) == (
+        "工业投资", "=", 50, "亿元", "level"
+    )
+    assert restated.deadline == date(2026, 12, 31)

@@ -231,6 +231,12 @@ _PAST = re.compile(
 )
 # Reported statistics: a figure compared with the same period before is a result, never a target.
 _STATISTICS = re.compile(r"同比|环比")
+# Progress against the year's plan ("占年度计划的57.8%", "完成全年目标90亿元的54%"): the sentence reports results; a
+# figure written inside the name of the plan restates the target itself.
+_PROGRESS = re.compile(
+    r"(?:占|完成|达到|达)(?:全年|年度|年初|今年)[\u4e00-\u9fff]{0,4}?(?:目标|计划|任务)(?P<target>[^，,。；;的]{0,12}?)"
+    r"的[0-9]+(?:\.[0-9]+)?[%％]"
+)
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 # Words that mark only their own clause as done (实现了…, 已有…).
 _DONE = re.compile(r"已|(?:实现|完成|达到|取得|获得|建成|落地|获批|新增|突破|增长|节省|提高|降低|提升)了")
@@ -917,7 +923,9 @@ class _Extractor:
         self.speaker_positions = sorted(m.position for m in self.marks if m.owner)
         self.company_names = set(_COMPANY_ALIAS.findall(text))
         self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        self.statistics_at = [m.start() for m in _STATISTICS.finditer(text)]
+        self.statistics_at = sorted(
+            [m.start() for m in _STATISTICS.finditer(text)] + [m.start() for m in _PROGRESS.finditer(text)]
+        )
         # "总结今年经济工作,部署明年重点任务": a year-end review, where 今年 is already the past.
         self.this_year_is_past = text.count("明年") >= 2 and text.count("明年") >= text.count("今年")
         self.default_deadline = default_deadline or date(year + 1 if self.this_year_is_past else year, 12, 31)
@@ -1049,6 +1057,11 @@ class _Extractor:
             # The baseline (目前的380家, 2020年的5400亿元) says where things stand: its time words are not the
             # clause's, and its number is no target.
             clause = _FROM_BASELINE.sub(lambda m: "从" + "\u3000" * (len(m.group()) - 1), clause)
+        progress = _PROGRESS.search(clause)
+        if progress:
+            self.tense = PAST
+            self.restated_target(start, progress)
+            return
         tense = clause_tense(clause, self.year, self.this_year_is_past)
         if tense != PAST and self.written_on and names_elapsed_period(clause, self.written_on):
             tense = PAST
@@ -1128,6 +1141,35 @@ class _Extractor:
                         owner=owner,
                     )
                 )
+
+
+    def restated_target(self, clause_start: int, progress: re.Match) -> None:
+        """The year's target written inside a progress figure (完成全年目标90亿元的54%), named after the figure the
+        sentence reports before it."""
+        head = progress.start("target") - progress.start()  # the number is read with the plan's name before it
+        candidates = [c for c in numbers_in_segment(progress.group()[: head + len(progress.group("target"))])
+                      if c.start >= head]
+        if len(candidates) != 1:
+            return
+        candidate = candidates[0]
+        sentence_start = self.text.rfind("。", 0, clause_start) + 1
+        line_start = self.text.rfind("\n", 0, clause_start) + 1
+        before = self.text[max(sentence_start, line_start) : clause_start].rstrip("，, ")
+        reported = numbers_in_segment(re.split(r"[，,：:]", before)[-1])
+        at = clause_start + progress.start() + candidate.start
+        sentence, sentence_start = _trim(self.text[clause_start + progress.start() : clause_start + progress.end()],
+                                         clause_start + progress.start(), at - clause_start - progress.start())
+        owner_mark = self.owner_at(clause_start)
+        owner = owner_mark.owner if owner_mark and owner_mark.owner else (self.main_actor or self.issuer)
+        self.drafts.append(
+            Draft(
+                sentence=sentence, start=sentence_start,
+                metric=reported[-1].metric if reported else candidate.metric, comparator="=", value=candidate.value,
+                low=None, high=None, unit=candidate.unit, kind=candidate.kind,
+                deadline=self.default_deadline if self.default_deadline.year == self.year else date(self.year, 12, 31),
+                owner=_full_government_name(owner, self.issuer),
+            )
+        )
 
 
 def extract_clauses(text: str, year: int, *, stop_after: int | None = None, **layout) -> tuple[list[Draft], str | None]:
