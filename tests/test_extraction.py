@@ -1194,3 +1194,12 @@ def test_progress_against_the_years_plan_reports_results_but_names_the_target_in
         "工业投资", "=", 50, "亿元", "level"
     )
     assert restated.deadline == date(2026, 12, 31)
+
+
+def test_a_finished_action_with_le_is_a_result():
+    assert drafts("会上，9个街道作了表态发言，对进度慢的5个项目发出了提醒函。", 2026) == []
+
+
+def test_what_each_recipient_of_a_grant_gets_is_a_rule_not_a_target():
+    found = drafts("全年新增限上企业60家，对首次入统的批发企业给予一次性奖励20万元。", 2026)
+    assert [(d.value, d.unit) for d in found] == [(60, "家")]

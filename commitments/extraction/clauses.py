@@ -238,8 +238,9 @@ _PROGRESS = re.compile(
     r"的[0-9]+(?:\.[0-9]+)?[%％]"
 )
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
-# Words that mark only their own clause as done (实现了…, 已有…).
-_DONE = re.compile(r"已|(?:实现|完成|达到|取得|获得|建成|落地|获批|新增|突破|增长|节省|提高|降低|提升)了")
+# Words that mark only their own clause as done (实现了…, 作了发言, 已有…): the perfective 了 after a verb, not 为了,
+# 除了, 了解.
+_DONE = re.compile(r"已|(?<=[\u4e00-\u9fff])(?<![为除罢不得])了(?![解结])")
 _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
 # Only words that clearly look ahead: 目标/努力/未来 also occur in accounts of the past
 # ("以…为目标", "培育未来产业"), and 超年度计划 reports a result.
@@ -798,6 +799,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     ceiling = comparator == "<=" or "最高" in before or "最多" in before
     if full_unit.endswith("元") and (before.endswith(("最高", "最多")) or ceiling and _PER_UNIT_CAP.search(before)):
         return None  # "单个项目补助不超过1000万元", "奖励最高50万元": a ceiling on a grant, not a target
+    if full_unit.endswith("元") and _GRANT_TO_EACH.search(before):
+        return None  # "对首次入统的企业给予一次性奖励20万元": what each recipient gets, a rule and not a target
     if "本" in before and _OWN_EVENT.search(before):
         return None  # "本次博览会共设展位800个": the schedule of the event being reported
 
@@ -822,6 +825,7 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
 _PER_UNIT_CAP = re.compile(r"(?:^|[，,；;])[\u4e00-\u9fff]{0,4}?(?:单个|单家|单项|单笔|每个|每家|每户|每人|每项)")
 # The event a write-up reports on (本系列发布会, 本届博览会): its own programme is no pledge.
 # (本次规划 is a plan speaking of itself: its targets are pledges.)
+_GRANT_TO_EACH = re.compile(r"(?:^|[，,])对[^，,。；;]{2,40}?(?:给予|奖励|补助|补贴)[\u4e00-\u9fff]{0,8}$")
 _OWN_EVENT = re.compile(r"本(?:系列|次|届)?[\u4e00-\u9fff]{0,6}?(?:发布会|会议|大会|论坛|博览会|展会|赛事|运动会|活动|节)")
 # "X增长预期目标定在6%", "新增就业目标为12万人": the word naming the target stands between X and the number.
 _TARGET_NAMED = re.compile(r"(?:的)?(?:预期|主要|年度)?目标(?:值)?(?:定在|定为|设定为|设定在|设为|为|是)?$")
