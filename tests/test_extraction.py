@@ -1203,3 +1203,8 @@ def test_a_finished_action_with_le_is_a_result():
 def test_what_each_recipient_of_a_grant_gets_is_a_rule_not_a_target():
     found = drafts("全年新增限上企业60家，对首次入统的批发企业给予一次性奖励20万元。", 2026)
     assert [(d.value, d.unit) for d in found] == [(60, "家")]
+
+
+def test_a_list_item_that_opens_with_its_own_year_is_due_that_year():
+    found = drafts("力争到2027年物流业营收达到80亿元、2030年达到120亿元。", 2026)
+    assert [(d.value, d.deadline) for d in found] == [(80, date(2027, 12, 31)), (120, date(2030, 12, 31))]

@@ -1099,6 +1099,10 @@ class _Extractor:
             return  # "“十四五”期间新增…": a period that ended before the document was written reports results
         context = ""
         for segment, segment_start in _segments(clause, start):
+            # "到2028年达到150亿元、2030年达到220亿元": a list item that opens with a year of its own is due then.
+            own_year = _DEADLINE_YEAR.match(segment, re.match(r"\s*(?:到|至)?", segment).end())
+            if segment_start > start and own_year and int(own_year.group(1)) >= self.year:
+                clause_deadline = find_deadline(segment, self.year, self.this_year_is_past, self.plan)
             candidates = numbers_in_segment(segment)
             if not candidates and context and _BARE_QUANTITY.fullmatch(segment):
                 candidates = numbers_in_segment(segment, context)
