@@ -1208,3 +1208,16 @@ def test_what_each_recipient_of_a_grant_gets_is_a_rule_not_a_target():
 def test_a_list_item_that_opens_with_its_own_year_is_due_that_year():
     found = drafts("力争到2027年物流业营收达到80亿元、2030年达到120亿元。", 2026)
     assert [(d.value, d.deadline) for d in found] == [(80, date(2027, 12, 31)), (120, date(2030, 12, 31))]
+
+
+def test_a_year_on_year_change_in_a_task_assigned_to_a_unit_is_the_target():
+    text = (
+        "5. 开展电动自行车火灾隐患整治，亡人火灾起数同比下降15%。\n"
+        "牵头单位：市消防救援支队\n完成时限：2026年12月底\n"
+    )
+    found = only(text, 2026)
+    assert (found.value, found.kind, found.owner) == (15, "reduction", "市消防救援支队")
+
+
+def test_a_year_on_year_change_outside_an_assigned_task_is_still_a_result():
+    assert drafts("一季度全市火灾起数同比下降15%。", 2026) == []

@@ -61,9 +61,11 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     reviews = review_spans(joined, year)
     tables, table_rows = table_targets(joined, year, default_deadline or date(year, 12, 31), _TABLE_UNITS)
     skipped = sorted(reviews + table_rows)
+    units = responsible_units(joined)
     drafts, main_actor = extract_clauses(
         joined, year, stop_after=stop_after, skipped_spans=_merge(skipped), issuer=issuer,
         default_deadline=default_deadline, plan=plan, written_on=written_on(joined, year),
+        assigned_spans=_merge([(a, b) for a, b, _ in units]),
     )
     table_drafts = [
         Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline,
@@ -73,7 +75,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
         # a table whose target column is an earlier year reports how last year's plan went.
         if (not _in_spans(t.start, reviews) or (t.target_year or 0) > year) and (t.target_year or year) >= year
     ]
-    drafts = _assign_responsible_units(drafts + table_drafts, responsible_units(joined))
+    drafts = _assign_responsible_units(drafts + table_drafts, units)
     drafts = _assign_task_rows(drafts, task_rows(joined), year)
     drafts = _assign_due_notes(drafts, deadline_notes(joined), year, default_deadline or date(year, 12, 31))
     drafts = _once_per_target(drafts, {(d.start, d.sentence) for d in table_drafts})

@@ -907,6 +907,7 @@ class _Extractor:
         default_deadline: date | None = None,
         plan: tuple[int, int] | None = None,
         written_on: date | None = None,
+        assigned_spans: list[tuple[int, int]] = (),
     ):
         """`skipped_spans`: review sections and table rows, where no clause is read for targets; `issuer`: the
         owner of targets that name no one; `default_deadline`: for targets without a time word (the end of a
@@ -917,6 +918,8 @@ class _Extractor:
         self.skipped_spans = list(skipped_spans)
         self.issuer = issuer
         self.plan = plan
+        self.assigned_spans = sorted(assigned_spans)  # tasks a note assigns to a unit (its 牵头单位, 完成时限)
+        self.assigned_starts = [a for a, _ in self.assigned_spans]
         self.written_on = written_on  # the document's own date, after which its earlier months are results
         self.list_tense: str | None = None  # the tense of the line that introduced the list being read
         self.marks, self.main_actor = _owner_marks(text)
@@ -973,6 +976,11 @@ class _Extractor:
         end = self.sentence_ends[i] if i < len(self.sentence_ends) else len(self.text)
         j = bisect.bisect_left(self.statistics_at, position)
         return j < len(self.statistics_at) and self.statistics_at[j] < end
+
+    def in_assigned_task(self, position: int) -> bool:
+        """Is the position inside a task that a 牵头单位/责任单位 note assigns to a unit?"""
+        i = bisect.bisect_right(self.assigned_starts, position) - 1
+        return i >= 0 and position < self.assigned_spans[i][1]
 
     def skipped(self, position: int) -> bool:
         i = bisect.bisect_right(self.skipped_starts, position) - 1
@@ -1067,9 +1075,12 @@ class _Extractor:
             self.restated_target(start, progress)
             return
         tense = clause_tense(clause, self.year, self.this_year_is_past)
+        assigned = self.in_assigned_task(start)
+        if assigned and tense == PAST and not _PAST.search(_STATISTICS.sub("", clause)):
+            tense = None  # "事故起数同比下降10%" in a task given to a unit: last year is the baseline of the target
         if tense != PAST and self.written_on and names_elapsed_period(clause, self.written_on):
             tense = PAST
-        if tense is None and self.statistics_follow(end):
+        if tense is None and not assigned and self.statistics_follow(end):
             tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
         if tense:
             self.tense = tense
