@@ -1221,3 +1221,12 @@ def test_a_year_on_year_change_in_a_task_assigned_to_a_unit_is_the_target():
 
 def test_a_year_on_year_change_outside_an_assigned_task_is_still_a_result():
     assert drafts("一季度全市火灾起数同比下降15%。", 2026) == []
+
+
+def test_a_per_mu_indicator_moved_from_a_baseline_is_a_target_not_a_project_size():
+    found = only("到2030年，工业用地亩均产值从2025年的310万元提高到420万元。", 2026)
+    assert (found.value, found.unit, found.deadline) == (420, "万元", date(2030, 12, 31))
+
+
+def test_a_per_mu_entry_requirement_of_a_project_is_still_no_target():
+    assert drafts("新引进项目亩均投资不低于300万元。", 2026) == []
