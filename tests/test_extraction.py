@@ -1230,3 +1230,8 @@ def test_a_per_mu_indicator_moved_from_a_baseline_is_a_target_not_a_project_size
 
 def test_a_per_mu_entry_requirement_of_a_project_is_still_no_target():
     assert drafts("新引进项目亩均投资不低于300万元。", 2026) == []
+
+
+def test_a_body_that_speaks_for_itself_owns_what_it_announces():
+    text = "上半年，全县游客人数稳步回升。\n县商务局表示，全年力争新增限上企业40家。\n"
+    assert only(text, 2026).owner == "县商务局"

@@ -365,6 +365,9 @@ def _normalise_org(org: str) -> str:
     return org
 
 
+_BODY_NAME = re.compile(r"[省市县区镇][\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办|中心)")
+
+
 def _speaker_org(block: str) -> tuple[str, bool] | None:
     """From '市财政局党组书记、局长王某' return ('市财政局', False); companies flagged True."""
     found = None
@@ -394,7 +397,9 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
         if not block:
             continue
         org = _speaker_org(block)
-        if org:
+        if not org and units_of_names.get(block) is None and len(block) <= 16 and _BODY_NAME.fullmatch(block):
+            org = (block, False)  # "县文旅局表示，…": the body itself speaks
+        elif org:
             title = list(_TITLE.finditer(block))[-1]
             name = block[title.end() :]
             if 2 <= len(name) <= 4:
