@@ -1235,3 +1235,12 @@ def test_a_per_mu_entry_requirement_of_a_project_is_still_no_target():
 def test_a_body_that_speaks_for_itself_owns_what_it_announces():
     text = "上半年，全县游客人数稳步回升。\n县商务局表示，全年力争新增限上企业40家。\n"
     assert only(text, 2026).owner == "县商务局"
+
+
+def test_a_county_head_named_only_by_post_speaks_for_the_county_of_the_headline():
+    text = (
+        "桃源县前三季度经济稳中有进\n\n"
+        "“四季度要全力冲刺。”县委副书记、县长罗清在会上说，全县要确保全年新增就业5000人。\n"
+        "会议要求，全年新建乡村公路60公里。\n"
+    )
+    assert [d.owner for d in drafts(text, 2026)] == ["桃源县", "桃源县"]

@@ -40,6 +40,7 @@ from .layout import (
     plan_period,
     responsible_units,
     review_spans,
+    subject_place,
     written_on,
 )
 from .tables import table_targets, task_rows
@@ -57,7 +58,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     joined, offsets = join_broken_lines(text)
     plan = plan_period(joined, year)
     default_deadline = date(plan[1], 12, 31) if plan else None
-    issuer = issuing_body(joined)
+    issuer = issuing_body(joined) or subject_place(joined)
     reviews = review_spans(joined, year)
     tables, table_rows = table_targets(joined, year, default_deadline or date(year, 12, 31), _TABLE_UNITS)
     skipped = sorted(reviews + table_rows)

@@ -368,6 +368,12 @@ def _normalise_org(org: str) -> str:
 _BODY_NAME = re.compile(r"[省市县区镇][\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办|中心)")
 
 
+# The head of the government (县长), or the party committee (县委书记), with no place named: the document's own place.
+THIS_PLACE = "〈本地〉"
+_UNNAMED_PLACE_BODY = re.compile(r"[省市县区镇](?:委|政府|人民政府)?")
+_HEAD_OF_PLACE = re.compile(r"副?[省市县区镇]长")
+
+
 def _speaker_org(block: str) -> tuple[str, bool] | None:
     """From '市财政局党组书记、局长王某' return ('市财政局', False); companies flagged True."""
     found = None
@@ -376,6 +382,9 @@ def _speaker_org(block: str) -> tuple[str, bool] | None:
         if not title:
             continue
         org = part[: title.start()].strip()
+        if (not org and _HEAD_OF_PLACE.match(part, title.start())) or _UNNAMED_PLACE_BODY.fullmatch(org):
+            found = (THIS_PLACE, False)  # "县委副书记、县长韩立新": the last post named, the county's head
+            continue
         is_company = bool(_COMPANY_TITLE.fullmatch(title.group().lstrip("副"))) or "公司" in org or "集团" in org
         if not org:
             continue
@@ -928,6 +937,8 @@ class _Extractor:
         self.written_on = written_on  # the document's own date, after which its earlier months are results
         self.list_tense: str | None = None  # the tense of the line that introduced the list being read
         self.marks, self.main_actor = _owner_marks(text)
+        # Without a place of its own the document's head of government speaks for no one in particular.
+        self.marks = [replace(mark, owner=issuer or "") if mark.owner == THIS_PLACE else mark for mark in self.marks]
         self.paragraph_marks = [mark for mark in self.marks if mark.paragraph_only]
         self.paragraph_mark_positions = [mark.position for mark in self.paragraph_marks]
         self.document_marks = [mark for mark in self.marks if not mark.paragraph_only]

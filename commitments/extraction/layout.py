@@ -304,6 +304,18 @@ def written_on(text: str, year: int) -> date | None:
     return None
 
 
+_SUBJECT_PLACE = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?(?:县|市|区|镇))(?![委长])")
+
+
+def subject_place(text: str) -> str | None:
+    """The place a headline opens with (柳溪县上半年经济运行…): the actor of a news article that no body issues."""
+    first = next((line.strip(_BLANK + "#") for line in text[:400].split("\n") if line.strip(_BLANK + "#")), "")
+    if re.search(r"[，,。；;]", first):
+        return None  # a sentence, not a headline
+    m = _SUBJECT_PLACE.match(first)
+    return m.group(1) if m else None
+
+
 _PERIOD = re.compile(r"((?:19|20)[0-9]{2})\s*[—\-–~～至到]+\s*((?:19|20)[0-9]{2})年")
 _FIVE_YEAR_TITLE = re.compile(r"第?十([一二三四五六七八九])个?五[”\"」’]?(?:年)?规划")
 _CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
