@@ -1244,3 +1244,16 @@ def test_a_county_head_named_only_by_post_speaks_for_the_county_of_the_headline(
         "会议要求，全年新建乡村公路60公里。\n"
     )
     assert [d.owner for d in drafts(text, 2026)] == ["桃源县", "桃源县"]
+
+
+def test_this_year_without_a_word_of_intent_in_an_article_dated_after_midyear_reports_what_came():
+    text = (
+        "桃源县早稻丰收\n2026年8月5日\n\n"
+        "今年全县早稻收获面积12.5万亩，总产量5.1万吨。\n县农业农村局表示，今年要新建高标准农田1.2万亩。\n"
+    )
+    assert [(d.value, d.unit) for d in drafts(text, 2026)] == [(Decimal("1.2"), "万亩")]
+
+
+def test_this_year_in_a_january_report_still_sets_the_target():
+    text = "政府工作报告\n——2026年1月9日在桃源县第九届人民代表大会第四次会议上\n\n今年全县粮食产量30万吨。\n"
+    assert only(text, 2026).value == 30

@@ -246,6 +246,7 @@ _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
 # ("以…为目标", "培育未来产业"), and 超年度计划 reports a result.
 _FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
 _YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
+_INTENT = re.compile(r"要|需|目标|任务|力争|确保|争取|计划|推动|新建|新增|实施|建设|完成|开工")
 # A project's own characteristics, not a target of the government.
 # "下降14%的约束性目标": the number is named as the target, not a size qualifier.
 # "增长6.5%目标": also without 的.
@@ -1095,6 +1096,13 @@ class _Extractor:
         if assigned and tense == PAST and not _PAST.search(_STATISTICS.sub("", clause)):
             tense = None  # "事故起数同比下降10%" in a task given to a unit: last year is the baseline of the target
         if tense != PAST and self.written_on and names_elapsed_period(clause, self.written_on):
+            tense = PAST
+        if (
+            tense == FORWARD and self.written_on and self.written_on.month > 6 and "今年" in clause
+            and not _FORWARD.search(clause.replace("今年", "")) and not _INTENT.search(clause)
+        ):
+            # "今年全县夏粮播种面积36.8万亩" in an article dated in July: 今年 with no word of intent tells what
+            # this year has already brought.
             tense = PAST
         if tense is None and not assigned and self.statistics_follow(end):
             tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
