@@ -1257,3 +1257,11 @@ def test_this_year_without_a_word_of_intent_in_an_article_dated_after_midyear_re
 def test_this_year_in_a_january_report_still_sets_the_target():
     text = "政府工作报告\n——2026年1月9日在桃源县第九届人民代表大会第四次会议上\n\n今年全县粮食产量30万吨。\n"
     assert only(text, 2026).value == 30
+
+
+def test_a_line_of_narration_about_the_whole_county_is_not_the_last_speakers():
+    text = (
+        "桃源县半年经济观察\n\n县卫健局负责人介绍，全年新增家庭医生团队30个。\n"
+        "在文化方面，今年全县将新建农家书屋45个。\n"
+    )
+    assert [d.owner for d in drafts(text, 2026)] == ["县卫健局", "桃源县"]

@@ -463,6 +463,14 @@ def _full_government_name(owner: str | None, issuer: str | None) -> str | None:
     return owner
 
 
+_WHOLE_PLACE = frozenset(["全县", "全市", "全区", "全省"])
+
+
+def _none_between(positions: list[int], after: int, before: int) -> bool:
+    i = bisect.bisect_right(positions, after)
+    return i == len(positions) or positions[i] >= before
+
+
 def _is_generic_actor(name: str) -> bool:
     return name.startswith(_GENERIC_ACTOR_START) or name in _GENERIC_ACTORS
 
@@ -471,11 +479,16 @@ def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
     """All places where the responsible body is named, and the document's main actor."""
     marks = _speaker_marks(text)
     marks += _question_marks(text, sorted(marks, key=lambda mark: mark.position))
+    speakers = sorted(mark.position for mark in marks if mark.speaker)
     actors: Counter[str] = Counter()
     for m in _ORG_SUBJECT.finditer(text):
         org = _LEADING_TIME.sub("", m.group(1))  # "今年全市将": the time word is not part of the name
         if len(org) >= 3 and not _is_generic_actor(org):
             marks.append(_OwnerMark(m.start(1), org, paragraph_only=True))
+        elif org in _WHOLE_PLACE and _none_between(speakers, text.rfind("\n", 0, m.start(1)), m.start(1)):
+            # "在教育方面，今年全县将…" on a line of its own is the narrator's account of the place, not the words of
+            # the official quoted on the line before.
+            marks.append(_OwnerMark(m.start(1), THIS_PLACE, paragraph_only=True))
     # In a write-up where officials speak, "下一步,某县将…" belongs to that official's
     # paragraph; only in a report without speakers does the actor own the whole section.
     has_speakers = any(mark.owner and not mark.is_company for mark in marks)
