@@ -1166,8 +1166,8 @@ def test_counters_for_machines_lamps_trees_and_livestock_are_units(text, unit):
 
 
 def test_a_rate_followed_by_the_word_target_is_that_target_not_a_size():
-    found = only("全区要盯住服务业增加值增长7%目标不放松。", 2026)
-    assert (found.value, found.unit, found.kind) == (7, "%", "growth")
+    found = only("全区要盯住年初提出的服务业增加值增长7%目标不放松。", 2026)
+    assert (found.metric, found.value, found.unit, found.kind) == ("服务业增加值", 7, "%", "growth")
 
 
 def test_a_part_of_the_year_already_over_when_the_article_is_dated_reports_results():
