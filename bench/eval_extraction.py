@@ -22,7 +22,8 @@ matches a gold item when comparator, kind and amount are equal and the two sente
 amount is compared after the scale words are taken out of the unit (3.2 万亿元 = 32000 亿元), through
 ``commitments.extraction.in_base_unit``.  Matching is one-to-one, greedy, in document order, so a target drafted
 twice counts once and its second draft is a false positive.  Prints precision, recall and F1 per document, per
-genre (meta.json's "genre") and per set, deadline and owner accuracy over the matched pairs, and the throughput on
+genre (meta.json's "genre") and per set, deadline and owner accuracy over the matched pairs (a place and its
+people's government, 青石区 / 青石区人民政府, count as one owner: see ``same_owner``), and the throughput on
 a text of at least 5 MB.  The exit code is always 0: this is a report.
 """
 
@@ -184,7 +185,8 @@ def evaluate(docs_dir, gold_dir, meta_path, throughput_bytes: int = THROUGHPUT_B
         scores["false_positives"] = [d for d in drafts if id(d) not in matched_drafts]
         scores["wrong_fields"] = [
             (d, g) for d, g in pairs
-            if not same_owner(d.owner, g.get("owner")) or (d.deadline.isoformat() if d.deadline else None) != g.get("deadline")
+            if not same_owner(d.owner, g.get("owner"))
+            or (d.deadline.isoformat() if d.deadline else None) != g.get("deadline")
         ]
         scores["genre"] = meta[slug].get("genre") or SEED_GENRES.get(slug, "other")
         documents[slug] = scores

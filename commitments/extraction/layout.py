@@ -239,7 +239,10 @@ _GOVERNMENT = re.compile(
 )
 _DEPARTMENT_TITLE = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室)(?=[0-9一二]|关于)")
 # "岚州市青石区…规划纲要": a district within a city issues it, so the innermost place is the body.
-_PLACE_TITLE = re.compile(r"(?:关于)?(?:[\u4e00-\u9fff]{2,6}?(?:省|市|州))?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区))(?=[0-9]{4}年|[\u4e00-\u9fff]{2,}(?:规划|方案|计划|要点|报告)|政府工作报告)")
+_PLACE_TITLE = re.compile(
+    r"(?:关于)?(?:[\u4e00-\u9fff]{2,6}?(?:省|市|州))?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区))"
+    r"(?=[0-9]{4}年|[\u4e00-\u9fff]{2,}(?:规划|方案|计划|要点|报告)|政府工作报告)"
+)
 _OPENING_LINES = 5
 _CONGRESS_PLACE = re.compile(r"在([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗))第[一二三四五六七八九十]+届人民代表大会")
 
