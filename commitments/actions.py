@@ -506,7 +506,7 @@ def do_answer_instruction(instruction: Instruction, *, acting_user, answer: str,
     """Answer an open instruction (落实情况): it becomes answered, and its writer hears of it."""
     if not access.can_answer_instruction(acting_user, instruction):
         raise NotAllowed(_("Only a reporter of the organization it is addressed to may answer this instruction."))
-    instruction = Instruction.objects.select_for_update().select_related("pledge", "written_by").get(pk=instruction.pk)
+    instruction = Instruction.objects.select_for_update(of=("self",)).select_related("pledge", "written_by").get(pk=instruction.pk)
     check_answer(instruction, answer=answer)
     instruction.answer = answer.strip()
     instruction.answer_evidence_url = evidence_url.strip()
@@ -544,7 +544,7 @@ def do_return_instruction(instruction: Instruction, *, acting_user, comment: str
     reminders resume), the comment is added below the answer, which the addressee revises, and the addressee hears."""
     if not access.can_close_instruction(acting_user, instruction):
         raise NotAllowed(_("Only the writer of this instruction or an administrator may return its answer."))
-    instruction = Instruction.objects.select_for_update().select_related("pledge").get(pk=instruction.pk)
+    instruction = Instruction.objects.select_for_update(of=("self",)).select_related("pledge").get(pk=instruction.pk)
     if not (comment or "").strip():
         raise ValidationError({"comment": [_("Say why the answer is returned.")]})
     _check_answered(instruction)
