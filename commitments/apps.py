@@ -9,9 +9,10 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(create_default_schedules, sender=self)
-        from . import counts
+        from . import access, counts
 
         counts.keep_counting()
+        access.connect_signals()
 
 
 # The schedules beat runs, created once with these defaults; staff edit them under 周期任务 in the admin.

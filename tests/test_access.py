@@ -188,3 +188,37 @@ def test_the_reporter_cannot_review_in_the_admin(client, approval):
     url = reverse("admin:commitments_progressupdate_change", args=[approval["update"].pk])
     c.post(url, {"decision": "approve"})
     assert ProgressUpdate.objects.get(pk=approval["update"].pk).review_state == "pending"
+
+
+# --- What a user sees follows new organizations and co-ownerships at once ---------------------------------------
+# pledges_for reads the subtrees' organization ids and co-owned pledge ids once and keeps them on the user object:
+# the next request (a fresh user object) and the same user object after such a write both see the change.
+
+
+def test_an_office_added_after_a_first_look_shows_its_pledges_on_the_next_request(client, world):
+    c = client_for(client, world["users"]["reporter"])
+    listed = [row.record.metric for row in c.get(reverse("tracker-pledges")).context["table"].rows]
+    assert listed == ["本区指标"]
+    new_office = OrganizationFactory(name="区新设办公室", parent=world["district"])
+    PledgeFactory(lead_organization=new_office, metric="新办公室的指标")
+    listed = [row.record.metric for row in c.get(reverse("tracker-pledges")).context["table"].rows]
+    assert sorted(listed) == sorted(["本区指标", "新办公室的指标"])
+
+
+def test_the_same_user_object_sees_an_office_and_a_co_ownership_added_after_a_first_call(world):
+    reporter = world["users"]["reporter"]
+    assert list(access.pledges_for(reporter)) == [world["own"]]
+    new_office = OrganizationFactory(name="区新设办公室", parent=world["district"])
+    new_pledge = PledgeFactory(lead_organization=new_office, metric="新办公室的指标")
+    assert set(access.pledges_for(reporter)) == {world["own"], new_pledge}
+    world["other"].co_owners.add(world["bureau"])
+    assert set(access.pledges_for(reporter)) == {world["own"], new_pledge, world["other"]}
+    world["other"].co_owners.remove(world["bureau"])
+    assert set(access.pledges_for(reporter)) == {world["own"], new_pledge}
+
+
+def test_seeing_pledges_reads_ids_once_per_request_not_a_query_per_section(world, django_assert_max_num_queries):
+    reporter = world["users"]["reporter"]
+    access.pledges_for(reporter)  # the memberships, the subtree ids and the parts' wholes
+    with django_assert_max_num_queries(1):  # only the wholes of parts: the ids are kept
+        access.pledges_for(reporter)
