@@ -134,18 +134,25 @@ def check_job(name: str, run: JobRun | None, now, allowed_age: timedelta) -> Che
     return Check(name, OK, _("last succeeded at %(time)s") % {"time": display.moment(run.succeeded_at)})
 
 
-def check_mail(now) -> Check:
-    """Failing when mail has been waiting for the mail server too long; a warning when it refused some lately."""
+def _outbox_trouble(now, channel: str) -> tuple[int, str, int]:
+    """For one channel of the outbox: how many messages have waited past the backlog limit after a failed attempt, the
+    last error among them, and how many were given up in the last 7 days (the mail and robot checks read the same)."""
     backlog_since = now - timedelta(minutes=settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES)
-    emails = Notification.objects.filter(channel=Notification.Via.EMAIL)
-    stuck = emails.filter(state=Notification.State.PENDING, attempts__gt=0, created_at__lt=backlog_since)
+    rows = Notification.objects.filter(channel=channel)
+    stuck = rows.filter(state=Notification.State.PENDING, attempts__gt=0, created_at__lt=backlog_since)
     waiting = stuck.count()
     if waiting:
-        latest = stuck.order_by("-next_attempt_at").only("last_error").first()
+        return waiting, stuck.order_by("-next_attempt_at").only("last_error").first().last_error, 0
+    return 0, "", rows.filter(state=Notification.State.FAILED, created_at__gte=now - timedelta(days=7)).count()
+
+
+def check_mail(now) -> Check:
+    """Failing when mail has been waiting for the mail server too long; a warning when it refused some lately."""
+    waiting, last_error, refused = _outbox_trouble(now, Notification.Via.EMAIL)
+    if waiting:
         return Check("mail", FAILING, _(
             "%(count)d emails not delivered for over %(minutes)d minutes; last error: %(error)s"
-        ) % {"count": waiting, "minutes": settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES, "error": latest.last_error})
-    refused = emails.filter(state=Notification.State.FAILED, created_at__gte=now - timedelta(days=7)).count()
+        ) % {"count": waiting, "minutes": settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES, "error": last_error})
     if refused:
         return Check("mail", WARNING, _(
             "%(count)d emails refused by the mail server in the last 7 days (see the notification log)"
@@ -164,16 +171,11 @@ def check_robots(now) -> Check:
             % {"robot": robot, "time": display.moment(robot.last_error_at), "error": robot.last_error}
             for robot in refusing
         ))
-    posts = Notification.objects.filter(channel=Notification.Via.ROBOT)
-    backlog_since = now - timedelta(minutes=settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES)
-    stuck = posts.filter(state=Notification.State.PENDING, attempts__gt=0, created_at__lt=backlog_since)
-    waiting = stuck.count()
+    waiting, last_error, failed = _outbox_trouble(now, Notification.Via.ROBOT)
     if waiting:
-        latest = stuck.order_by("-next_attempt_at").only("last_error").first()
         return Check("robots", FAILING, _(
             "%(count)d alerts not posted to their group for over %(minutes)d minutes; last error: %(error)s"
-        ) % {"count": waiting, "minutes": settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES, "error": latest.last_error})
-    failed = posts.filter(state=Notification.State.FAILED, created_at__gte=now - timedelta(days=7)).count()
+        ) % {"count": waiting, "minutes": settings.TRACKER_HEALTH_MAIL_BACKLOG_MINUTES, "error": last_error})
     if failed:
         return Check("robots", WARNING, _(
             "%(count)d alerts could not be posted to their group in the last 7 days (see the notification log)"
