@@ -143,6 +143,29 @@ COUNT_UNITS = frozenset(_COUNT_WORDS)
 _ALL_UNITS = ["个百分点", "百分点"] + _CURRENCIES + _MEASURE_WORDS + _COUNT_WORDS
 _UNIT_ALTERNATION = "|".join(sorted(_ALL_UNITS, key=len, reverse=True))
 
+# The one table of comparator words, read in running text and in table cells alike: a word before the number
+# (不少于10家, ≥10) or after it (10家以上).  (多/余 after a number, 30余个, are read with the number itself.)
+COMPARATOR_WORDS_BEFORE = {
+    ">=": ["不少于", "不低于", "至少", "超过", "突破", "逾", "高于", "多于", "大于", "超", "≥", ">=", "＞", ">"],
+    "<=": ["不超过", "不高于", "不多于", "控制在", "低于", "少于", "≤", "<=", "＜", "<"],
+    "approx": ["将近", "接近", "大约", "约为", "约", "近"],
+    "=": ["达到", "达", "为"],
+}
+COMPARATOR_WORDS_AFTER = {">=": ["及以上", "以上"], "<=": ["以内", "以下", "之内"], "approx": ["左右", "上下"]}
+COMPARATOR_OF_WORD = {
+    word: comparator
+    for table in (COMPARATOR_WORDS_BEFORE, COMPARATOR_WORDS_AFTER)
+    for comparator, words in table.items()
+    for word in words
+}
+
+
+def comparator_alternation(table: dict[str, list[str]]) -> str:
+    """The words of one side of the table as a regular-expression alternation, longest first."""
+    words = [word for words in table.values() for word in words]
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
 # One number: Arabic (with its 多/余 and scale word) or a run of Chinese numeral characters.
 _NUMBER = re.compile(
     r"(?P<ar>[0-9]+(?:\.[0-9]+)?)(?P<more>多|余)?(?P<scale>" + _SCALES + r")?"
@@ -160,24 +183,10 @@ _TAIL = re.compile(
     # "1200万台（套）": a counter with the one it may also be counted in, kept as written.
     r"(?P<alternative>[（(](?:" + "|".join(_COUNT_WORDS) + r")[）)])?"
     r"(?P<level>级)?"
-    r"(?P<after>及以上|以上|以内|以下|之内|左右|上下|大关)?"
+    r"(?P<after>" + comparator_alternation(COMPARATOR_WORDS_AFTER) + r"|大关)?"
 )
 
-_BEFORE_COMPARATOR = re.compile(
-    r"(?P<word>不少于|不低于|至少|超过|突破|逾|高于|多于|大于|超"
-    r"|不超过|不高于|不多于|控制在|低于|少于"
-    r"|将近|接近|大约|约为|约|近"
-    r"|达到|达|为)$"
-)
-_COMPARATOR_OF_WORD = {
-    **dict.fromkeys(["不少于", "不低于", "至少", "超过", "突破", "逾", "高于", "多于", "大于", "超"], ">="),
-    **dict.fromkeys(["不超过", "不高于", "不多于", "控制在", "低于", "少于"], "<="),
-    **dict.fromkeys(["将近", "接近", "大约", "约为", "约", "近"], "approx"),
-    **dict.fromkeys(["达到", "达", "为"], "="),
-    **dict.fromkeys(["及以上", "以上", "多", "余"], ">="),
-    **dict.fromkeys(["以内", "以下", "之内"], "<="),
-    **dict.fromkeys(["左右", "上下"], "approx"),
-}
+_BEFORE_COMPARATOR = re.compile(r"(?P<word>" + comparator_alternation(COMPARATOR_WORDS_BEFORE) + r")$")
 
 # "至少建成3个…": the comparator may stand before the verb rather than the number.
 _AT_LEAST_BEFORE_VERB = re.compile(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{1,3}$")
@@ -245,7 +254,8 @@ _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
 # Only words that clearly look ahead: 目标/努力/未来 also occur in accounts of the past
 # ("以…为目标", "培育未来产业"), and 超年度计划 reports a result.
 _FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
-_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年")
+# A year ("2027年", not the 2023年 of 比2023年), with the month that may follow it ("2026年9月").
+_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年(?:([0-9]{1,2})月)?")
 _INTENT = re.compile(r"要|需|目标|任务|力争|确保|争取|计划|推动|新建|新增|实施|建设|完成|开工")
 # A project's own characteristics, not a target of the government.
 # "下降14%的约束性目标": the number is named as the target, not a size qualifier.
@@ -259,7 +269,6 @@ _SPECIFICATION = re.compile(
 )
 
 # --- deadlines ------------------------------------------------------------
-_DEADLINE_YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年(?:([0-9]{1,2})月)?")
 # "9月底", "今年9月底", "明年6月底"; not the second month of "2026年9月底" nor of "3—9月底".
 _DEADLINE_MONTH = re.compile(r"(?<![0-9—\-–~])(?<![0-9]年)(明年)?([0-9]{1,2})月(?:底|末)")
 _DEADLINE_QUARTER = re.compile(r"(上半年|下半年|[一二三四1-4]季度)")
@@ -529,7 +538,7 @@ def find_deadline(
 
     `plan`: the first and last years of the plan the document is (its title's 2026—2028).  "三年…" in a plan whose
     title spans three years means the plan's years, not three years from the document's year."""
-    m = _DEADLINE_YEAR.search(clause)
+    m = _YEAR.search(clause)
     if m and int(m.group(1)) >= year:
         month = int(m.group(2)) if m.group(2) and 1 <= int(m.group(2)) <= 12 else 12
         return _month_end(int(m.group(1)), month)
@@ -598,7 +607,7 @@ def clause_tense(clause: str, year: int, this_year_is_past: bool = False) -> str
         return PAST
     if this_year_is_past and "今年" in clause and not _FORWARD.search(clause.replace("今年", "")):
         return PAST
-    years = [int(y) for y in _YEAR.findall(clause)]
+    years = [int(m.group(1)) for m in _YEAR.finditer(clause)]
     if any(y < year for y in years):
         return PAST
     if _FORECAST.search(clause):
@@ -709,7 +718,7 @@ def numbers_in_segment(segment: str, context: str = "") -> list[_Candidate]:
         if _NUMBER_BEFORE_HALF.search(before):
             continue
         word = _BEFORE_COMPARATOR.search(before)
-        comparator = ">=" if idiom.group("after") else _COMPARATOR_OF_WORD[word.group("word")] if word else "="
+        comparator = ">=" if idiom.group("after") else COMPARATOR_OF_WORD[word.group("word")] if word else "="
         before = before[: word.start()] if word else before
         metric = _clean_metric(_strip_growth_verb(before)) or _noun_after(segment, idiom.end())[:10]
         found.append(_Candidate(idiom.start(), metric, comparator, Decimal(50), None, None, "%",
@@ -811,13 +820,13 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     # --- comparator -------------------------------------------------------
     comparator = "="
     if comparator_word:
-        comparator = _COMPARATOR_OF_WORD[comparator_word.group("word")]
+        comparator = COMPARATOR_OF_WORD[comparator_word.group("word")]
     elif _AT_LEAST_BEFORE_VERB.search(before):
         comparator = ">="
     if more or tail.group("more"):
         comparator = ">="
     if after:
-        comparator = _COMPARATOR_OF_WORD[after]
+        comparator = COMPARATOR_OF_WORD[after]
     if is_scale_level:
         comparator = ">="
     low = high = None
@@ -869,7 +878,7 @@ def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
     value = Decimal(digits) if digits[0].isdigit() else Decimal(chinese_numeral_to_int(digits))
     before = segment[: number.start()]
     comparator_word = _BEFORE_COMPARATOR.search(before)
-    comparator = _COMPARATOR_OF_WORD[comparator_word.group("word")] if comparator_word else "="
+    comparator = COMPARATOR_OF_WORD[comparator_word.group("word")] if comparator_word else "="
     if comparator_word:
         before = before[: comparator_word.start()]
     return _Candidate(number.start(), _clean_metric(_strip_growth_verb(before)), comparator, value, None, None, "%",
@@ -1151,7 +1160,7 @@ class _Extractor:
         context = ""
         for segment, segment_start in _segments(clause, start):
             # "到2028年达到150亿元、2030年达到220亿元": a list item that opens with a year of its own is due then.
-            own_year = _DEADLINE_YEAR.match(segment, re.match(r"\s*(?:到|至)?", segment).end())
+            own_year = _YEAR.match(segment, re.match(r"\s*(?:到|至)?", segment).end())
             if segment_start > start and own_year and int(own_year.group(1)) >= self.year:
                 clause_deadline = find_deadline(segment, self.year, self.this_year_is_past, self.plan)
             candidates = numbers_in_segment(segment)

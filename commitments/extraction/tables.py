@@ -15,20 +15,19 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .clauses import COMPARATOR_OF_WORD, COMPARATOR_WORDS_AFTER, COMPARATOR_WORDS_BEFORE, comparator_alternation
+
 _SEPARATOR_ROW = re.compile(r"[\s|:：\-—–]+")
 _CELL_SPLIT_SPACES = re.compile(r"[ \u3000]{2,}|\t")
 _YEAR_CELL = re.compile(r"((?:19|20)[0-9]{2})")
 _ATTRIBUTE = re.compile(r"预期性|约束性")
+# A value cell: a comparator word or sign before or after the number (≥90, 不低于90, 5.5以内, 3左右), read through the
+# one table of comparator words that running text uses too.
 _VALUE = re.compile(
-    r"^(?P<before>≥|>=|＞|>|≤|<=|＜|<|不低于|不少于|不高于|不超过|超过|约)?\s*"
+    r"^(?P<before>" + comparator_alternation(COMPARATOR_WORDS_BEFORE) + r")?\s*"
     r"(?P<open>[〔\[［【(（])?\s*(?P<number>[0-9]+(?:\.[0-9]+)?)\s*(?P<close>[〕\]］】)）])?\s*"
-    r"(?P<pct>%|％)?\s*(?P<after>以上|以内|以下|左右)?$"
+    r"(?P<pct>%|％)?\s*(?P<after>" + comparator_alternation(COMPARATOR_WORDS_AFTER) + r")?$"
 )
-_COMPARATORS = {
-    "≥": ">=", ">=": ">=", "＞": ">=", ">": ">=", "不低于": ">=", "不少于": ">=", "超过": ">=", "以上": ">=",
-    "≤": "<=", "<=": "<=", "＜": "<=", "<": "<=", "不高于": "<=", "不超过": "<=", "以内": "<=", "以下": "<=",
-    "约": "approx", "左右": "approx",
-}
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,8})[）)]$")
 _REDUCTION_NAME = re.compile(r"(?:降低|下降|减少|削减|压减)(?:率|幅度)?$")
 _GROWTH_NAME = re.compile(r"(?:增长|增速|增幅|涨幅)(?:率)?$")
@@ -119,7 +118,7 @@ def _parse(cell: str) -> tuple[Decimal, str, bool, bool] | None:
     m = _VALUE.match(cell.replace(",", ""))
     if not m:
         return None
-    comparator = _COMPARATORS.get(m.group("after") or m.group("before") or "", "=")
+    comparator = COMPARATOR_OF_WORD.get(m.group("after") or m.group("before") or "", "=")
     cumulative = bool(m.group("open") and m.group("close"))
     return Decimal(m.group("number")), comparator, cumulative, bool(m.group("pct"))
 
