@@ -246,6 +246,18 @@ _PROGRESS = re.compile(
     r"(?:占|完成|达到|达)(?:全年|年度|年初|今年)[\u4e00-\u9fff]{0,4}?(?:目标|计划|任务)(?P<target>[^，,。；;的]{0,12}?)"
     r"的[0-9]+(?:\.[0-9]+)?[%％]"
 )
+# The words of a progress report (通报): a completion rate, the pace against the calendar (not 累计完成, which plans use
+# for targets over their period too). A
+# clause with one reports results, and so does the rest of its sentence, even in a task given to a unit.
+_PROGRESS_WORD = re.compile(r"完成率|开工率|竣工率|投产率|到位率|(?:时序|序时)进度")
+# "年度计划投资98亿元" in a sentence of results: the plan it restates is still the year's target.
+_PLAN_FIGURE = re.compile(r"(?:年度|全年|本年|今年)?计划[\u4e00-\u9fff]{0,8}$")
+_COMPARED_WITH = re.compile(r"(?:比|较|于|超|出)$")
+# "比上年计划低2个百分点", "低于时序进度2.7个百分点", "超年度目标10亿元": a difference from a plan, not a target.
+_AGAINST_PLAN = re.compile(
+    r"(?:(?<!占)比|较|高于|低于|超过|超出|快于|慢于|超)[\u4e00-\u9fff]{0,4}?(?:计划|目标|(?:时序|序时)进度)"
+    r"(?:[高低多少快慢]|增加|减少|提高|降低)?$"
+)
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 # Words that mark only their own clause as done (实现了…, 作了发言, 已有…): the perfective 了 after a verb, not 为了,
 # 除了, 了解.
@@ -253,7 +265,11 @@ _DONE = re.compile(r"已|(?<=[\u4e00-\u9fff])(?<![为除罢不得])了(?![解结
 _FORECAST = re.compile(r"预计|预测|预估|估计|有望")
 # Only words that clearly look ahead: 目标/努力/未来 also occur in accounts of the past
 # ("以…为目标", "培育未来产业"), and 超年度计划 reports a result.
-_FORWARD = re.compile(r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期")
+# A requirement put on the reader (要在11月底前全部开工, 务必, 必须) looks ahead too.
+_FORWARD = re.compile(
+    r"将(?!军|近)|力争|确保|争取|(?<!度)(?<!超)计划|今年|全年|年内|明年|下一步|接下来|今后|锚定|瞄定|力求|预期"
+    r"|(?<![主重需纪概摘提只])要在|务必|必须"
+)
 # A year ("2027年", not the 2023年 of 比2023年), with the month that may follow it ("2026年9月").
 _YEAR = re.compile(r"(?<![比较与同0-9])((?:19|20)[0-9]{2})年(?:([0-9]{1,2})月)?")
 _INTENT = re.compile(r"要|需|目标|任务|力争|确保|争取|计划|推动|新建|新增|实施|建设|完成|开工")
@@ -318,7 +334,7 @@ _COMPANY_ALIAS = re.compile(r"以下简称[“\"']([^”\"']{2,12})[”\"']")
 # --- metric cleaning ------------------------------------------------------
 _LEADING_NOISE = re.compile(
     r"^(?:今年|全年|年内|明年|上半年|下半年|到|至|在|[0-9]{1,2}月(?:底|末)?前?|(?:19|20)[0-9]{2}年(?:底|末)?|[0-9一二两三四五六七八九十]{1,2}年内?"
-    r"|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计|届时"
+    r"|建议|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计|届时"
     r"|全市|全区|全县|全省|我市|我区|我县"
     # "紧盯年初确定的地区生产总值增长6.5%目标": the verb and the clause naming who set the target are not the metric.
     r"|紧盯|盯住|围绕|对照|[\u4e00-\u9fff]{0,6}?(?:确定|提出|下达|明确)的)"
@@ -597,6 +613,17 @@ def names_elapsed_period(clause: str, written: date) -> bool:
     return False
 
 
+def names_period_ahead(clause: str, written: date) -> bool:
+    """Does the clause name a quarter, a half or a month-end of the document's year that has not ended when it was
+    written (四季度, 下半年, 11月底 in a bulletin of October)?"""
+    m = _DEADLINE_QUARTER.search(clause)
+    if m:
+        month, day = _QUARTER_END[m.group(1)]
+        return date(written.year, month, day) > written
+    m = _DEADLINE_MONTH.search(clause)
+    return bool(m) and not m.group(1) and 1 <= int(m.group(2)) <= 12 and _month_end(written.year, int(m.group(2))) > written
+
+
 def clause_tense(clause: str, year: int, this_year_is_past: bool = False) -> str | None:
     """PAST, FORECAST or FORWARD if the clause says so, None if it has no marker.
 
@@ -791,7 +818,7 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     tail_end = tail.end()
 
     # --- rules that drop non-targets ---------------------------------------
-    if _BENEFICIARIES.search(before):
+    if _BENEFICIARIES.search(before) or _AGAINST_PLAN.search(before_all):
         return None
     if after == "大关":
         after = ""
@@ -971,8 +998,9 @@ class _Extractor:
         self.speaker_positions = sorted(m.position for m in self.marks if m.owner)
         self.company_names = set(_COMPANY_ALIAS.findall(text))
         self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        self.statistics_at = sorted(
-            [m.start() for m in _STATISTICS.finditer(text)] + [m.start() for m in _PROGRESS.finditer(text)]
+        self.statistics_at = [m.start() for m in _STATISTICS.finditer(text)]
+        self.progress_at = sorted(
+            [m.start() for m in _PROGRESS_WORD.finditer(text)] + [m.start() for m in _PROGRESS.finditer(text)]
         )
         # "总结今年经济工作,部署明年重点任务": a year-end review, where 今年 is already the past.
         self.this_year_is_past = text.count("明年") >= 2 and text.count("明年") >= text.count("今年")
@@ -1008,15 +1036,14 @@ class _Extractor:
         i = bisect.bisect_left(self.speaker_positions, start)
         return i < len(self.speaker_positions) and self.speaker_positions[i] < end
 
-    def statistics_follow(self, position: int) -> bool:
-        """Does the rest of this sentence compare with a year or period before (同比/环比)?
-
-        Looked up in two sorted lists made once, so that a text with no sentence end is not read again for each
-        of its clauses."""
+    def later_in_sentence(self, positions: list[int], position: int) -> bool:
+        """Does one of `positions` (同比/环比 in statistics_at, 完成率/时序进度 in progress_at) come later in this
+        sentence?  Looked up in sorted lists made once, so that a text with no sentence end is not read again for
+        each of its clauses."""
         i = bisect.bisect_left(self.sentence_ends, position)
         end = self.sentence_ends[i] if i < len(self.sentence_ends) else len(self.text)
-        j = bisect.bisect_left(self.statistics_at, position)
-        return j < len(self.statistics_at) and self.statistics_at[j] < end
+        j = bisect.bisect_left(positions, position)
+        return j < len(positions) and positions[j] < end
 
     def in_assigned_task(self, position: int) -> bool:
         """Is the position inside a task that a 牵头单位/责任单位 note assigns to a unit?"""
@@ -1121,6 +1148,8 @@ class _Extractor:
             tense = None  # "事故起数同比下降10%" in a task given to a unit: last year is the baseline of the target
         if tense != PAST and self.written_on and names_elapsed_period(clause, self.written_on):
             tense = PAST
+        elif tense is None and self.written_on and names_period_ahead(clause, self.written_on):
+            tense = FORWARD  # "四季度完成投资不少于1.4亿元" in a bulletin written in October
         if (
             tense == FORWARD and self.written_on and self.written_on.month > 6 and "今年" in clause
             and not _FORWARD.search(clause.replace("今年", "")) and not _INTENT.search(clause)
@@ -1128,7 +1157,11 @@ class _Extractor:
             # "今年全县夏粮播种面积36.8万亩" in an article dated in July: 今年 with no word of intent tells what
             # this year has already brought.
             tense = PAST
-        if tense is None and not assigned and self.statistics_follow(end):
+        own_tense = tense
+        if tense is None and (
+            _PROGRESS_WORD.search(clause) or self.later_in_sentence(self.progress_at, end)
+            or not assigned and self.later_in_sentence(self.statistics_at, end)
+        ):
             tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
         if tense:
             self.tense = tense
@@ -1139,7 +1172,9 @@ class _Extractor:
             for i in self.open_yearly_rates:
                 self.drafts[i] = replace(self.drafts[i], deadline=deadline)
             self.open_yearly_rates = []
-        if self.tense in (PAST, FORECAST) or _DONE.search(clause):
+        # In a sentence of results, a clause with no time word of its own may still restate the year's plan.
+        plan_only = self.tense in (PAST, FORECAST)
+        if (plan_only and (own_tense is not None or not _PLAN_FIGURE.search(clause, 0, _first_digit(clause)))) or _DONE.search(clause):
             return
         if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿半番" for ch in clause):
             return
@@ -1171,6 +1206,8 @@ class _Extractor:
             for candidate in candidates:
                 at = segment_start + candidate.start
                 if any(a <= at < b for a, b in baselines):
+                    continue
+                if plan_only and not _restates_plan(segment[: candidate.start]):
                     continue
                 # (An item of a list is read as its list is: "- 粮食产量约9.5亿斤" under the year's targets.)
                 estimate = self.tense == NEUTRAL and _ESTIMATE.search(segment, 0, candidate.start)
@@ -1238,6 +1275,17 @@ class _Extractor:
                 owner=_full_government_name(owner, self.issuer),
             )
         )
+
+
+def _first_digit(clause: str) -> int:
+    m = re.search(r"[0-9]", clause)
+    return m.start() if m else 0
+
+
+def _restates_plan(before: str) -> bool:
+    """Is the number after `before` the figure of a plan ("产业项目年度计划投资" 98亿元), not a difference from one?"""
+    plan = _PLAN_FIGURE.search(before)
+    return bool(plan) and not _COMPARED_WITH.search(before, 0, plan.start())
 
 
 def extract_clauses(text: str, year: int, *, stop_after: int | None = None, **layout) -> tuple[list[Draft], str | None]:

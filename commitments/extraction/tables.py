@@ -80,15 +80,32 @@ def _cells(line: str) -> list[tuple[int, str]] | None:
     return cells if len(cells) >= 3 else None
 
 
-def _header_columns(cells: list[str]) -> _Columns | None:
-    years = [(i, int(m.group(1))) for i, c in enumerate(cells) if (m := _YEAR_CELL.search(c))]
+# A column named by a year relative to the document's ("上年完成", "本年计划"), and columns of results: the target is
+# the plan of the latest year, never what was achieved ("2025年完成 | 2026年计划", "上年计划 | 上年完成 | 本年计划").
+_RELATIVE_YEAR = {"前年": -2, "上年": -1, "去年": -1, "本年": 0, "今年": 0, "当年": 0, "下年": 1, "明年": 1}
+_RELATIVE_YEAR_CELL = re.compile("|".join(_RELATIVE_YEAR))
+_RESULT_COLUMN = re.compile(r"完成|实际|实绩|执行")
+
+
+def _column_year(cell: str, year: int) -> int | None:
+    m = _YEAR_CELL.search(cell)
+    if m:
+        return int(m.group(1))
+    m = _RELATIVE_YEAR_CELL.search(cell)
+    return year + _RELATIVE_YEAR[m.group()] if m else None
+
+
+def _header_columns(cells: list[str], year: int) -> _Columns | None:
+    years = [(i, y) for i, c in enumerate(cells) if (y := _column_year(c, year)) is not None]
     target = next((i for i, c in enumerate(cells) if "目标" in c), None)
     base = next((i for i, c in enumerate(cells) if re.search(r"基数|基期|现状|基准", c)), None)
     target_year = None
     if years:
-        latest = max(years, key=lambda pair: pair[1])
-        target = latest[0] if target is None else target
-        target_year = dict(years).get(target, latest[1])
+        latest_year = max(y for _, y in years)
+        latest = [i for i, y in years if y == latest_year]
+        if target is None:
+            target = next((i for i in latest if not _RESULT_COLUMN.search(cells[i])), latest[0])
+        target_year = dict(years).get(target, latest_year)
         earlier = [i for i, y in years if i != target]
         if base is None and earlier:
             base = earlier[0]
@@ -231,7 +248,7 @@ def table_targets(
         if _SEPARATOR_ROW.fullmatch(line.strip()):
             row_spans.append((line_start, line_start + len(line)))
             continue
-        header = _header_columns(texts) if any("指标" in c or "单位" == c for c in texts) else None
+        header = _header_columns(texts, year) if any("指标" in c or "单位" == c for c in texts) else None
         if header:
             columns, header_width = header, len(texts)
             row_spans.append((line_start, line_start + len(line)))
@@ -253,7 +270,7 @@ def _stacked_row(text, cell_lines, header: _Columns | None, width: int, units, y
     texts = [t for _, _, t in cell_lines]
     if _HEADER_END.fullmatch(texts[-1]):
         first = next((i for i, t in enumerate(texts) if t.startswith("指标") or t in ("类别", "序号")), 0)
-        columns = _header_columns(texts[first:])
+        columns = _header_columns(texts[first:], year)
         return ("header", columns, len(texts) - first) if columns else None
     if header and len(texts) >= width:
         chosen, columns = cell_lines[-width:], header
@@ -298,7 +315,8 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
     if _REDUCTION_NAME.search(name):
         metric, kind = _REDUCTION_NAME.sub("", name), "reduction"
     elif unit == "%" and _GROWTH_NAME.search(name):
-        kind = "growth"
+        # "地区生产总值增长 | % | 5.5左右": the metric is what grows, as in running text (地区生产总值增长5.5%左右).
+        metric, kind = _GROWTH_NAME.sub("", name) or name, "growth"
     found = []
     target = _parse(cell(columns.target))
     if target and unit:
