@@ -235,7 +235,7 @@ _ORG_LINE = re.compile(
 )
 # A name starts after a date ("2026年2月临江市人民政府印发") or where the Chinese text starts.
 _GOVERNMENT = re.compile(
-    r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日])(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|政府|委员会|委)"
+    r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日经由据])(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|政府|委员会|委)"
 )
 _DEPARTMENT_TITLE = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室)(?=[0-9一二]|关于)")
 # "岚州市青石区…规划纲要": a district within a city issues it, so the innermost place is the body.
@@ -248,6 +248,8 @@ _CONGRESS_PLACE = re.compile(r"在([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|�
 
 
 _OFFICE_NOTICE = re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:办公厅|办公室)关于印发")
+# "经云岫市人民政府同意，制定本方案": the plan is the government's that approved it.
+_APPROVED_BY = re.compile(r"经([\u4e00-\u9fff]{2,12}?(?:人民政府|委员会))(?:同意|批准)")
 
 
 def issuing_body(text: str) -> str | None:
@@ -269,6 +271,9 @@ def issuing_body(text: str) -> str | None:
         notice = _OFFICE_NOTICE.match(lines[0])
         if notice:
             return notice.group(1)
+        approved = _APPROVED_BY.search("\n".join(lines[:3]))
+        if approved:
+            return approved.group(1)
     for line in lines:
         if len(line) <= 24 and _ORG_LINE.fullmatch(line):
             return line
@@ -351,24 +356,89 @@ def plan_period_end(text: str, year: int) -> date | None:
 # --------------------------------------------------------------------------
 
 _RESPONSIBLE = re.compile(r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*[:：]\s*([^、，,；;）)\n\s]{2,30})")
+# "（市数据局牵头，市财政局配合）", "（市数据局、市财政局按职责分工负责）": the units without a label, the first leading.
+_LEAD_NOTE = re.compile(r"[（(]([\u4e00-\u9fff、]{2,40}?)(?:按职责分工)?(?:牵头|负责)(?=[，,；;、）)])")
+_UNIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:局|委|办|厅|政府|办公室|中心|院|会|部|署|街道)")
+_NOTE_REST = re.compile(r"[^（）()。；;\n]*[）)]?[。；;]?[ \t\r\u3000]*")
+_NOTE_WALK_LINES = 30  # how many lines a note may reach over, back to its task or down its section
+
+
+def _unit_notes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, first unit) of every 责任单位/牵头单位 note and every "（X牵头，Y配合）"."""
+    notes = [(m.start(), m.end(), m.group(1)) for m in _RESPONSIBLE.finditer(text)]
+    for m in _LEAD_NOTE.finditer(text):
+        unit = m.group(1).split("、")[0]
+        if _UNIT_NAME.fullmatch(unit):
+            notes.append((m.start(), m.end(), unit))
+    return sorted(notes)
+
+
+def _line_at(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _task_above(text: str, line_start: int) -> int:
+    """Where the task closed by a note on a line of its own begins: over the note lines right above it (完成时限,
+    配合单位), then back over the task's paragraphs up to its heading (（一）…, 一、…, included) or the note of the
+    task before (excluded)."""
+    start = line_start
+    passed_notes = True  # still among the note lines just above
+    for _ in range(_NOTE_WALK_LINES):
+        previous_end = start - 1
+        while previous_end > 0 and text[previous_end - 1] in "\n" + _BLANK:
+            previous_end -= 1
+        if previous_end <= 0:
+            break
+        previous_start = text.rfind("\n", 0, previous_end) + 1
+        line = _line_at(text, previous_start)
+        if _NOTE_LINE.match(line) or _LEAD_NOTE.match(line.strip(_BLANK)):
+            if passed_notes:
+                start = previous_start
+                continue
+            break  # the note of the task before
+        passed_notes = False
+        if _is_plain_heading(line):
+            break
+        start = previous_start
+        if _heading_level(line):
+            break
+    return start
+
+
+def _section_below(text: str, line_start: int, line: str) -> int:
+    """Where the section a title line opens ends: the next heading of the same or a higher level."""
+    heading = _heading_level(line)
+    level = heading[0] if heading else 3
+    position = line_start + len(line) + 1
+    for _ in range(_NOTE_WALK_LINES):
+        if position >= len(text):
+            break
+        following = _line_at(text, position)
+        other = _heading_level(following)
+        if other and other[0] <= level or level == 3 and _NUMBERED.match(following) and following.strip(_BLANK):
+            return position
+        position += len(following) + 1
+    return min(position, len(text))
 
 
 def responsible_units(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, unit) for each 责任单位/牵头单位 note: the unit first named leads, and it owns the targets of
-    the line the note stands on, or of the paragraph before it when the note is a line of its own."""
+    """(start, end, unit) for each 责任单位/牵头单位 note: the unit first named leads.  It owns the targets of the line
+    the note closes; of the section under a title line the note stands on ("（一）某工程（责任单位：县交通运输局）");
+    or, when the note is a line of its own, of the task above it, back to the task's heading."""
     found = []
-    for m in _RESPONSIBLE.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        before = text[line_start : m.start()].strip(_BLANK + "（(")
-        if before:
-            found.append((line_start, m.start(), m.group(1)))
-            continue
-        previous_end = line_start - 1
-        while previous_end > 0 and text[previous_end - 1] in "\n" + _BLANK:
-            previous_end -= 1
-        previous_start = text.rfind("\n", 0, previous_end) + 1
-        found.append((previous_start, line_start, m.group(1)))
-    return found
+    for note_start, note_end, unit in _unit_notes(text):
+        line_start = text.rfind("\n", 0, note_start) + 1
+        line = _line_at(text, line_start)
+        before = text[line_start:note_start].strip(_BLANK + "（(")
+        closes_line = _NOTE_REST.fullmatch(line, note_end - line_start)  # the other units named, the bracket
+        if before and closes_line and _NUMBERED.match(line) and not _SENTENCE_STOP.search(before):
+            found.append((line_start, _section_below(text, line_start, line), unit))
+        elif before:
+            found.append((line_start, note_start, unit))
+        else:
+            found.append((_task_above(text, line_start), line_start, unit))
+    return sorted(found)
 
 
 _DUE_NOTE = re.compile(r"(?:完成时限|完成时间|完成期限|时间节点|时限要求)\s*[:：]\s*([^、，,；;）)\n]{2,20})")
