@@ -1265,3 +1265,134 @@ def test_a_line_of_narration_about_the_whole_county_is_not_the_last_speakers():
         "在文化方面，今年全县将新建农家书屋45个。\n"
     )
     assert [d.owner for d in drafts(text, 2026)] == ["县卫健局", "桃源县"]
+
+
+# --------------------------------------------------------------------------
+# Progress bulletins, plan-execution tables, owners of action-plan tasks
+# --------------------------------------------------------------------------
+
+
+def _values(found: list[Draft]) -> list[Decimal]:
+    return [d.value for d in found]
+
+
+def test_a_bulletin_keeps_the_restated_annual_plan_and_drops_the_results_beside_it():
+    text = (
+        "关于前三季度民生实事推进情况的通报\n\n2026年10月9日\n\n"
+        "其中，农村公路项目年度计划投资12亿元，完成9.1亿元，完成率75.8%，高于时序进度0.8个百分点。\n"
+    )
+    found = drafts(text, 2026)
+    assert _values(found) == [Decimal("12")]
+    assert found[0].sentence == "农村公路项目年度计划投资12亿元"
+
+
+def test_a_completion_rate_is_a_result_even_in_a_task_given_to_a_unit():
+    text = "（一）北岸水厂扩建工程。年度计划投资2.4亿元，完成0.9亿元，完成率37.5%。（责任单位：县水利局）"
+    found = drafts(text, 2026)
+    assert _values(found) == [Decimal("2.4")]
+    assert found[0].owner == "县水利局"
+
+
+def test_a_difference_from_a_plan_or_from_the_calendar_is_no_target():
+    assert drafts("建议投资增长目标比上年计划低1.5个百分点，主要考虑基数较高。", 2026) == []
+    assert drafts("（二）东环路工程。低于序时进度12个百分点。", 2026) == []
+
+
+def test_what_must_be_done_by_a_month_not_yet_over_is_a_target_after_a_line_of_results():
+    text = (
+        "关于重点项目开工情况的通报\n\n2026年10月9日\n\n"
+        "计划新开工项目20个，1—9月已开工16个，开工率80%。剩余4个项目要在11月底前全部开工。\n"
+    )
+    found = drafts(text, 2026)
+    assert _values(found) == [Decimal("20"), Decimal("4")]
+    assert found[1].deadline == date(2026, 11, 30)
+
+
+def test_a_quarter_still_running_when_the_bulletin_is_dated_looks_ahead():
+    text = "进度通报\n\n2026年10月9日\n\n年度计划改造老旧小区30个，已完成12个，完成率40%。四季度改造不少于15个。\n"
+    found = drafts(text, 2026)
+    assert _values(found) == [Decimal("30"), Decimal("15")]
+    assert found[1].comparator == ">=" and found[1].deadline == date(2026, 12, 31)
+
+
+def test_only_the_plan_column_of_this_year_is_a_target_in_a_table_of_last_years_plan_and_result():
+    text = (
+        "表1 主要指标\n\n"
+        "| 指标名称 | 单位 | 上年计划 | 上年完成 | 本年计划 |\n"
+        "|---|---|---|---|---|\n"
+        "| 社会消费品零售总额增长 | % | 6 | 4.2 | 5左右 |\n"
+        "| 城镇登记失业率 | % | 4以内 | 3.1 | 4以内 |\n"
+        "| 新建保障性住房 | 套 | 1500 | 1620 | 1800以上 |\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.comparator, d.kind) for d in found] == [
+        (Decimal("5"), "approx", "growth"),
+        (Decimal("4"), "<=", "share"),
+        (Decimal("1800"), ">=", "level"),
+    ]
+    assert found[0].metric == "社会消费品零售总额"
+    assert all(d.deadline == date(2026, 12, 31) for d in found)
+
+
+def test_a_result_column_of_this_year_is_not_the_target():
+    text = "指标  单位  2026年计划  2026年预计完成\n农产品加工产值  亿元  310  305\n"
+    assert _values(drafts(text, 2026)) == [Decimal("310")]
+
+
+def test_a_note_on_a_line_of_its_own_owns_every_item_of_its_task():
+    text = (
+        "（一）壮大生物医药产业\n\n"
+        "1. 新建中试平台4个。\n\n"
+        "2. 引进创新药企业12家。\n\n"
+        "责任单位：市科技局、市卫生健康委\n\n"
+        "（二）扩大开放\n\n"
+        "新设外资企业30家。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.owner) for d in found][:2] == [(Decimal("4"), "市科技局"), (Decimal("12"), "市科技局")]
+    assert found[2].owner != "市科技局"
+
+
+def test_a_lead_unit_line_followed_by_a_partner_line_owns_the_paragraphs_above():
+    text = (
+        "（三）推进智慧农业\n\n建成数字农业基地25个。\n\n到2027年，农机作业监测覆盖率达到70%。\n\n"
+        "牵头单位：市农业农村局\n\n配合单位：市数据局\n"
+    )
+    assert [d.owner for d in drafts(text, 2026)] == ["市农业农村局", "市农业农村局"]
+
+
+def test_a_note_on_an_items_title_line_owns_the_paragraph_under_it():
+    text = (
+        "（一）西湖大桥工程（责任单位：县交通运输局、县城投公司）\n\n"
+        "年度计划投资4亿元，完成1.2亿元，完成率30%。年内完成投资3.5亿元以上。\n\n"
+        "（二）城南学校项目\n\n年内新增学位1200个。\n"
+    )
+    found = drafts(text, 2026)
+    assert [d.owner for d in found[:2]] == ["县交通运输局", "县交通运输局"]
+    assert found[2].owner != "县交通运输局"
+
+
+def test_a_lead_unit_named_in_brackets_without_a_label_owns_the_task():
+    d = only("新建公共充电桩2000个。（市发展改革委牵头，市住房和城乡建设局配合）", 2026)
+    assert d.owner == "市发展改革委"
+    d = only("新增托育托位800个。（市卫生健康委、市教育局按职责分工负责）", 2026)
+    assert d.owner == "市卫生健康委"
+
+
+def test_the_goals_of_a_plan_approved_by_a_government_are_that_governments_and_due_at_the_end_of_its_period():
+    text = (
+        "临川县文旅融合发展行动方案（2026—2028年）\n\n"
+        "为推动文旅产业发展，经临川县人民政府同意，制定本方案。\n\n"
+        "一、总体目标\n\n全县接待游客达到1800万人次，旅游总收入突破200亿元。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.owner, d.deadline) for d in found] == [("临川县人民政府", date(2028, 12, 31))] * 2
+
+
+def test_table_cells_and_running_text_read_comparators_from_one_table():
+    from commitments.extraction import clauses, tables
+
+    assert tables.COMPARATOR_OF_WORD is clauses.COMPARATOR_OF_WORD
+    assert only("数字化车间不少于40个").comparator == ">="
+    row = drafts("| 指标 | 单位 | 2025年目标 |\n|---|---|---|\n| 数字化车间 | 个 | 不少于40 |\n")
+    assert [(d.value, d.comparator) for d in row] == [(Decimal("40"), ">=")]
