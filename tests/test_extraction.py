@@ -1396,3 +1396,35 @@ def test_table_cells_and_running_text_read_comparators_from_one_table():
     assert only("数字化车间不少于40个").comparator == ">="
     row = drafts("| 指标 | 单位 | 2025年目标 |\n|---|---|---|\n| 数字化车间 | 个 | 不少于40 |\n")
     assert [(d.value, d.comparator) for d in row] == [(Decimal("40"), ">=")]
+
+
+def test_a_progress_table_gives_each_projects_annual_plan_to_its_responsible_unit():
+    text = (
+        "| 序号 | 项目名称 | 年度计划投资（亿元） | 1—6月完成投资（亿元） | 完成率（%） | 责任单位 |\n"
+        "|---|---|---|---|---|---|\n"
+        "| 1 | 南渡码头改造 | 3.5 | 1.1 | 31.4 | 县交通运输局、南渡镇 |\n"
+        "| 2 | 城北污水处理厂 | 2 | 0.6 | 30 | 县水务局 |\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.unit, d.owner) for d in found] == [
+        (Decimal("3.5"), "亿元", "县交通运输局"),
+        (Decimal("2"), "亿元", "县水务局"),
+    ]
+
+
+def test_the_first_unit_of_a_note_may_carry_a_bracket_and_a_lead_mark():
+    assert only("建成口袋公园50个。\n\n责任单位：各县（市、区）人民政府、市住建局\n", 2026).owner == "各县（市、区）人民政府"
+    assert only("新建冷链仓储10万吨。（责任单位：市商务局（牵头）、市农业农村局）", 2026).owner == "市商务局"
+
+
+def test_of_a_lead_note_and_a_responsibility_note_on_one_task_the_lead_owns_it():
+    assert only("新增绿色工厂20家。（牵头单位：市工信局；责任单位：各县（市、区）人民政府）", 2026).owner == "市工信局"
+
+
+def test_a_plan_period_that_writes_the_year_word_twice_still_sets_the_deadline():
+    text = "临川县绿色低碳行动方案（2026年—2028年）\n\n一、目标\n\n全县新增光伏装机120万千瓦。\n"
+    assert only(text, 2026).deadline == date(2028, 12, 31)
+
+
+def test_a_share_of_the_years_plan_written_with_wei_reports_a_result():
+    assert drafts("截至6月底，完成投资56亿元，为年度计划的52.3%。", 2026) == []

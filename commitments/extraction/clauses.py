@@ -243,7 +243,7 @@ _STATISTICS = re.compile(r"同比|环比")
 # Progress against the year's plan ("占年度计划的57.8%", "完成全年目标90亿元的54%"): the sentence reports results; a
 # figure written inside the name of the plan restates the target itself.
 _PROGRESS = re.compile(
-    r"(?:占|完成|达到|达)(?:全年|年度|年初|今年)[\u4e00-\u9fff]{0,4}?(?:目标|计划|任务)(?P<target>[^，,。；;的]{0,12}?)"
+    r"(?:占|完成|达到|达|为)(?:全年|年度|年初|今年)[\u4e00-\u9fff]{0,4}?(?:目标|计划|任务)(?P<target>[^，,。；;的]{0,12}?)"
     r"的[0-9]+(?:\.[0-9]+)?[%％]"
 )
 # The words of a progress report (通报): a completion rate, the pace against the calendar (not 累计完成, which plans use

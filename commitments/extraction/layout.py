@@ -324,7 +324,7 @@ def subject_place(text: str) -> str | None:
     return m.group(1) if m else None
 
 
-_PERIOD = re.compile(r"((?:19|20)[0-9]{2})\s*[—\-–~～至到]+\s*((?:19|20)[0-9]{2})年")
+_PERIOD = re.compile(r"((?:19|20)[0-9]{2})年?\s*[—\-–~～至到]+\s*((?:19|20)[0-9]{2})年")
 _FIVE_YEAR_TITLE = re.compile(r"第?十([一二三四五六七八九])个?五[”\"」’]?(?:年)?规划")
 _CN_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -355,7 +355,11 @@ def plan_period_end(text: str, year: int) -> date | None:
 # Responsible units (责任单位, 牵头单位)
 # --------------------------------------------------------------------------
 
-_RESPONSIBLE = re.compile(r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*[:：]\s*([^、，,；;）)\n\s]{2,30})")
+# The first unit of a note may hold a bracket of its own: 各县（市、区）人民政府.
+_RESPONSIBLE = re.compile(
+    r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*[:：]\s*((?:[^、，,；;（()）\n\s]|[（(][^（()）\n]{1,10}[）)]){2,40})"
+)
+_ROLE_MARK = re.compile(r"[（(](?:牵头|负责|主责)[）)]$")  # "市数据局（牵头）"
 # "（市数据局牵头，市财政局配合）", "（市数据局、市财政局按职责分工负责）": the units without a label, the first leading.
 _LEAD_NOTE = re.compile(r"[（(]([\u4e00-\u9fff、]{2,40}?)(?:按职责分工)?(?:牵头|负责)(?=[，,；;、）)])")
 _UNIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:局|委|办|厅|政府|办公室|中心|院|会|部|署|街道)")
@@ -365,7 +369,7 @@ _NOTE_WALK_LINES = 30  # how many lines a note may reach over, back to its task 
 
 def _unit_notes(text: str) -> list[tuple[int, int, str]]:
     """(start, end, first unit) of every 责任单位/牵头单位 note and every "（X牵头，Y配合）"."""
-    notes = [(m.start(), m.end(), m.group(1)) for m in _RESPONSIBLE.finditer(text)]
+    notes = [(m.start(), m.end(), _ROLE_MARK.sub("", m.group(1))) for m in _RESPONSIBLE.finditer(text)]
     for m in _LEAD_NOTE.finditer(text):
         unit = m.group(1).split("、")[0]
         if _UNIT_NAME.fullmatch(unit):
@@ -438,7 +442,11 @@ def responsible_units(text: str) -> list[tuple[int, int, str]]:
             found.append((line_start, note_start, unit))
         else:
             found.append((_task_above(text, line_start), line_start, unit))
-    return sorted(found)
+    # "（牵头单位：市商务局；责任单位：各区政府）": of two notes closing the same task, the first names the lead.
+    first_at: dict[int, tuple[int, int, str]] = {}
+    for note in found:
+        first_at.setdefault(note[0], note)
+    return sorted(first_at.values())
 
 
 _DUE_NOTE = re.compile(r"(?:完成时限|完成时间|完成期限|时间节点|时限要求)\s*[:：]\s*([^、，,；;）)\n]{2,20})")

@@ -54,6 +54,7 @@ class _Columns:
     base: int | None
     growth: int | None
     target_year: int | None
+    target_unit: str = ""  # the unit the target column's header gives (年度计划投资（亿元）)
 
 
 def _cells(line: str) -> list[tuple[int, str]] | None:
@@ -85,6 +86,7 @@ def _cells(line: str) -> list[tuple[int, str]] | None:
 _RELATIVE_YEAR = {"前年": -2, "上年": -1, "去年": -1, "本年": 0, "今年": 0, "当年": 0, "下年": 1, "明年": 1}
 _RELATIVE_YEAR_CELL = re.compile("|".join(_RELATIVE_YEAR))
 _RESULT_COLUMN = re.compile(r"完成|实际|实绩|执行")
+_PLAN_COLUMN = re.compile(r"计划|目标|预期")
 
 
 def _column_year(cell: str, year: int) -> int | None:
@@ -98,25 +100,44 @@ def _column_year(cell: str, year: int) -> int | None:
 def _header_columns(cells: list[str], year: int) -> _Columns | None:
     years = [(i, y) for i, c in enumerate(cells) if (y := _column_year(c, year)) is not None]
     target = next((i for i, c in enumerate(cells) if "目标" in c), None)
+    plans = [i for i, c in enumerate(cells) if _PLAN_COLUMN.search(c) and not _RESULT_COLUMN.search(c)]
     base = next((i for i, c in enumerate(cells) if re.search(r"基数|基期|现状|基准", c)), None)
     target_year = None
     if years:
         latest_year = max(y for _, y in years)
         latest = [i for i, y in years if y == latest_year]
         if target is None:
-            target = next((i for i in latest if not _RESULT_COLUMN.search(cells[i])), latest[0])
+            # "年度计划投资（亿元） | 2026年1—9月完成": the plan, though only the result names a year.
+            target = next((i for i in latest if not _RESULT_COLUMN.search(cells[i])), plans[0] if plans else latest[0])
         target_year = dict(years).get(target, latest_year)
         earlier = [i for i, y in years if i != target]
         if base is None and earlier:
             base = earlier[0]
+    elif target is None and plans:
+        target = plans[0]
     if target is None:
         return None
-    name = next((i for i, c in enumerate(cells) if "指标" in c), 0)
+    name = next((i for i, c in enumerate(cells) if "指标" in c), None)
+    if name is None:
+        name = next((i for i, c in enumerate(cells) if "名称" in c or c == "项目"), 0)
     unit = next((i for i, c in enumerate(cells) if c.startswith("单位")), None)
     growth = next(
-        (i for i, c in enumerate(cells) if i not in (target, base) and re.search(r"年均|增长|增速|累计", c)), None
+        (i for i, c in enumerate(cells)
+         if i not in (target, base) and re.search(r"年均|增长|增速|累计", c) and not _RESULT_COLUMN.search(c)),
+        None,
     )
-    return _Columns(name, unit, target, base, growth, target_year)
+    unit_in_header = _UNIT_IN_NAME.search(cells[target])
+    return _Columns(name, unit, target, base, growth, target_year, unit_in_header.group(1) if unit_in_header else "")
+
+
+def _is_header(cells: list[str]) -> bool:
+    """An indicator table's header (a 指标 or 单位 column), or a progress table's: a name column and a plan column
+    that gives its unit (项目名称 | 年度计划投资（亿元） | 1—9月完成（亿元） | 责任单位)."""
+    if any("指标" in c or c == "单位" for c in cells):
+        return True
+    return any("名称" in c or c == "项目" for c in cells) and any(
+        _PLAN_COLUMN.search(c) and _UNIT_IN_NAME.search(c) for c in cells
+    )
 
 
 def _default_columns(cells: list[str], units: frozenset[str]) -> _Columns | None:
@@ -248,7 +269,7 @@ def table_targets(
         if _SEPARATOR_ROW.fullmatch(line.strip()):
             row_spans.append((line_start, line_start + len(line)))
             continue
-        header = _header_columns(texts, year) if any("指标" in c or "单位" == c for c in texts) else None
+        header = _header_columns(texts, year) if _is_header(texts) else None
         if header:
             columns, header_width = header, len(texts)
             row_spans.append((line_start, line_start + len(line)))
@@ -302,7 +323,7 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
         return []
     unit = cell(columns.unit).strip("（）()") if columns.unit is not None else ""
     if unit in ("—", "-", ""):
-        unit = ""
+        unit = columns.target_unit
     in_name = _UNIT_IN_NAME.search(name)
     if in_name and not unit:  # "地区生产总值（亿元）" in a table without a unit column
         unit, name = in_name.group(1), name[: in_name.start()]
