@@ -1428,3 +1428,13 @@ def test_a_plan_period_that_writes_the_year_word_twice_still_sets_the_deadline()
 
 def test_a_share_of_the_years_plan_written_with_wei_reports_a_result():
     assert drafts("截至6月底，完成投资56亿元，为年度计划的52.3%。", 2026) == []
+
+
+def test_a_bulletin_signed_and_dated_at_its_foot_is_that_bodys_and_of_that_date():
+    text = (
+        "关于前三季度重点项目推进情况的通报\n\n各镇、各有关部门：\n\n"
+        "其中，产业项目年度计划投资40亿元，完成31亿元，完成率77.5%。要抢抓施工黄金期，四季度完成投资不少于9亿元。\n\n"
+        "县重点项目建设办公室\n2026年10月10日\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.owner) for d in found] == [(Decimal("40"), "县重点项目建设办公室"), (Decimal("9"), "县重点项目建设办公室")]

@@ -292,16 +292,27 @@ def issuing_body(text: str) -> str | None:
     m = _PLACE_TITLE.match(lines[0]) or (_CONGRESS_PLACE.search("\n".join(lines[1:3])) if work_report else None)
     if m:
         return m.group(1) + ("人民政府" if work_report else "")
-    return None
+    # "关于…的通报" names no one at its head: the body that signs it at the foot does.
+    return next((line for line in _closing_lines(text) if len(line) <= 24 and _ORG_LINE.fullmatch(line)), None)
+
+
+_CLOSING_LINES = 3
+
+
+def _closing_lines(text: str) -> list[str]:
+    """The last few non-empty lines: where a notice or bulletin signs and dates itself."""
+    lines = [line.strip(_BLANK) for line in text[-400:].split("\n") if line.strip(_BLANK)]
+    return lines[-_CLOSING_LINES:]
 
 
 _DATELINE = re.compile(r"((?:19|20)[0-9]{2})年([0-9]{1,2})月([0-9]{1,2})日")
 
 
 def written_on(text: str, year: int) -> date | None:
-    """The date the document gives itself in its opening lines (a dateline, the day a report was delivered), if it
-    falls in the document's year; None otherwise."""
+    """The date the document gives itself in its opening lines (a dateline, the day a report was delivered) or on a
+    line of its own at its foot (under the signature), if it falls in the document's year; None otherwise."""
     lines = [line for line in text[:600].split("\n") if line.strip(_BLANK)][:_OPENING_LINES]
+    lines += [line for line in _closing_lines(text) if _DATELINE.fullmatch(line)]
     for line in lines:
         m = _DATELINE.search(line)
         if m and int(m.group(1)) == year:
