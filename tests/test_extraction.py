@@ -1438,3 +1438,16 @@ def test_a_bulletin_signed_and_dated_at_its_foot_is_that_bodys_and_of_that_date(
     )
     found = drafts(text, 2026)
     assert [(d.value, d.owner) for d in found] == [(Decimal("40"), "县重点项目建设办公室"), (Decimal("9"), "县重点项目建设办公室")]
+
+
+def test_each_growth_column_of_a_table_belongs_to_the_column_before_it():
+    text = (
+        "| 指标 | 单位 | 2025年完成 | 增长（%） | 2026年目标 | 增长（%） |\n"
+        "|---|---|---|---|---|---|\n"
+        "| 地区生产总值 | 亿元 | 3120 | 5.8 | 3290 | 5.5左右 |\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.unit, d.comparator) for d in found] == [
+        (Decimal("3290"), "亿元", "="),
+        (Decimal("5.5"), "%", "approx"),
+    ]

@@ -121,11 +121,12 @@ def _header_columns(cells: list[str], year: int) -> _Columns | None:
     if name is None:
         name = next((i for i, c in enumerate(cells) if "名称" in c or c == "项目"), 0)
     unit = next((i for i, c in enumerate(cells) if c.startswith("单位")), None)
-    growth = next(
-        (i for i, c in enumerate(cells)
-         if i not in (target, base) and re.search(r"年均|增长|增速|累计", c) and not _RESULT_COLUMN.search(c)),
-        None,
-    )
+    rates = [
+        i for i, c in enumerate(cells)
+        if i not in (target, base) and re.search(r"年均|增长|增速|累计", c) and not _RESULT_COLUMN.search(c)
+    ]
+    # "2025年完成 | 增长（%） | 2026年目标 | 增长（%）": each rate column follows the column it belongs to.
+    growth = next((i for i in rates if i > target), rates[0] if rates else None)
     unit_in_header = _UNIT_IN_NAME.search(cells[target])
     return _Columns(name, unit, target, base, growth, target_year, unit_in_header.group(1) if unit_in_header else "")
 
