@@ -1451,3 +1451,13 @@ def test_each_growth_column_of_a_table_belongs_to_the_column_before_it():
         (Decimal("3290"), "亿元", "="),
         (Decimal("5.5"), "%", "approx"),
     ]
+
+
+def test_a_note_that_opens_a_numbered_task_owns_the_rest_of_its_line():
+    found = drafts("3. 责任单位：市商务局。新增外贸实绩企业100家。\n4. 责任单位：市文旅局。新增A级景区5家。\n", 2026)
+    assert [(d.value, d.owner) for d in found] == [(Decimal("100"), "市商务局"), (Decimal("5"), "市文旅局")]
+
+
+def test_a_bracketed_lead_and_partner_note_on_its_own_line_closes_the_task_above():
+    text = "（一）培育外贸主体\n\n新增外贸实绩企业100家。\n\n（牵头单位：市商务局；配合单位：市财政局）\n"
+    assert only(text, 2026).owner == "市商务局"

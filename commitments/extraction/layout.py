@@ -368,13 +368,13 @@ def plan_period_end(text: str, year: int) -> date | None:
 
 # The first unit of a note may hold a bracket of its own: 各县（市、区）人民政府.
 _RESPONSIBLE = re.compile(
-    r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*[:：]\s*((?:[^、，,；;（()）\n\s]|[（(][^（()）\n]{1,10}[）)]){2,40})"
+    r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*[:：]\s*((?:[^、，,。；;（()）\n\s]|[（(][^（()）\n]{1,10}[）)]){2,40})"
 )
 _ROLE_MARK = re.compile(r"[（(](?:牵头|负责|主责)[）)]$")  # "市数据局（牵头）"
 # "（市数据局牵头，市财政局配合）", "（市数据局、市财政局按职责分工负责）": the units without a label, the first leading.
 _LEAD_NOTE = re.compile(r"[（(]([\u4e00-\u9fff、]{2,40}?)(?:按职责分工)?(?:牵头|负责)(?=[，,；;、）)])")
 _UNIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:局|委|办|厅|政府|办公室|中心|院|会|部|署|街道)")
-_NOTE_REST = re.compile(r"[^（）()。；;\n]*[）)]?[。；;]?[ \t\r\u3000]*")
+_SENTENCE_AFTER = re.compile(r"[。！？!?][ \t\u3000]*[^\s）)]")
 _NOTE_WALK_LINES = 30  # how many lines a note may reach over, back to its task or down its section
 
 
@@ -446,11 +446,15 @@ def responsible_units(text: str) -> list[tuple[int, int, str]]:
         line_start = text.rfind("\n", 0, note_start) + 1
         line = _line_at(text, line_start)
         before = text[line_start:note_start].strip(_BLANK + "（(")
-        closes_line = _NOTE_REST.fullmatch(line, note_end - line_start)  # the other units named, the bracket
-        if before and closes_line and _NUMBERED.match(line) and not _SENTENCE_STOP.search(before):
+        marker = _NUMBERED.match(line)
+        # Only other units or notes after it (、省科技厅）, ；配合单位：…): the note ends its line.
+        closes_line = not _SENTENCE_AFTER.search(line, note_end - line_start)
+        if before and closes_line and marker and not _SENTENCE_STOP.search(before):
             found.append((line_start, _section_below(text, line_start, line), unit))
-        elif before:
+        elif before and not (marker and line_start + marker.end() >= note_start - 1):
             found.append((line_start, note_start, unit))
+        elif not closes_line:
+            found.append((note_start, line_start + len(line), unit))  # "3. 责任单位：市商务局。新增…": it opens its task
         else:
             found.append((_task_above(text, line_start), line_start, unit))
     # "（牵头单位：市商务局；责任单位：各区政府）": of two notes closing the same task, the first names the lead.
