@@ -1461,3 +1461,16 @@ def test_a_note_that_opens_a_numbered_task_owns_the_rest_of_its_line():
 def test_a_bracketed_lead_and_partner_note_on_its_own_line_closes_the_task_above():
     text = "（一）培育外贸主体\n\n新增外贸实绩企业100家。\n\n（牵头单位：市商务局；配合单位：市财政局）\n"
     assert only(text, 2026).owner == "市商务局"
+
+
+def test_a_plan_a_governments_office_passes_on_is_the_governments():
+    text = (
+        "关于印发《澄江市低空经济发展行动方案（2026—2028年）》的通知\n\n各区人民政府，市各委办局：\n\n"
+        "经市政府同意，现将方案印发给你们，请认真组织实施。\n\n澄江市人民政府办公室\n2026年4月2日\n\n"
+        "一、发展目标\n\n到2028年，开通低空航线50条，年飞行架次达到10万架次。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.unit, d.owner) for d in found] == [
+        (Decimal("50"), "条", "澄江市人民政府"),
+        (Decimal("10"), "万架次", "澄江市人民政府"),
+    ]

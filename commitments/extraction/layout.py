@@ -276,7 +276,7 @@ def issuing_body(text: str) -> str | None:
             return approved.group(1)
     for line in lines:
         if len(line) <= 24 and _ORG_LINE.fullmatch(line):
-            return line
+            return _government_passing_on(line, lines)
     for line in lines[:3]:
         m = _GOVERNMENT.search(line)
         if m and not line.startswith("——"):
@@ -293,7 +293,17 @@ def issuing_body(text: str) -> str | None:
     if m:
         return m.group(1) + ("人民政府" if work_report else "")
     # "关于…的通报" names no one at its head: the body that signs it at the foot does.
-    return next((line for line in _closing_lines(text) if len(line) <= 24 and _ORG_LINE.fullmatch(line)), None)
+    signed = next((line for line in _closing_lines(text) if len(line) <= 24 and _ORG_LINE.fullmatch(line)), None)
+    return _government_passing_on(signed, lines) if signed else None
+
+
+_GOVERNMENT_OFFICE = re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:办公室|办公厅)")
+
+
+def _government_passing_on(body: str, lines: list[str]) -> str:
+    """A government's office that 印发s a plan passes on the government's plan: the plan is the government's."""
+    office = _GOVERNMENT_OFFICE.fullmatch(body)
+    return office.group(1) if office and any("印发" in line for line in lines) else body
 
 
 _CLOSING_LINES = 3
