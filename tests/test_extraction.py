@@ -1474,3 +1474,12 @@ def test_a_plan_a_governments_office_passes_on_is_the_governments():
         (Decimal("50"), "条", "澄江市人民政府"),
         (Decimal("10"), "万架次", "澄江市人民政府"),
     ]
+
+
+def test_a_range_in_a_tables_plan_column_is_a_range():
+    text = (
+        "| 指标名称 | 单位 | 上年计划 | 上年完成 | 本年计划 |\n|---|---|---|---|---|\n"
+        "| 地区生产总值增长 | % | 6左右 | 6.2 | 5.5-6 |\n"
+    )
+    d = only(text, 2026)
+    assert (d.comparator, d.value, d.low, d.high, d.kind) == ("range", Decimal("5.5"), Decimal("5.5"), Decimal("6"), "growth")

@@ -69,8 +69,8 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
         assigned_spans=_merge([(a, b) for a, b, _ in units]),
     )
     table_drafts = [
-        Draft(t.sentence, t.start, t.metric, t.comparator, t.value, None, None, t.unit, t.kind, t.deadline,
-              main_actor or issuer)
+        Draft(t.sentence, t.start, t.metric, t.comparator, t.value, t.value if t.high else None, t.high, t.unit,
+              t.kind, t.deadline, main_actor or issuer)
         for t in tables
         # A table in a review section (a mid-term review's 主要指标完成情况) still sets targets for a later year;
         # a table whose target column is an earlier year reports how last year's plan went.

@@ -25,7 +25,8 @@ _ATTRIBUTE = re.compile(r"预期性|约束性")
 # one table of comparator words that running text uses too.
 _VALUE = re.compile(
     r"^(?P<before>" + comparator_alternation(COMPARATOR_WORDS_BEFORE) + r")?\s*"
-    r"(?P<open>[〔\[［【(（])?\s*(?P<number>[0-9]+(?:\.[0-9]+)?)\s*(?P<close>[〕\]］】)）])?\s*"
+    r"(?P<open>[〔\[［【(（])?\s*(?P<number>[0-9]+(?:\.[0-9]+)?)"
+    r"(?:\s*[-—–~～至]\s*(?P<high>[0-9]+(?:\.[0-9]+)?))?\s*(?P<close>[〕\]］】)）])?\s*"
     r"(?P<pct>%|％)?\s*(?P<after>" + comparator_alternation(COMPARATOR_WORDS_AFTER) + r")?$"
 )
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,8})[）)]$")
@@ -44,6 +45,7 @@ class TableTarget:
     kind: str
     deadline: date
     target_year: int | None  # the year of the target column, when its header names one
+    high: Decimal | None = None  # the upper end of a range ("6-6.5"); `value` is then the lower
 
 
 @dataclass
@@ -152,14 +154,18 @@ def _default_columns(cells: list[str], units: frozenset[str]) -> _Columns | None
     return _Columns(0, unit, numbers[1], numbers[0], numbers[2] if len(numbers) > 2 else None, None)
 
 
-def _parse(cell: str) -> tuple[Decimal, str, bool, bool] | None:
-    """(value, comparator, is_cumulative, has_percent) of a value cell, or None for —, text, blanks."""
+def _parse(cell: str) -> tuple[Decimal, str, bool, bool, Decimal | None] | None:
+    """(value, comparator, is_cumulative, has_percent, high) of a value cell, or None for —, text, blanks; `high`
+    only for a range ("6-6.5"), whose value is its lower end."""
     m = _VALUE.match(cell.replace(",", ""))
     if not m:
         return None
     comparator = COMPARATOR_OF_WORD.get(m.group("after") or m.group("before") or "", "=")
+    high = Decimal(m.group("high")) if m.group("high") else None
+    if high is not None:
+        comparator = "range"
     cumulative = bool(m.group("open") and m.group("close"))
-    return Decimal(m.group("number")), comparator, cumulative, bool(m.group("pct"))
+    return Decimal(m.group("number")), comparator, cumulative, bool(m.group("pct")), high
 
 
 _RESPONSIBLE_HEADER = re.compile(r"责任单位|牵头单位|责任部门|牵头部门|责任主体")
@@ -342,12 +348,12 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
     found = []
     target = _parse(cell(columns.target))
     if target and unit:
-        value, comparator, _, _ = target
+        value, comparator, _, _, high = target
         found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, kind, deadline,
-                                 columns.target_year))
+                                 columns.target_year, high))
     growth = _parse(cell(columns.growth)) if columns.growth is not None else None
-    if growth:
-        value, comparator, cumulative, has_percent = growth
+    if growth and growth[1] != "range":  # (a range of yearly rates is left to a reader)
+        value, comparator, cumulative, has_percent, _ = growth
         if unit == "%":
             # The change of a percentage is counted in percentage points, over the period when in 〔〕.
             found.append(TableTarget(name_start, sentence, metric, comparator, value, "个百分点",
