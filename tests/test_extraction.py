@@ -1483,3 +1483,19 @@ def test_a_range_in_a_tables_plan_column_is_a_range():
     )
     d = only(text, 2026)
     assert (d.comparator, d.value, d.low, d.high, d.kind) == ("range", Decimal("5.5"), Decimal("5.5"), Decimal("6"), "growth")
+
+
+def test_items_of_a_list_introduced_with_a_period_and_a_colon_are_due_then():
+    text = "一、主要目标\n\n到2028年，实现以下目标：\n（1）规上工业企业数字化改造覆盖率达到90%；\n（2）培育省级智能工厂50家。\n"
+    found = drafts(text, 2026)
+    assert [(d.sentence, d.deadline) for d in found] == [
+        ("规上工业企业数字化改造覆盖率达到90%", date(2028, 12, 31)),
+        ("培育省级智能工厂50家", date(2028, 12, 31)),
+    ]
+
+
+def test_a_three_year_plan_without_years_in_its_title_runs_from_its_year_when_its_goals_say_so():
+    text = "青禾县制造业数字化转型三年行动计划\n\n一、主要目标\n\n到2028年，培育省级智能工厂50家。\n\n二、重点任务\n\n每年实施技改项目100个以上。\n"
+    assert [d.deadline for d in drafts(text, 2026)] == [date(2028, 12, 31)] * 2
+    unconfirmed = "青禾县制造业数字化转型三年行动计划\n\n每年实施技改项目100个以上。\n"
+    assert only(unconfirmed, 2026).deadline == date(2026, 12, 31)

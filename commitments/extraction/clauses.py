@@ -354,7 +354,9 @@ _BARE_QUANTITY = re.compile(
 _DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>[，：:|\t]|,(?![0-9]{3}(?![0-9])))")
 _TERMINAL = set("。！？!?”」…；;")
 # A bullet, or a task number ("3．", "12.") that is not the start of a decimal.
-_LIST_MARK = re.compile(r"^(?:[•·●▪◆■][ \t\u3000]*|——|[-*][ \t\u3000]+|[0-9]{1,2}[．.、](?![0-9])[ \t\u3000]*)")
+_LIST_MARK = re.compile(
+    r"^(?:[•·●▪◆■][ \t\u3000]*|——|[-*][ \t\u3000]+|[0-9]{1,2}[．.、](?![0-9])[ \t\u3000]*|[（(][0-9]{1,2}[）)]|[①-⑳])"
+)
 _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -988,6 +990,7 @@ class _Extractor:
         self.assigned_starts = [a for a, _ in self.assigned_spans]
         self.written_on = written_on  # the document's own date, after which its earlier months are results
         self.list_tense: str | None = None  # the tense of the line that introduced the list being read
+        self.list_deadline: date | None = None  # the period that line named ("到2028年，实现以下目标：")
         self.marks, self.main_actor = _owner_marks(text)
         # Without a place of its own the document's head of government speaks for no one in particular.
         self.marks = [replace(mark, owner=issuer or "") if mark.owner == THIS_PLACE else mark for mark in self.marks]
@@ -1096,8 +1099,11 @@ class _Extractor:
             # "今年以来…取得新成效：" (or a paragraph of last year's results) then "- 地区生产总值增长6.1%":
             # a list reports what the line that introduces it reports.
             self.list_tense = self.tense if self.tense in (PAST, FORECAST) else None
+            # "到2028年，实现以下目标：": the period of a line that introduces its list with a colon is the list's.
+            self.list_deadline = self.sentence_deadline if not self.list_tense and last_char in "：:" else None
         elif not next_is_item:
             self.list_tense = None
+            self.list_deadline = None
         if last_char in _TERMINAL or not self.line_has_punctuation or self.heading_at(back) or next_is_item:
             # A write-up that puts each sentence on a line of its own: a line right under one that ended in the
             # past ("去年…增长5.2%。" then "外贸进出口总额1520亿元。") goes on reporting, until a blank line, a
@@ -1113,7 +1119,7 @@ class _Extractor:
                 or _SECTION_START.match(self.text, following.start())
             ):
                 self.block_start = position
-            self.sentence_deadline = None
+            self.sentence_deadline = self.list_deadline  # an item with no period of its own is due when its list is
             self.sentence_metric = ""
             self.sentence_kind = ""
             self.line_has_punctuation = False

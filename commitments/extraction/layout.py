@@ -363,7 +363,18 @@ def plan_period(text: str, year: int) -> tuple[int, int] | None:
         end = 2025 + 5 * (10 + _CN_ORDINAL[m.group(1)] - 14)
         if end > year:
             return end - 4, end
+    # "某县制造业数字化转型三年行动计划" with no years: the plan runs from the document's year, when its goals name
+    # the last of those years ("到2028年").
+    m = _SPAN_TITLE.search(head)
+    if m:
+        end = year + _CN_ORDINAL[m.group(1)] - 1
+        if f"{end}年" in text[:_SPAN_CONFIRM_CHARS]:
+            return year, end
     return None
+
+
+_SPAN_TITLE = re.compile(r"([三五])年(?:行动|攻坚|提升|倍增|专项)")
+_SPAN_CONFIRM_CHARS = 3000
 
 
 def plan_period_end(text: str, year: int) -> date | None:
