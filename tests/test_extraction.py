@@ -1499,3 +1499,9 @@ def test_a_three_year_plan_without_years_in_its_title_runs_from_its_year_when_it
     assert [d.deadline for d in drafts(text, 2026)] == [date(2028, 12, 31)] * 2
     unconfirmed = "青禾县制造业数字化转型三年行动计划\n\n每年实施技改项目100个以上。\n"
     assert only(unconfirmed, 2026).deadline == date(2026, 12, 31)
+
+
+def test_a_responsible_unit_written_with_wei_owns_its_item():
+    text = "1. 东湖隧道工程：年度计划投资5亿元，完成0.6亿元，完成率12%，责任单位为市城投集团。\n"
+    d = only(text, 2026)
+    assert (d.value, d.owner) == (Decimal("5"), "市城投集团")

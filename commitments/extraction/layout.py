@@ -389,7 +389,7 @@ def plan_period_end(text: str, year: int) -> date | None:
 
 # The first unit of a note may hold a bracket of its own: 各县（市、区）人民政府.
 _RESPONSIBLE = re.compile(
-    r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*[:：]\s*((?:[^、，,。；;（()）\n\s]|[（(][^（()）\n]{1,10}[）)]){2,40})"
+    r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*(?:[:：]|为)\s*((?:[^、，,。；;（()）\n\s]|[（(][^（()）\n]{1,10}[）)]){2,40})"
 )
 _ROLE_MARK = re.compile(r"[（(](?:牵头|负责|主责)[）)]$")  # "市数据局（牵头）"
 # "（市数据局牵头，市财政局配合）", "（市数据局、市财政局按职责分工负责）": the units without a label, the first leading.
