@@ -247,8 +247,8 @@ _PROGRESS = re.compile(
     r"的[0-9]+(?:\.[0-9]+)?[%％]"
 )
 # The words of a progress report (通报): a completion rate, the pace against the calendar (not 累计完成, which plans use
-# for targets over their period too). A
-# clause with one reports results, and so does the rest of its sentence, even in a task given to a unit.
+# for targets over their period too).  A clause with one reports results, and so does the rest of its sentence, even
+# in a task given to a unit.
 _PROGRESS_WORD = re.compile(r"完成率|开工率|竣工率|投产率|到位率|(?:时序|序时)进度")
 # "年度计划投资98亿元" in a sentence of results: the plan it restates is still the year's target.
 _PLAN_FIGURE = re.compile(r"(?:年度|全年|本年|今年)?计划[\u4e00-\u9fff]{0,8}$")
@@ -1180,7 +1180,8 @@ class _Extractor:
             self.open_yearly_rates = []
         # In a sentence of results, a clause with no time word of its own may still restate the year's plan.
         plan_only = self.tense in (PAST, FORECAST)
-        if (plan_only and (own_tense is not None or not _PLAN_FIGURE.search(clause, 0, _first_digit(clause)))) or _DONE.search(clause):
+        restates_plan = own_tense is None and _PLAN_FIGURE.search(clause, 0, _first_digit(clause))
+        if (plan_only and not restates_plan) or _DONE.search(clause):
             return
         if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿半番" for ch in clause):
             return
