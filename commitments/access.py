@@ -11,6 +11,8 @@ A pledge belongs to a subtree when its lead organization or one of its co-owners
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from django.db.models import Q, QuerySet, Value
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -73,14 +75,12 @@ def pledges_for(user, queryset: QuerySet | None = None, roles=SEES) -> QuerySet:
         return queryset.none()
     # Ids, not a join and a subquery: `lead organization's path LIKE … OR id IN (subquery)` made PostgreSQL read every
     # pledge (56-105 ms at 100,000 pledges), while `lead_organization_id IN (…) OR id IN (…)` is two index scans.
-    organization_ids, co_owned = _subtree_ids(user, tree_paths)
-    owned = Q(lead_organization_id__in=organization_ids)
-    if co_owned:
-        owned |= Q(pk__in=co_owned)
-    if roles == SEES:
-        wholes = _wholes_of_parts(owned)
-        if wholes:
-            owned |= Q(pk__in=wholes)
+    scope = _scope(user, tree_paths, with_wholes=roles == SEES)
+    if scope.everything:
+        return queryset
+    owned = Q(lead_organization_id__any_of=scope.organization_ids)
+    if scope.other_pledges:
+        owned |= Q(pk__any_of=scope.other_pledges)
     return queryset.filter(owned)
 
 
@@ -98,32 +98,63 @@ def pledges_seen_beyond_own_subtrees(user) -> QuerySet:
     return Pledge.objects.filter(pk__in=sorted({*co_owned, *wholes})).exclude(led_inside)
 
 
-# Bumped by any save or delete of an organization or a co-owner row (signals in connect_signals), so that a user
-# object kept across such writes (tests, jobs) asks again; a web request's user is loaded afresh each request anyway.
+# Bumped by any save or delete of an organization, a co-owner row or a part (signals in connect_signals), so that a
+# user object kept across such writes (tests, jobs) asks again; a web request's user is loaded afresh each request.
 _subtrees_changed = [0]
 
 
-def _subtree_ids(user, tree_paths: list[str]) -> tuple[list[int], list[int]]:
-    """The ids of the organizations in these subtrees and of the pledges they co-own, in one query, kept on the user
-    object (like _roles) until an organization or a co-ownership changes."""
-    cache = user.__dict__.setdefault("_tracker_subtree_ids", {})
-    key = (_subtrees_changed[0], tuple(sorted(tree_paths)))
-    if key not in cache:
-        organizations = Organization.objects.filter(_in_paths("", tree_paths))
-        co_owner_rows = Pledge.co_owners.through.objects.filter(organization__in=organizations.values("pk"))
-        found = organizations.order_by().annotate(co_owned=Value(False)).values_list("pk", "co_owned").union(
-            co_owner_rows.order_by().annotate(co_owned=Value(True)).values_list("pledge_id", "co_owned"), all=True
-        )
-        organization_ids, co_owned = set(), set()
-        for pk, is_co_owned in found:
-            (co_owned if is_co_owned else organization_ids).add(pk)
+@dataclass(frozen=True)
+class Scope:
+    """What a user's subtrees reach, as ids: pledges_for filters on these instead of joining the tree."""
+
+    organization_ids: list[int]
+    other_pledges: list[int]  # pledges led elsewhere: co-owned ones, and (for seeing) the wholes of their parts
+    everything: bool  # the subtrees hold every top organization, so every pledge: no filter at all
+
+
+def _scope(user, tree_paths: list[str], with_wholes: bool) -> Scope:
+    """The user's Scope for these subtrees (with the wholes of their parts or not), kept on the user object (like
+    _roles) until an organization, a co-ownership or a part changes: one query for the subtrees, one more for the
+    wholes, whatever the roles and however many times a request asks."""
+    cache = user.__dict__.setdefault("_tracker_scope", {})
+    if cache.get("changed") != _subtrees_changed[0]:
         cache.clear()
-        cache[key] = sorted(organization_ids), sorted(co_owned)
-    return cache[key]
+        cache["changed"] = _subtrees_changed[0]
+    subtrees = tuple(sorted(tree_paths))
+    if (subtrees, False) not in cache:
+        cache[(subtrees, False)] = _read_scope(tree_paths)
+    if with_wholes and (subtrees, True) not in cache:
+        scope = cache[(subtrees, False)]
+        if not scope.everything:
+            owned = Q(lead_organization_id__any_of=scope.organization_ids) | Q(pk__any_of=scope.other_pledges)
+            scope = replace(scope, other_pledges=sorted({*scope.other_pledges, *_wholes_of_parts(owned)}))
+        cache[(subtrees, True)] = scope
+    return cache[(subtrees, with_wholes)]
+
+
+def _read_scope(tree_paths: list[str]) -> Scope:
+    organizations = Organization.objects.filter(_in_paths("", tree_paths))
+    co_owner_rows = Pledge.co_owners.through.objects.filter(organization__in=organizations.values("pk"))
+    tops = Organization.objects.filter(parent__isnull=True)
+    found = organizations.order_by().annotate(kind=Value("organization")).values_list("pk", "kind").union(
+        co_owner_rows.order_by().annotate(kind=Value("co-owned")).values_list("pledge_id", "kind"),
+        tops.order_by().annotate(kind=Value("top")).values_list("pk", "kind"), all=True,
+    )
+    ids = {"organization": set(), "co-owned": set(), "top": set()}
+    for pk, kind in found:
+        ids[kind].add(pk)
+    # A top organization is in the subtrees only when its own path is one of them: then all of its tree is.
+    everything = ids["top"] <= ids["organization"]
+    return Scope(sorted(ids["organization"]), sorted(ids["co-owned"]), everything)
 
 
 def subtrees_changed(**kwargs):
     _subtrees_changed[0] += 1
+
+
+def part_changed(instance, **kwargs):
+    if instance.parent_id is not None:
+        subtrees_changed()
 
 
 def connect_signals():
@@ -131,6 +162,8 @@ def connect_signals():
         post_save.connect(subtrees_changed, sender=model, dispatch_uid=f"access-subtrees-{model.__name__}-save")
         post_delete.connect(subtrees_changed, sender=model, dispatch_uid=f"access-subtrees-{model.__name__}-delete")
     m2m_changed.connect(subtrees_changed, sender=Pledge.co_owners.through, dispatch_uid="access-subtrees-co-owners")
+    post_save.connect(part_changed, sender=Pledge, dispatch_uid="access-parts-save")
+    post_delete.connect(part_changed, sender=Pledge, dispatch_uid="access-parts-delete")
 
 
 def _wholes_of_parts(owned: Q) -> list[int]:
@@ -142,8 +175,16 @@ def _wholes_of_parts(owned: Q) -> list[int]:
     return sorted(ids)
 
 
-def organizations_for(user) -> QuerySet:
+def sees_every_organization(user) -> bool:
+    """An administrator, or a member whose subtrees hold every top organization (a province's managers)."""
     if is_administrator(user):
+        return True
+    tree_paths = paths(user)
+    return bool(tree_paths) and _scope(user, tree_paths, with_wholes=True).everything
+
+
+def organizations_for(user) -> QuerySet:
+    if sees_every_organization(user):
         return Organization.objects.all()
     return Organization.objects.filter(_in_paths("", paths(user)))
 

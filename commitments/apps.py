@@ -9,7 +9,7 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(create_default_schedules, sender=self)
-        from . import access, counts
+        from . import access, counts, lookups  # noqa: F401 (lookups registers field__any_of)
 
         counts.keep_counting()
         access.connect_signals()

@@ -263,9 +263,9 @@ def summary_for(user, *, top_only: bool) -> Summary:
         stored_rows = stored_rows.filter(top_level=True)
     by_category = defaultdict(Counter)
     by_lead = defaultdict(Counter)
-    if not access.is_administrator(user):
+    if not access.sees_every_organization(user):
         own = [org.pk for org in organizations]
-        stored_rows = stored_rows.filter(organization_id__in=own)
+        stored_rows = stored_rows.filter(organization_id__any_of=own)
         others = access.pledges_seen_beyond_own_subtrees(user).exclude(SET_ASIDE)
         if top_only:
             others = others.filter(parent__isnull=True)

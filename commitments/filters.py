@@ -184,16 +184,18 @@ class PledgeFilter(django_filters.FilterSet):
                      .values_list("pk", flat=True))
         matches = Q(metric__icontains=value) | Q(source_sentence__icontains=value) | Q(responsible_person__icontains=value)
         if named:
-            matches |= Q(lead_organization_id__in=named)
+            matches |= Q(lead_organization_id__any_of=named)
         return queryset.filter(matches)
 
     def in_subtree(self, queryset, name, org):
         if not org:
             return queryset
-        # The subtree's organizations as a subquery on their own table: PostgreSQL then reads their pledges through the
-        # lead organization index instead of joining every pledge to its organization to compare tree paths.
-        subtree = Organization.objects.filter(tree_path__startswith=org.tree_path).values("pk")
-        return queryset.filter(lead_organization_id__in=subtree)
+        # The subtree's organizations' ids first, from their own table, then one array of them: PostgreSQL reads their
+        # pledges through the (organization, status) index. Joining every pledge to its organization to compare tree
+        # paths read them all; so did a subquery, which it guessed would match most pledges (a city's pledges off
+        # track counted in 33 ms that way, 10 ms this way, at 100,000 pledges).
+        subtree = list(Organization.objects.filter(tree_path__startswith=org.tree_path).values_list("pk", flat=True))
+        return queryset.filter(lead_organization_id__any_of=subtree)
 
     def at_level(self, queryset, name, value):
         return queryset.filter(parent__isnull=True) if value == TOP_LEVEL else queryset

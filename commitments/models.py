@@ -1040,6 +1040,9 @@ class StatusChange(models.Model):
             models.Index(fields=["changed_at"], name="commitments_change_at"),
             # The alert job scans changes whose alerts are not queued yet.
             models.Index(fields=["id"], name="commitments_change_unqueued", condition=Q(alerts_queued_at__isnull=True)),
+            # The summary's newest changes, first assessments left out: after 100,000 pledges were first assessed in a
+            # week, walking the id index skipped all of them (23 ms for 8 real changes; 0.2 ms with this).
+            models.Index(fields=["id"], name="commitments_change_real", condition=~Q(from_status="")),
         ]
 
     def __str__(self):

@@ -220,5 +220,37 @@ def test_the_same_user_object_sees_an_office_and_a_co_ownership_added_after_a_fi
 def test_seeing_pledges_reads_ids_once_per_request_not_a_query_per_section(world, django_assert_max_num_queries):
     reporter = world["users"]["reporter"]
     access.pledges_for(reporter)  # the memberships, the subtree ids and the parts' wholes
-    with django_assert_max_num_queries(1):  # only the wholes of parts: the ids are kept
+    with django_assert_max_num_queries(0):  # all kept on the user object
         access.pledges_for(reporter)
+
+
+def test_the_same_user_object_sees_the_whole_of_a_part_its_office_takes_on_after_a_first_call(world):
+    reporter = world["users"]["reporter"]
+    assert list(access.pledges_for(reporter)) == [world["own"]]
+    part = PledgeFactory(lead_organization=world["bureau"], metric="外地指标的本区部分", parent=world["other"])
+    assert set(access.pledges_for(reporter)) == {world["own"], part, world["other"]}
+
+
+def test_a_manager_of_every_top_organization_sees_every_pledge_with_no_filter_at_all(world, city):
+    everywhere = UserFactory(username="province")
+    for top in (city, world["other"].lead_organization):
+        Membership.objects.create(user=everywhere, organization=top, role=Membership.Role.MANAGER)
+    seen = access.pledges_for(everywhere)
+    assert set(seen) == {world["own"], world["other"]}
+    assert "WHERE" not in str(seen.query)  # not 2,000 organization ids to compare each pledge with
+    one_city = UserFactory(username="city-manager")
+    Membership.objects.create(user=one_city, organization=city, role=Membership.Role.MANAGER)
+    assert list(access.pledges_for(one_city)) == [world["own"]]
+
+
+def test_a_list_of_thousands_of_ids_is_one_parameter_on_postgresql_and_an_in_list_elsewhere(world):
+    from django.db import connection
+
+    from commitments.models import Pledge
+
+    ids = [world["own"].pk, *range(10_000_000, 10_003_000)]
+    found = Pledge.objects.filter(lead_organization_id__any_of=[world["bureau"].pk]).filter(pk__any_of=ids)
+    assert list(found) == [world["own"]]
+    sql, params = found.query.sql_with_params()
+    assert len(params) == (2 if connection.vendor == "postgresql" else 3_002)
+    assert not Pledge.objects.filter(pk__any_of=[]).exists()

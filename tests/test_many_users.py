@@ -85,9 +85,35 @@ class TestQueriesStayFlat:
         return counted
 
     def test_the_same_queries_at_two_and_at_twelve_offices(self, client, django_assert_max_num_queries):
+        # Another province's tree, so that neither city's manager sees every organization (access.pledges_for skips
+        # its filter for one who does).
+        OrganizationFactory(name="邻省")
         small = self.count_all(client, django_assert_max_num_queries, OrganizationFactory(name="小市"), 2, 1)
         large = self.count_all(client, django_assert_max_num_queries, OrganizationFactory(name="大市"), 12, 4)
         assert large == small
+
+
+class TestRenderingOnce:
+    def test_each_row_of_the_status_table_is_rendered_once_for_the_table_and_the_phone_cards_together(
+            self, client, city, monkeypatch):
+        from collections import Counter
+
+        from commitments.tables import PledgeTable
+
+        pledges = offices_with_pledges(city, 3, 2)
+        rendered = Counter()
+        render_status = PledgeTable.render_status
+
+        def counting(table, record):
+            rendered[record.pk] += 1
+            return render_status(table, record)
+
+        monkeypatch.setattr(PledgeTable, "render_status", counting)
+        client.force_login(manager_of(city))
+        page = client.get(reverse("tracker-pledges")).content.decode()
+        assert rendered == {pledge.pk: 1 for pledge in pledges}
+        # Both show it: the row's status cell and the card's status block.
+        assert page.count('<td class="status">') == 6 and page.count('<div class="status">') == 6
 
 
 class TestSearch:
