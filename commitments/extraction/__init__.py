@@ -18,6 +18,7 @@ Work is linear in the length of the text; ``stop_after`` stops reading once more
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import replace
 from datetime import date
 
@@ -59,7 +60,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     plan = plan_period(joined, year)
     default_deadline = date(plan[1], 12, 31) if plan else None
     issuer = issuing_body(joined) or subject_place(joined)
-    reviews = review_spans(joined, year)
+    reviews = _merge(sorted(review_spans(joined, year)))
     tables, table_rows = table_targets(joined, year, default_deadline or date(year, 12, 31), _TABLE_UNITS)
     skipped = sorted(reviews + table_rows)
     units = responsible_units(joined)
@@ -97,7 +98,9 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= position < b for a, b in spans)
+    """Is the position inside one of `spans` (sorted, not overlapping)?"""
+    i = bisect.bisect_right(spans, (position, float("inf"))) - 1
+    return i >= 0 and position < spans[i][1]
 
 
 def _assign_responsible_units(drafts: list[Draft], units: list[tuple[int, int, str]]) -> list[Draft]:
@@ -152,14 +155,18 @@ def _assign_due_notes(drafts: list[Draft], notes: list[tuple[int, int, str]], ye
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def _metric_key(metric: str) -> str:
     return _clean_metric(metric).removeprefix("其中")
 
 
+@functools.lru_cache(maxsize=4096)
+def _character_pairs(key: str) -> frozenset[str]:
+    return frozenset(key[i : i + 2] for i in range(len(key) - 1))
+
+
 def _same_target(a: Draft, b: Draft) -> bool:
     if a.kind != b.kind or a.value is None or b.value is None:
-        return False
-    if in_base_unit(a.value, a.unit) != in_base_unit(b.value, b.unit):
         return False
     key_a, key_b = _metric_key(a.metric), _metric_key(b.metric)
     if key_a == key_b:
@@ -169,8 +176,7 @@ def _same_target(a: Draft, b: Draft) -> bool:
     if len(shorter) >= 4 and shorter in longer:
         return True
     # 单位地区生产总值能耗 and 单位地区生产总值能源消耗: most of their pairs of characters are shared.
-    pairs_a = {key_a[i : i + 2] for i in range(len(key_a) - 1)}
-    pairs_b = {key_b[i : i + 2] for i in range(len(key_b) - 1)}
+    pairs_a, pairs_b = _character_pairs(key_a), _character_pairs(key_b)
     return len(pairs_a & pairs_b) >= 0.6 * len(pairs_a | pairs_b) and len(pairs_a & pairs_b) >= 4
 
 

@@ -108,12 +108,15 @@ SCALE_MULTIPLIERS = {
 }
 
 
+_SCALES_LONGEST_FIRST = sorted(SCALE_MULTIPLIERS, key=len, reverse=True)
+
+
 def in_base_unit(value: Decimal, unit: str) -> tuple[Decimal, str]:
     """(32000000000000, "元") for (3.2, "万亿元"): the amount with the scale word taken out of its unit.
 
     Units that begin with a scale character but are units of their own (千米, 千克, 千瓦) are left alone.
     """
-    for scale in sorted(SCALE_MULTIPLIERS, key=len, reverse=True):
+    for scale in _SCALES_LONGEST_FIRST:
         rest = unit[len(scale) :]
         if unit.startswith(scale) and rest and unit not in _MEASURE_WORDS:
             return (value * SCALE_MULTIPLIERS[scale]).normalize(), rest
@@ -762,6 +765,10 @@ def numbers_in_segment(segment: str, context: str = "") -> list[_Candidate]:
     return found
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+_ANY_NUMERAL = re.compile(r"[\d一二两三四五六七八九十百千万亿半番]")
+
+
 def _candidate_from_number(segment: str, number: re.Match) -> tuple[_Candidate | None, int]:
     """The candidate for one number (or None), and where the text it used ends."""
     start, end = number.span()
@@ -773,7 +780,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
     start, end = number.span()
     prev_char = segment[start - 1] if start else ""
     # Ordinals, per-unit rates, programme labels ("4+3"), codes (5G, B2版, 123X).
-    if prev_char in "第每+＋" or re.match(r"[A-Za-z+＋]", segment[end : end + 1]) or re.match(r"[A-Za-z]", prev_char):
+    next_char = segment[end : end + 1]
+    if prev_char in "第每+＋" or (next_char and next_char in "+＋") or _LATIN.match(next_char) or _LATIN.match(prev_char):
         return None
     if _inside_short_quote(segment, start):
         return None
@@ -999,7 +1007,9 @@ class _Extractor:
         self.document_marks = [mark for mark in self.marks if not mark.paragraph_only]
         self.document_mark_positions = [mark.position for mark in self.document_marks]
         self.speaker_positions = sorted(m.position for m in self.marks if m.owner)
-        self.company_names = set(_COMPANY_ALIAS.findall(text))
+        # One pattern of every company's short name, so that a clause is searched once, not once per name.
+        names = sorted(set(_COMPANY_ALIAS.findall(text)), key=len, reverse=True)
+        self.company_name = re.compile("|".join(map(re.escape, names))) if names else None
         self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
         self.statistics_at = [m.start() for m in _STATISTICS.finditer(text)]
         self.progress_at = sorted(
@@ -1183,13 +1193,13 @@ class _Extractor:
         restates_plan = own_tense is None and _PLAN_FIGURE.search(clause, 0, _first_digit(clause))
         if (plan_only and not restates_plan) or _DONE.search(clause):
             return
-        if not any(ch.isdigit() or ch in "一二两三四五六七八九十百千万亿半番" for ch in clause):
+        if not _ANY_NUMERAL.search(clause):
             return
         # A specification word inside a quoted name ("亩均效益"评价) describes no project.
         # (A change from a baseline, 亩均税收从28万元提高到40万元, moves an indicator: no project is described.)
         if (_SPECIFICATION.search(_QUOTED_NAME.sub("", clause)) and not baselines) or _COMPANY_MENTION.search(clause):
             return
-        if any(name in clause for name in self.company_names):
+        if self.company_name and self.company_name.search(clause):
             return
         owner_mark = self.owner_at(start)
         if owner_mark and owner_mark.is_company:
