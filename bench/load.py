@@ -207,7 +207,48 @@ def single_user_times(plan: dict, samples: int) -> dict:
     return times
 
 
-def run_locust(users: int, seconds: int, plan_file: str, workdir: str) -> list[dict]:
+def cpu_seconds(server: int, locust: int) -> dict:
+    """CPU seconds used so far by the server (`make serve`'s process and all under it: gunicorn, the worker, beat),
+    PostgreSQL's processes, locust's, and the whole machine, from /proc. Each process counts its own time and that of
+    its children that ended (cutime, cstime), so a database connection closed during the run still counts."""
+    tick = os.sysconf("SC_CLK_TCK")
+    processes = {}  # pid -> (parent pid, command, seconds)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        seconds = sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick  # utime stime cutime cstime
+        processes[int(stat.parent.name)] = (int(fields[1]), text[text.index("(") + 1: text.rindex(")")], seconds)
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = processes.get(pid, (0,))[0]
+        return False
+
+    used = {"server": 0.0, "PostgreSQL": 0.0, "locust": 0.0}
+    for pid, (_parent, command, seconds) in processes.items():
+        group = ("server" if under(pid, server) else "locust" if under(pid, locust)
+                 else "PostgreSQL" if command == "postgres" else None)
+        if group:
+            used[group] += seconds
+    busy = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+    used["machine"] = sum(int(busy[i]) for i in (0, 1, 2, 5, 6, 7)) / tick  # user nice system irq softirq steal
+    return used
+
+
+def cpu_line(before: dict, after: dict, seconds: float) -> str:
+    spent = {name: after[name] - before[name] for name in before}
+    other = spent["machine"] - spent["server"] - spent["PostgreSQL"] - spent["locust"]
+    parts = ", ".join(f"{name} {spent[name]:.0f} s" for name in ("server", "PostgreSQL", "locust"))
+    return (f"CPU in {seconds:.0f} s on {os.cpu_count()} cores ({seconds * os.cpu_count():.0f} core-seconds): {parts}, "
+            f"anything else {max(other, 0):.0f} s; machine busy {spent['machine']:.0f} s")
+
+
+def run_locust(users: int, seconds: int, plan_file: str, workdir: str, server: subprocess.Popen) -> tuple[list, str]:
     prefix = f"{workdir}/users{users}"
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
@@ -215,15 +256,21 @@ def run_locust(users: int, seconds: int, plan_file: str, workdir: str) -> list[d
         "--host", f"http://127.0.0.1:{PORT}", "--csv", prefix, "--stop-timeout", "30", "--loglevel", "WARNING",
     ]
     say(f"locust: {users} users for {seconds} s …")
-    subprocess.run(command, cwd=ROOT / "bench", env=os.environ | {"LOAD_PLAN": plan_file}, check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    locust = subprocess.Popen(command, cwd=ROOT / "bench", env=os.environ | {"LOAD_PLAN": plan_file},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    started, before = time.monotonic(), cpu_seconds(server.pid, locust.pid)
+    while locust.poll() is None:  # read the CPU just before locust ends, while its processes are still there
+        after = cpu_seconds(server.pid, locust.pid)
+        time.sleep(1)
+    cpu = cpu_line(before, after, time.monotonic() - started)
     with open(f"{prefix}_stats.csv", newline="") as stats:
-        return list(csv.DictReader(stats))
+        return list(csv.DictReader(stats)), cpu
 
 
-def table(rows: list[dict], single: dict, users: int, seconds: int) -> str:
+def table(rows: list[dict], single: dict, users: int, seconds: int, cpu: str = "") -> str:
     lines = [
         f"{users} users, {seconds} s",
+        *([cpu] if cpu else []),
         "",
         "| page | requests | requests/s | median | p95 | p99 | errors | one user alone (median) |",
         "|---|---|---|---|---|---|---|---|",
@@ -279,8 +326,10 @@ def main() -> None:
         say("timing each page for one user …")
         single = single_user_times(plan, args.single_samples)
         runs = [] if args.single_only else args.users
-        tables = [table(run_locust(users, args.seconds, plan_file, workdir), single, users, args.seconds)
-                  for users in runs]
+        tables = []
+        for users in runs:
+            rows, cpu = run_locust(users, args.seconds, plan_file, workdir, server)
+            tables.append(table(rows, single, users, args.seconds, cpu))
     finally:
         stop_server(server)
     summary_size = single.pop("_summary_bytes", None)

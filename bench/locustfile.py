@@ -5,7 +5,7 @@ import json
 import os
 import random
 
-from locust import HttpUser, constant, task
+from locust import FastHttpUser, constant, task
 
 from journeys import ManagerJourney, ReporterJourney, log_in
 
@@ -14,7 +14,10 @@ def load_plan() -> dict:
     return json.loads(open(os.environ["LOAD_PLAN"]).read())
 
 
-class Journey(HttpUser):
+class Journey(FastHttpUser):
+    """FastHttpUser (geventhttpclient), not HttpUser (requests): the users run on the server's own two cores, and the
+    lighter client leaves more of them to the server (locust's own advice for load from one machine)."""
+
     abstract = True
     journey = None
     # No pause between pages: each user is a closed loop, so N users are N requests in flight at any time (the issue's

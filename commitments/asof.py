@@ -161,20 +161,6 @@ def counts_by_status(pledges: list[PledgeThen]) -> Counter:
     return Counter(p.status for p in pledges)
 
 
-def counts_by_subtree(pledges: list[PledgeThen], paths: dict[int, str]) -> dict[int, Counter]:
-    """{organization id: counts of the pledges led in its subtree}; `paths`: {organization id: tree_path} of the
-    organizations that lead them."""
-    led = defaultdict(Counter)
-    for p in pledges:
-        led[p.organization_id][p.status] += 1
-    subtree = defaultdict(Counter)
-    for organization_id, counted in led.items():
-        for ancestor in paths.get(organization_id, "").strip("/").split("/"):
-            if ancestor:
-                subtree[int(ancestor)].update(counted)
-    return subtree
-
-
 def is_behind(status: str) -> bool:
     return status in BEHIND
 
@@ -223,9 +209,11 @@ def summary_as_of(user, day: date, *, top_only: bool):
     if top_only:
         pledges = [p for p in pledges if p.parent_id is None]
     summary = counts.Summary(by_status=counts_by_status(pledges))
-    organizations = list(access.organizations_for(user).only("id", "name", "short_name", "tree_path", "parent_id"))
-    paths = dict(Organization.objects.filter(pk__in={p.organization_id for p in pledges}).values_list("pk", "tree_path"))
-    subtree = counts_by_subtree(pledges, paths)
+    organizations = counts.organizations_in_tree(user)
+    led = defaultdict(Counter)
+    for p in pledges:
+        led[p.organization_id][p.status] += 1
+    subtree = counts.counts_by_subtree(led, organizations)
     summary.by_organization = [(org, subtree[org.pk]) for org in organizations if subtree.get(org.pk)]
     by_category = defaultdict(Counter)
     for p in pledges:

@@ -76,7 +76,20 @@ def split_emails(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
 
 
-class KeptTreePath:
+class TreePosition:
+    """Where a row with a `tree_path` "/<root id>/<child id>/.../<own id>/" sits in its tree."""
+
+    @property
+    def depth(self) -> int:
+        """0 at the top of the tree, 1 for what is directly under it, and so on."""
+        return max(self.tree_path.count("/") - 2, 0)
+
+    def ancestor_ids(self) -> list[int]:
+        """The ids above this one, the top first."""
+        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
+
+
+class KeptTreePath(TreePosition):
     """For a model in a tree by `parent`: its `tree_path` "/<root id>/<child id>/.../<own id>/" is kept by save(), so
     a whole subtree is `tree_path__startswith` (organizations under an organization, the parts under a pledge)."""
 
@@ -96,14 +109,6 @@ class KeptTreePath:
                 tree_path=Concat(Value(new_path), Substr("tree_path", len(old_path) + 1))
             )
 
-    @property
-    def depth(self) -> int:
-        """0 at the top of the tree, 1 for what is directly under it, and so on."""
-        return max(self.tree_path.count("/") - 2, 0)
-
-    def ancestor_ids(self) -> list[int]:
-        """The ids above this one, the top first."""
-        return [int(part) for part in self.tree_path.strip("/").split("/") if part][:-1]
 
 
 class Organization(KeptTreePath, models.Model):

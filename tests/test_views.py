@@ -182,7 +182,7 @@ class TestSummary:
         response = manager_client.get(reverse("tracker-summary"))
         context = response.context
         assert {item["status"]: item["count"] for item in context["overall"]}["off_track"] == 1
-        city_row = next(row for row in context["org_rows"] if row["label"] == city)
+        city_row = next(row for row in context["org_rows"] if row["label"].pk == city.pk)
         assert city_row["total"] == 3  # the whole tree under 南通市, not 如皋市
         for status, count, url in city_row["cells"]:
             assert len(rows(manager_client.get(url))) == count
