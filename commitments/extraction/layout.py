@@ -235,7 +235,7 @@ _ORG_LINE = re.compile(
 )
 # A name starts after a date ("2026年2月临江市人民政府印发") or where the Chinese text starts.
 _GOVERNMENT = re.compile(
-    r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日经由据])(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|政府|委员会|委)"
+    r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日经由据]|根据|按照|依据)(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|政府|委员会|委)"
 )
 _DEPARTMENT_TITLE = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室)(?=[0-9一二]|关于)")
 # "岚州市青石区…规划纲要": a district within a city issues it, so the innermost place is the body.
@@ -301,9 +301,10 @@ _GOVERNMENT_OFFICE = re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:办公�
 
 
 def _government_passing_on(body: str, lines: list[str]) -> str:
-    """A government's office that 印发s a plan passes on the government's plan: the plan is the government's."""
+    """A government's office that 印发s a plan passes on the government's plan, and one that 通报s how the
+    government's work goes reports on the government's targets: either way they are the government's."""
     office = _GOVERNMENT_OFFICE.fullmatch(body)
-    return office.group(1) if office and any("印发" in line for line in lines) else body
+    return office.group(1) if office and any("印发" in line or "通报" in line for line in lines) else body
 
 
 _CLOSING_LINES = 3
