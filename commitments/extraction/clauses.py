@@ -308,10 +308,13 @@ _QUARTER_END = {"上半年": (6, 30), "下半年": (12, 31), "一季度": (3, 31
 _TITLES = (
     r"(?:党组|党委|党工委)?副?(?:书记|局长|主任|区长|市长|县长|镇长|主席|部长|厅长|处长|所长|院长|行长|负责人|"
     r"总经理|经理|董事长|创始人)"
+    # Posts a press conference introduces its speakers by (市工信局党组成员、副局长…; 市统计局总统计师…).
+    r"|(?:党组|党委)成员|(?:一级|二级)?(?:巡视员|调研员)|总(?:工程|经济|统计|规划)师|(?:新闻)?发言人"
 )
 _TITLE = re.compile(_TITLES)
 _COMPANY_TITLE = re.compile(r"总经理|经理|董事长|创始人")
 _SPEECH = re.compile(r"表示|介绍|说|指出|透露|坦言|强调|认为|回答")
+_SPEECH_ADVERB = re.compile(r"(?:还|也|又|同时|进一步|最后|随后)$")
 _SPEAKER_BLOCK_STOP = set("，,。；;！？!?“”\"：:《》\n")
 _ORG_SUFFIX = re.compile(
     r"(?:开发区|示范区|高新区|新区|园区|产业园|区|市|县|镇|乡|街道|局|委员会|常委会|委|办公室|办|厅|中心|院|所|部|会)$"
@@ -324,7 +327,9 @@ _TIME_ACTOR = re.compile(
     r"(?:(?:19|20)[0-9]{2}年|今年|明年|下一步|接下来|新的一年)[，,]\s*([\u4e00-\u9fff]{2,8}?)"
     r"(?:将|要|坚持|突出|聚焦|着力|围绕|力争|全力|继续)"
 )
-_LEADING_TIME = re.compile(r"^(?:今年|全年|明年|年内|同时|下一步|接下来|(?:19|20)[0-9]{2}年)+")
+_LEADING_TIME = re.compile(
+    r"^(?:今年|全年|明年|年内|[上下]半年|[一二三四]季度|同时|下一步|接下来|(?:19|20)[0-9]{2}年)+"
+)
 _GENERIC_ACTOR_START = tuple("全我各本该这在从以要对把将")
 # Common nouns that are the subject of "…将" but name no particular body.
 _GENERIC_ACTORS = frozenset(["园区", "企业", "我们", "部门", "政府", "公司", "项目", "大家", "全市", "全区", "全县"])
@@ -436,6 +441,7 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
             begin -= 1
         block = re.sub(r"\s+", "", text[begin : speech.start()])
         block = re.sub(r"[\u4e00-\u9fff]{1,3}地$", "", block)  # 高兴地介绍
+        block = _SPEECH_ADVERB.sub("", block)  # "周建国还表示": the speaker named again
         if not block:
             continue
         org = _speaker_org(block)
@@ -1164,7 +1170,9 @@ class _Extractor:
             tense = None  # "事故起数同比下降10%" in a task given to a unit: last year is the baseline of the target
         if tense != PAST and self.written_on and names_elapsed_period(clause, self.written_on):
             tense = PAST
-        elif tense is None and self.written_on and names_period_ahead(clause, self.written_on):
+        elif (
+            tense is None and self.tense != FORECAST and self.written_on and names_period_ahead(clause, self.written_on)
+        ):  # (not after 预计 earlier in the sentence: "陈某预计，一季度…增速在5%左右" still forecasts)
             tense = FORWARD  # "四季度完成投资不少于1.4亿元" in a bulletin written in October
         if (
             tense == FORWARD and self.written_on and self.written_on.month > 6 and "今年" in clause

@@ -317,6 +317,7 @@ def _closing_lines(text: str) -> list[str]:
 
 
 _DATELINE = re.compile(r"((?:19|20)[0-9]{2})年([0-9]{1,2})月([0-9]{1,2})日")
+_NEWS_LEAD_DAY = re.compile(r"(?:[\u4e00-\u9fff]{0,6}讯)?(?:[（(][^）)\n]{0,30}[）)])?\s*([0-9]{1,2})月([0-9]{1,2})日")
 
 
 def written_on(text: str, year: int) -> date | None:
@@ -327,11 +328,20 @@ def written_on(text: str, year: int) -> date | None:
     for line in lines:
         m = _DATELINE.search(line)
         if m and int(m.group(1)) == year:
-            try:
-                return date(year, int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
+            return _valid_date(year, int(m.group(2)), int(m.group(3)))
+    for line in lines:
+        # "本报讯（记者 …）8月5日上午，…": a news report's lead gives the day alone, in the document's year.
+        m = _NEWS_LEAD_DAY.match(line.strip(_BLANK))
+        if m:
+            return _valid_date(year, int(m.group(1)), int(m.group(2)))
     return None
+
+
+def _valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 _SUBJECT_PLACE = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,4}?(?:县|市|区|镇))(?![委长])")
@@ -486,7 +496,11 @@ def responsible_units(text: str) -> list[tuple[int, int, str]]:
     return sorted(first_at.values())
 
 
-_DUE_NOTE = re.compile(r"(?:完成时限|完成时间|完成期限|时间节点|时限要求)\s*[:：]\s*([^、，,；;）)\n]{2,20})")
+# "时间节点：6月底前完成半数，11月底前全部完成": the task is due at the last point the note names.
+_DUE_NOTE = re.compile(
+    r"(?:完成时限|完成时间|完成期限|时间节点|时限要求)\s*[:：]\s*(?:[^、，,；;）)\n]{2,20}[，,](?=[^，,；;\n]*[0-9月季年]))*"
+    r"([^、，,；;）)\n]{2,20})"
+)
 _NOTE_LINE = re.compile(r"[\s\u3000（(]*(?:牵头单位|责任单位|配合单位|牵头部门|责任部门|责任主体|完成时限|完成时间|完成期限|时间节点|时限要求)\s*[:：]")
 
 
@@ -500,15 +514,8 @@ def deadline_notes(text: str) -> list[tuple[int, int, str]]:
         if not _NOTE_LINE.match(before + m.group()):
             found.append((line_start, m.start(), m.group(1)))
             continue
-        end = line_start
-        while True:  # over the other note lines and blank lines, up to the task
-            previous_end = end - 1
-            while previous_end > 0 and text[previous_end - 1] in "\n" + _BLANK:
-                previous_end -= 1
-            previous_start = text.rfind("\n", 0, previous_end) + 1
-            if previous_end <= 0 or not _NOTE_LINE.match(text, previous_start):
-                break
-            end = previous_start
-        if previous_end > 0:
-            found.append((previous_start, end, m.group(1)))
+        # The note closes the whole task above it (its title line and the lines under it), as a 责任单位 note does.
+        task_start = _task_above(text, line_start)
+        if task_start < line_start:
+            found.append((task_start, line_start, m.group(1)))
     return found
