@@ -1505,3 +1505,81 @@ def test_a_responsible_unit_written_with_wei_owns_its_item():
     text = "1. 东湖隧道工程：年度计划投资5亿元，完成0.6亿元，完成率12%，责任单位为市城投集团。\n"
     d = only(text, 2026)
     assert (d.value, d.owner) == (Decimal("5"), "市城投集团")
+
+
+# --------------------------------------------------------------------------
+# Press write-ups, task plans with 时间节点 lines, supervision notices
+# --------------------------------------------------------------------------
+
+def test_a_speaker_introduced_by_a_party_post_and_a_deputy_post_speaks_for_the_department():
+    text = (
+        "## 松原市召开经济运行新闻发布会\n\n"
+        "市统计局局长何平介绍，上半年全市地区生产总值增长5.6%。\n\n"
+        "“我们今年将新增高新技术企业60家。”市科学技术局党组成员、副局长邱岚表示，全年技术合同成交额增长12%以上。\n\n"
+        "邱岚还表示，年内建成省级以上研发平台8个。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.owner) for d in found] == [
+        (Decimal("60"), "市科学技术局"), (Decimal("12"), "市科学技术局"), (Decimal("8"), "市科学技术局"),
+    ]
+
+
+def test_a_whole_place_after_a_speakers_colon_and_a_half_year_is_still_the_speakers():
+    text = "市发展改革委主任陶然介绍：下半年全市将新开工亿元以上项目45个。\n"
+    assert only(text, 2026).owner == "市发展改革委"
+
+
+def test_results_read_out_at_a_news_conference_dated_in_its_lead_are_no_targets():
+    text = (
+        "本报讯（记者 吴丹）8月6日，市政府新闻办举行发布会。上半年全市规上工业增加值增长7.2%。"
+        "市工信局局长罗亮说，三季度新增规上工业企业40家。\n"
+    )
+    d = only(text, 2026)
+    assert (d.value, d.deadline, d.owner) == (Decimal("40"), date(2026, 9, 30), "市工信局")
+
+
+def test_a_forecast_for_a_quarter_still_to_come_is_no_target():
+    text = "本报讯 3月10日，市商务局局长沈青介绍了全市消费情况。沈青预计，一季度社零总额增长4%左右。\n"
+    assert drafts(text, 2026) == []
+
+
+def test_another_citys_target_is_no_pledge():
+    text = "## 澜沧市举行外贸工作新闻发布会\n\n市商务局局长冯健介绍，今年全市进出口总额力争达到500亿元。邻近的沙湾市提出全年进出口增长10%。\n"
+    d = only(text, 2026)
+    assert (d.value, d.owner) == (Decimal("500"), "市商务局")
+
+
+def test_a_time_point_line_closes_the_whole_task_and_its_last_point_is_the_deadline():
+    text = (
+        "1. 新增限额以上批零企业200家。\n"
+        "逐月跟踪入库进度，上半年新增100家。\n"
+        "牵头单位：市场体系建设科\n"
+        "配合单位：市统计局\n"
+        "时间节点：6月底前完成一半，10月底前全部完成\n\n"
+        "2. 建成社区便民网点50个。\n"
+        "牵头单位：流通发展科\n"
+        "时间节点：9月底前\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.deadline, d.owner) for d in found] == [
+        (Decimal("200"), date(2026, 10, 31), "市场体系建设科"),
+        (Decimal("100"), date(2026, 6, 30), "市场体系建设科"),
+        (Decimal("50"), date(2026, 9, 30), "流通发展科"),
+    ]
+
+
+def test_a_time_point_note_whose_last_words_name_no_time_keeps_its_time():
+    text = "1. 建成乡镇快递驿站30个。\n完成时限：2026年11月底，由各区负责\n"
+    assert only(text, 2026).deadline == date(2026, 11, 30)
+
+
+def test_a_supervision_notice_signed_by_the_governments_office_reports_the_governments_targets():
+    text = (
+        "关于上半年重点工作推进情况的督查通报\n\n各乡镇人民政府，县各有关部门：\n"
+        "根据县委、县政府工作安排，县政府督查室开展了专项督查。\n\n"
+        "一、存在的问题\n（一）项目进度滞后。城东污水管网项目年度计划投资0.8亿元，上半年完成0.2亿元。责任单位：县住建局。\n\n"
+        "二、下一步要求\n确保全年固定资产投资增长8%。\n\n"
+        "远山县人民政府办公室\n2026年7月15日\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.owner) for d in found] == [(Decimal("0.8"), "县住建局"), (Decimal("8"), "远山县人民政府")]

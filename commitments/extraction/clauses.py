@@ -314,6 +314,12 @@ _TITLES = (
 _TITLE = re.compile(_TITLES)
 _COMPANY_TITLE = re.compile(r"总经理|经理|董事长|创始人")
 _SPEECH = re.compile(r"表示|介绍|说|指出|透露|坦言|强调|认为|回答")
+# Another city setting its own target, named as such (邻市, 周边城市) or by a name that is not the document's city.
+_OTHER_CITY = re.compile(
+    r"(?P<neighbour>邻[市县]|周边(?:城市|县市)|兄弟(?:城市|县市))|(?P<city>[\u4e00-\u9fff]{2,3}市)(?:提出|计划|确定|明确)"
+)
+_STATISTICS_BODY = re.compile(r"统计局|调查队")
+_CITY_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}?市")
 _SPEECH_ADVERB = re.compile(r"(?:还|也|又|同时|进一步|最后|随后)$")
 _SPEAKER_BLOCK_STOP = set("，,。；;！？!?“”\"：:《》\n")
 _ORG_SUFFIX = re.compile(
@@ -1051,6 +1057,15 @@ class _Extractor:
         i = bisect.bisect_right(self.document_mark_positions, position) - 1
         return self.document_marks[i] if i >= 0 else None
 
+    def names_other_city(self, clause: str) -> bool:
+        m = _OTHER_CITY.search(clause)
+        if not m:
+            return False
+        if m.group("neighbour"):
+            return True
+        own = _CITY_NAME.search(self.issuer or "")
+        return bool(own) and own.group() not in m.group("city")
+
     def speaker_inside(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self.speaker_positions, start)
         return i < len(self.speaker_positions) and self.speaker_positions[i] < end
@@ -1209,9 +1224,13 @@ class _Extractor:
             return
         if self.company_name and self.company_name.search(clause):
             return
+        if self.names_other_city(clause):
+            return  # "岚州市提出全年新增…200家", "邻市今年计划…": another city's figures, even its targets
         owner_mark = self.owner_at(start)
         if owner_mark and owner_mark.is_company:
             return  # a company's own statement
+        if owner_mark and owner_mark.owner and _STATISTICS_BODY.search(owner_mark.owner) and self.tense != FORWARD:
+            return  # the statistics bureau at a press conference reports figures; it sets no targets of its own
         owner = owner_mark.owner if owner_mark and owner_mark.owner else (self.main_actor or self.issuer)
         owner = _full_government_name(owner, self.issuer)
         clause_deadline = self.sentence_deadline or self.default_deadline
