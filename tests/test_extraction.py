@@ -1583,3 +1583,43 @@ def test_a_supervision_notice_signed_by_the_governments_office_reports_the_gover
     )
     found = drafts(text, 2026)
     assert [(d.value, d.owner) for d in found] == [(Decimal("0.8"), "县住建局"), (Decimal("8"), "远山县人民政府")]
+
+
+def test_task_lines_without_full_stops_keep_their_notes_apart():
+    text = (
+        "二、重点任务\n"
+        "1. 质量提升\n"
+        "创建省级质量品牌示范区3个，新增有效发明专利1200件以上\n"
+        "牵头单位：质量发展科\n"
+        "时间节点：10月底前\n"
+        "2. 知识产权\n"
+        "每万人口高价值发明专利拥有量达到7.5件\n"
+        "牵头单位：知识产权科\n"
+        "时间节点：6月底前完成申报，12月底前\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.sentence, d.deadline, d.owner) for d in found] == [
+        ("创建省级质量品牌示范区3个", date(2026, 10, 31), "质量发展科"),
+        ("新增有效发明专利1200件以上", date(2026, 10, 31), "质量发展科"),
+        ("每万人口高价值发明专利拥有量达到7.5件", date(2026, 12, 31), "知识产权科"),
+    ]
+
+
+def test_a_step_in_a_time_point_line_belongs_to_the_tasks_lead_unit():
+    text = (
+        "（一）实施技改扩能行动。全年实施技改项目150个。\n"
+        "牵头单位：投资科\n"
+        "时间节点：6月底前开工90个，11月底前完成全年任务\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.sentence, d.deadline, d.owner) for d in found] == [
+        ("全年实施技改项目150个", date(2026, 11, 30), "投资科"),
+        ("6月底前开工90个", date(2026, 6, 30), "投资科"),
+    ]
+
+
+def test_an_item_ending_in_a_quantity_is_not_joined_to_the_next_line():
+    text = "一、主要目标\n全年新增经营主体2万户以上，其中企业6000户\n食品安全抽检合格率达到98%以上\n"
+    assert [d.sentence for d in drafts(text, 2026)] == [
+        "全年新增经营主体2万户以上", "其中企业6000户", "食品安全抽检合格率达到98%以上",
+    ]

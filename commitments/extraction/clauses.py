@@ -369,7 +369,7 @@ _DELIMITER = re.compile(r"(?P<sent>[。；;！？!?…]+)|(?P<nl>\n)|(?P<clause>
 _TERMINAL = set("。！？!?”」…；;")
 # A bullet, or a task number ("3．", "12.") that is not the start of a decimal.
 _LIST_MARK = re.compile(
-    r"^(?:[•·●▪◆■][ \t\u3000]*|——|[-*][ \t\u3000]+|[0-9]{1,2}[．.、](?![0-9])[ \t\u3000]*|[（(][0-9]{1,2}[）)]|[①-⑳])"
+    r"^(?:[•·●▪◆■][ \t\u3000]*|——|[-*][ \t\u3000]+|[0-9]{1,2}[．.、](?![0-9])[ \t\u3000]*|[（(][0-9一二三四五六七八九十]{1,3}[）)][ \t\u3000]*|[①-⑳])"
 )
 _NEXT_TEXT = re.compile(r"[^\s\u3000]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -31,6 +31,9 @@ _CLOSING = set("。！？!?；;：:…”」』）)】]")
 _CJK_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
 _PROSE_PUNCTUATION = re.compile(r"[，,。；;、]")
 _SHORT_LINE = 20
+_QUANTITY = re.compile(r"[0-9](?![0-9.]*年)")
+_ENDS_WITH_QUANTITY = re.compile(r"[0-9](?:%|[\u4e00-\u9fff]{1,2})$")
+_QUANTITY_TAIL = re.compile(r"以上|以内|以下|左右|的|之间")
 
 
 def _is_table_like(line: str) -> bool:
@@ -83,7 +86,13 @@ def join_broken_lines(text: str) -> tuple[str, OffsetMap]:
         next_start, next_end = spans[following]
         next_line = text[next_start:next_end]
         stripped = next_line.lstrip(_BLANK)
-        if not stripped or not _CJK_OR_DIGIT.match(stripped[0]) or _NUMBERED.match(next_line) or _is_table_like(next_line):
+        if (
+            not stripped or not _CJK_OR_DIGIT.match(stripped[0]) or _NUMBERED.match(next_line)
+            or _is_table_like(next_line) or _NOTE_LINE.match(next_line)
+            or _ENDS_WITH_QUANTITY.search(line) and not _QUANTITY_TAIL.match(stripped)
+        ):
+            # A line that ends in a quantity (其中企业8000户) is a whole item of a list written without full stops,
+            # and a 牵头单位/时间节点 line under a task is a note: neither continues the line above.
             continue
         cut_from = start + len(line)
         cut_to = next_start + (len(next_line) - len(stripped))
@@ -445,12 +454,20 @@ def _task_above(text: str, line_start: int) -> int:
                 continue
             break  # the note of the task before
         passed_notes = False
-        if _is_plain_heading(line):
-            break
+        if _is_plain_heading(line) and not _QUANTITY.search(line):
+            break  # (a task's body line without punctuation, 拥有量达到6.5件, is no heading)
         start = previous_start
         if _heading_level(line):
             break
     return start
+
+
+def _notes_below(text: str, line_start: int) -> int:
+    """The end of the run of note lines (牵头单位, 配合单位, 时间节点 …) that starts at line_start."""
+    end = line_start
+    while end < len(text) and _NOTE_LINE.match(_line_at(text, end)):
+        end += len(_line_at(text, end)) + 1
+    return min(end, len(text))
 
 
 def _section_below(text: str, line_start: int, line: str) -> int:
@@ -488,7 +505,8 @@ def responsible_units(text: str) -> list[tuple[int, int, str]]:
         elif not closes_line:
             found.append((note_start, line_start + len(line), unit))  # "3. 责任单位：市商务局。新增…": it opens its task
         else:
-            found.append((_task_above(text, line_start), line_start, unit))
+            # (and the note lines under it: "时间节点：6月底前开工120个" is a step of the same task)
+            found.append((_task_above(text, line_start), _notes_below(text, line_start), unit))
     # "（牵头单位：市商务局；责任单位：各区政府）": of two notes closing the same task, the first names the lead.
     first_at: dict[int, tuple[int, int, str]] = {}
     for note in found:
