@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Func, Q, QuerySet, Subquery, Value
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import Instruction, Membership, Organization, Pledge, ProgressUpdate, Revision, SourceDocument
@@ -31,13 +31,19 @@ def is_administrator(user) -> bool:
 
 
 def _roles(user) -> dict[str, list[str]]:
-    """{role: [tree paths]} for the user's memberships, cached on the user object for the request."""
+    """{role: [tree paths]} for the user's memberships, cached on the user object for the request. The same query
+    counts the top organizations (user._tracker_tops), so that a member of every one of them is known to see
+    everything without reading the ids of a province's organizations (_scope)."""
     cached = getattr(user, "_tracker_roles", None)
     if cached is None:
-        cached = {}
+        cached, user._tracker_tops = {}, None
         if user.is_authenticated and user.is_active:
-            for role, path in Membership.objects.filter(user=user).values_list("role", "organization__tree_path"):
+            tops = Organization.objects.filter(parent__isnull=True).order_by().annotate(n=Func("pk", function="COUNT"))
+            rows = Membership.objects.filter(user=user).values_list("role", "organization__tree_path").annotate(
+                tops=Subquery(tops.values("n")))
+            for role, path, top_count in rows:
                 cached.setdefault(role, []).append(path)
+                user._tracker_tops = (top_count, _subtrees_changed[0])  # good until an organization changes
         user._tracker_roles = cached
     return cached
 
@@ -122,7 +128,10 @@ def _scope(user, tree_paths: list[str], with_wholes: bool) -> Scope:
         cache["changed"] = _subtrees_changed[0]
     subtrees = tuple(sorted(tree_paths))
     if (subtrees, False) not in cache:
-        cache[(subtrees, False)] = _read_scope(tree_paths)
+        # A top organization's path is "/<id>/"; members of all of them see every pledge: no ids needed.
+        tops_held = (sum(1 for path in set(subtrees) if path.count("/") == 2), _subtrees_changed[0])
+        cache[(subtrees, False)] = (Scope([], [], everything=True) if tops_held == getattr(user, "_tracker_tops", None)
+                                    else _read_scope(tree_paths))
     if with_wholes and (subtrees, True) not in cache:
         scope = cache[(subtrees, False)]
         if not scope.everything:

@@ -231,13 +231,18 @@ def test_the_same_user_object_sees_the_whole_of_a_part_its_office_takes_on_after
     assert set(access.pledges_for(reporter)) == {world["own"], part, world["other"]}
 
 
-def test_a_manager_of_every_top_organization_sees_every_pledge_with_no_filter_at_all(world, city):
+def test_a_manager_of_every_top_organization_sees_every_pledge_with_no_filter_at_all(
+        world, city, django_assert_num_queries):
     everywhere = UserFactory(username="province")
     for top in (city, world["other"].lead_organization):
         Membership.objects.create(user=everywhere, organization=top, role=Membership.Role.MANAGER)
-    seen = access.pledges_for(everywhere)
+    with django_assert_num_queries(1):  # the memberships (with the number of top organizations), no ids
+        seen = access.pledges_for(everywhere)
     assert set(seen) == {world["own"], world["other"]}
     assert "WHERE" not in str(seen.query)  # not 2,000 organization ids to compare each pledge with
+    # A new province: the same user object no longer holds every top organization.
+    elsewhere = PledgeFactory(lead_organization=OrganizationFactory(name="邻省"), metric="邻省指标")
+    assert elsewhere not in set(access.pledges_for(everywhere))
     one_city = UserFactory(username="city-manager")
     Membership.objects.create(user=one_city, organization=city, role=Membership.Role.MANAGER)
     assert list(access.pledges_for(one_city)) == [world["own"]]

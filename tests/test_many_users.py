@@ -177,7 +177,7 @@ class TestOrder:
 
 
 class TestRowCountCap:
-    """The status table counts up to a cap (views.COUNT_CAP, 10,000) and then says "more than"; here the cap is 3."""
+    """The status table counts up to a cap (views.COUNT_CAP, 2,000) and then says "more than"; here the cap is 3."""
 
     @pytest.fixture
     def cap_of_three(self, monkeypatch):
