@@ -1623,3 +1623,17 @@ def test_an_item_ending_in_a_quantity_is_not_joined_to_the_next_line():
     assert [d.sentence for d in drafts(text, 2026)] == [
         "全年新增经营主体2万户以上", "其中企业6000户", "食品安全抽检合格率达到98%以上",
     ]
+
+
+def test_a_speaker_who_introduces_the_paragraphs_under_him_owns_them():
+    text = (
+        "# 云岭市举行新闻发布会\n\n"
+        "市统计局局长严某通报了全市经济运行情况。\n\n"
+        "市发展改革委主任周某介绍了今年的主要目标。\n\n"
+        "今年全市地区生产总值预期增长6%左右。\n\n"
+        "全年计划实施市级重点项目240个。\n\n"
+        "据了解，今年全市新增规上工业企业100家。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.owner) for d in found][:2] == [(Decimal("6"), "市发展改革委"), (Decimal("240"), "市发展改革委")]
+    assert all(d.owner != "市发展改革委" for d in found[2:])

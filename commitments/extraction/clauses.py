@@ -320,6 +320,7 @@ _OTHER_CITY = re.compile(
 )
 _STATISTICS_BODY = re.compile(r"统计局|调查队")
 _CITY_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}?市")
+_NARRATION = re.compile(r"据(?:了解|悉|介绍)|另悉|记者了解到|此外|另据|会上还|发布会还")
 _SPEECH_ADVERB = re.compile(r"(?:还|也|又|同时|进一步|最后|随后)$")
 _SPEAKER_BLOCK_STOP = set("，,。；;！？!?“”\"：:《》\n")
 _ORG_SUFFIX = re.compile(
@@ -376,6 +377,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # A line that opens a section ("【交通】", "二、", "（三）"): no speaker's words run on past it.
 _SECTION_START = re.compile(r"【|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]")
+_SECTION_LINE = re.compile(r"\n[ \t\u3000]*(?:" + _SECTION_START.pattern + ")")
 NEUTRAL, FORWARD, PAST, FORECAST = "neutral", "forward", "past", "forecast"
 # Longer stretches without a comma or full stop are not read for targets (a list of numbers, a broken file): the
 # rules look back over the clause for each number, so one giant clause would cost time quadratic in its length.
@@ -398,6 +400,9 @@ class _OwnerMark:
     # A named official goes on speaking for the lines under the paragraph where he is introduced, up to a blank
     # line, a heading or the next speaker (a press write-up puts each of his sentences on a line of its own).
     speaker: bool = False
+    # A speaker whose own paragraph states no figure ("市发展改革委主任周某介绍了今年的主要目标。") introduces the
+    # paragraphs under it, over blank lines, up to the next speaker or heading.
+    introduces: bool = False
 
 
 def _normalise_org(org: str) -> str:
@@ -461,7 +466,11 @@ def _speaker_marks(text: str) -> list[_OwnerMark]:
         else:
             org = units_of_names.get(block)
         if org:
-            marks.append(_OwnerMark(_quote_start(text, begin), org[0], org[1], paragraph_only=True, speaker=True))
+            line_start = text.rfind("\n", 0, begin) + 1
+            line_end = text.find("\n", speech.end())
+            introduces = not org[1] and not re.search(r"[0-9]", text[line_start : line_end if line_end >= 0 else len(text)])
+            marks.append(_OwnerMark(_quote_start(text, begin), org[0], org[1], paragraph_only=True, speaker=True,
+                                    introduces=introduces))
     return marks
 
 
@@ -1054,6 +1063,8 @@ class _Extractor:
             if mark.position >= self.paragraph_start or mark.speaker:
                 return mark
             i -= 1
+        if i >= 0 and self.paragraph_marks[i].introduces and self.introduced_here(self.paragraph_marks[i], position):
+            return self.paragraph_marks[i]
         i = bisect.bisect_right(self.document_mark_positions, position) - 1
         return self.document_marks[i] if i >= 0 else None
 
@@ -1065,6 +1076,17 @@ class _Extractor:
             return True
         own = _CITY_NAME.search(self.issuer or "")
         return bool(own) and own.group() not in m.group("city")
+
+    def introduced_here(self, speaker: _OwnerMark, position: int) -> bool:
+        """Do the speaker's introduced paragraphs reach the position: no heading between, and the paragraph is not
+        the narrator's (据了解, 另悉)?"""
+        i = bisect.bisect_right(self.heading_starts, speaker.position)
+        if i < len(self.heading_starts) and self.heading_starts[i] < position:
+            return False
+        if _SECTION_LINE.search(self.text, speaker.position, position):
+            return False
+        paragraph = self.text[self.paragraph_start : self.paragraph_start + 12].lstrip()
+        return not _NARRATION.match(paragraph)
 
     def speaker_inside(self, start: int, end: int) -> bool:
         i = bisect.bisect_left(self.speaker_positions, start)
