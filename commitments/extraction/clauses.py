@@ -300,6 +300,7 @@ _DEADLINE_SPAN = re.compile(
 )
 # 十四五 ends in 2025, 十五五 in 2030 (the N-th five-year plan ends in 2025 + 5 * (N - 14)).
 _FIVE_YEAR_PLAN = re.compile(r"十([一二三四五六七八九])五")
+_TIME_CHARACTER = re.compile(r"[年季月五]")
 _THIS_YEAR = re.compile(r"今年|全年|年内|本年|当年|年底|年末")
 _QUARTER_END = {"上半年": (6, 30), "下半年": (12, 31), "一季度": (3, 31), "1季度": (3, 31), "二季度": (6, 30),
                 "2季度": (6, 30), "三季度": (9, 30), "3季度": (9, 30), "四季度": (12, 31), "4季度": (12, 31)}
@@ -360,6 +361,8 @@ _TRAILING_NOISE = re.compile(
     # "帮扶就业率要保持在…", "实际使用外资力争达到…", "研发投入强度今年提高到…": a forward word after the name.
     r"|将|要|力争|确保|争取|今年|全年)$"
 )
+
+_TRAILING_NOISE_MAX = 8  # characters: longer than its longest word (比2024年)
 
 # A list item that is only a quantity ("7%", "40家以上"), as after 分别.
 _BARE_QUANTITY = re.compile(
@@ -580,6 +583,8 @@ def find_deadline(
 
     `plan`: the first and last years of the plan the document is (its title's 2026—2028).  "三年…" in a plan whose
     title spans three years means the plan's years, not three years from the document's year."""
+    if not _TIME_CHARACTER.search(clause):
+        return None  # every period below names a year, a quarter, a month or a five-year plan
     m = _YEAR.search(clause)
     if m and int(m.group(1)) >= year:
         month = int(m.group(2)) if m.group(2) and 1 <= int(m.group(2)) <= 12 else 12
@@ -622,6 +627,8 @@ _PART_OF_YEAR = re.compile(
 
 def names_elapsed_period(clause: str, written: date) -> bool:
     """Does the clause name a part of the document's year that ended before the document was written?"""
+    if not _TIME_CHARACTER.search(clause):
+        return False
     for m in _PART_OF_YEAR.finditer(clause):
         if m.group(3):
             if m.group(2) and int(m.group(2)) != written.year:
@@ -688,6 +695,12 @@ def _inside_short_quote(segment: str, position: int) -> bool:
     return closing >= 0 and closing - opening - 1 <= 8
 
 
+def _strip_trailing_noise(metric: str) -> str:
+    # Only the last characters are searched: a pattern anchored at the end is otherwise tried at every position.
+    cut = max(0, len(metric) - _TRAILING_NOISE_MAX)
+    return metric[:cut] + _TRAILING_NOISE.sub("", metric[cut:])
+
+
 def _clean_metric(before: str) -> str:
     metric = _LIST_MARK.sub("", before.strip(" \t“”\"'‘’").lstrip("-•·*●▪◆■ "), count=1)
     while True:
@@ -695,7 +708,7 @@ def _clean_metric(before: str) -> str:
         if shorter == metric:
             break
         metric = shorter
-    metric = _TRAILING_NOISE.sub("", _TRAILING_NOISE.sub("", metric))
+    metric = _strip_trailing_noise(_strip_trailing_noise(metric))
     if metric.endswith("等"):  # "甲、乙等20个项目": the names are examples, not the metric
         metric = ""
     return metric.strip()
@@ -719,7 +732,9 @@ class _Candidate:
 
 
 def _kind_of(unit: str, before: str) -> str:
-    if _REDUCTION_VERB.search(before) or _REDUCTION_VERB_AHEAD.match(_clean_metric(before)):
+    if _REDUCTION_VERB.search(before) or (
+        _REDUCTION_VERB_AHEAD.search(before) and _REDUCTION_VERB_AHEAD.match(_clean_metric(before))
+    ):
         return "reduction"
     if unit == "个百分点":
         return "share"
@@ -763,6 +778,9 @@ def numbers_in_segment(segment: str, context: str = "") -> list[_Candidate]:
         candidate, consumed_until = _candidate_from_number(segment, number)
         if candidate:
             found.append(candidate)
+    if "半" not in segment and "番" not in segment:
+        found.sort(key=lambda c: c.start)
+        return found
     for idiom in _HALF_OF.finditer(segment):
         what = _clean_metric(idiom.group("what"))
         found.append(_Candidate(idiom.start(), f"占{what}比重", "approx", Decimal(50), None, None, "%", "share"))
@@ -953,17 +971,23 @@ def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
 _QUANTITY_END = re.compile(r"(?:[0-9%％]|" + _UNIT_ALTERNATION + r")$")
 
 
+_ITEM_BREAK = re.compile(r"[、和及与]")
+
+
 def _segments(clause: str, offset: int) -> list[tuple[str, int]]:
     """Split a clause into 、-separated list items; "一个千亿级、三个百亿级产业基地" stays whole."""
+    respectively = clause.find("分别")
+    if "、" not in clause and respectively < 0:
+        return [(clause, offset)]
     pieces = []
     start = 0
-    respectively = clause.find("分别")
-    for i, ch in enumerate(clause):
+    for m in _ITEM_BREAK.finditer(clause):
+        i = m.start()
         joins_quantities = (
-            0 <= respectively < i and ch in "和及与" and clause[i + 1 : i + 2].isdigit()
+            0 <= respectively < i and m.group() != "、" and clause[i + 1 : i + 2].isdigit()
             and _QUANTITY_END.search(clause, max(0, i - 8), i)
         )
-        if ch == "、" or joins_quantities:
+        if m.group() == "、" or joins_quantities:
             pieces.append((start, i))
             start = i + 1
     pieces.append((start, len(clause)))
