@@ -649,6 +649,8 @@ def names_elapsed_period(clause: str, written: date) -> bool:
 def names_period_ahead(clause: str, written: date) -> bool:
     """Does the clause name a quarter, a half or a month-end of the document's year that has not ended when it was
     written (四季度, 下半年, 11月底 in a bulletin of October)?"""
+    if not _TIME_CHARACTER.search(clause):
+        return False
     m = _DEADLINE_QUARTER.search(clause)
     if m:
         month, day = _QUARTER_END[m.group(1)]
