@@ -1637,3 +1637,13 @@ def test_a_speaker_who_introduces_the_paragraphs_under_him_owns_them():
     found = drafts(text, 2026)
     assert [(d.value, d.owner) for d in found][:2] == [(Decimal("6"), "市发展改革委"), (Decimal("240"), "市发展改革委")]
     assert all(d.owner != "市发展改革委" for d in found[2:])
+
+
+def test_a_unit_in_brackets_after_a_lagging_items_title_owns_it_and_what_is_done_against_its_plan_is_a_result():
+    text = (
+        "二、进度滞后的项目\n"
+        "1.县城第三水厂项目（县水利局）：年度计划投资1.6亿元，完成0.4亿元。\n"
+        "2.城北菜市场改造（县商务局、城东街道）：年度计划投资0.5亿元，完成0.1亿元。要求9月底前主体完工。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.owner) for d in found] == [(Decimal("1.6"), "县水利局"), (Decimal("0.5"), "县商务局")]

@@ -254,6 +254,7 @@ _PROGRESS = re.compile(
 # in a task given to a unit.
 _PROGRESS_WORD = re.compile(r"完成率|开工率|竣工率|投产率|到位率|(?:时序|序时)进度")
 # "年度计划投资98亿元" in a sentence of results: the plan it restates is still the year's target.
+_DONE_AGAINST_PLAN = re.compile(r"\s*(?:已|累计|实际|仅)?完成(?:投资)?[0-9]")
 _PLAN_FIGURE = re.compile(r"(?:年度|全年|本年|今年)?计划[\u4e00-\u9fff]{0,8}$")
 _COMPARED_WITH = re.compile(r"(?:比|较|于|超|出)$")
 # "比上年计划低2个百分点", "低于时序进度2.7个百分点", "超年度目标10亿元": a difference from a plan, not a target.
@@ -1076,7 +1077,8 @@ class _Extractor:
         self.block_start = 0  # start of the current run of lines without a blank line or heading between them
         self.sentence_metric = ""  # the last metric of the sentence, for "…,年均增长10%以上"
         self.sentence_kind = ""
-        self.open_yearly_rates: list[int] = []  # drafts of 年均 rates in this sentence still without a period
+        self.open_yearly_rates: list[int] = []
+        self.sentence_planned = False  # a clause of this sentence names a plan's figure (年度计划投资2.5亿元)  # drafts of 年均 rates in this sentence still without a period
 
     # -- owners -------------------------------------------------------------
     def owner_at(self, position: int) -> _OwnerMark | None:
@@ -1152,6 +1154,7 @@ class _Extractor:
                 return self.drafts
             kind = delimiter.lastgroup
             if kind == "sent":
+                self.sentence_planned = False
                 self.open_yearly_rates = []
                 self.sentence_deadline = None
                 self.sentence_metric = ""
@@ -1198,6 +1201,7 @@ class _Extractor:
                 or _SECTION_START.match(self.text, following.start())
             ):
                 self.block_start = position
+            self.sentence_planned = False
             self.sentence_deadline = self.list_deadline  # an item with no period of its own is due when its list is
             self.sentence_metric = ""
             self.sentence_kind = ""
@@ -1222,6 +1226,10 @@ class _Extractor:
             # The baseline (目前的380家, 2020年的5400亿元) says where things stand: its time words are not the
             # clause's, and its number is no target.
             clause = _FROM_BASELINE.sub(lambda m: "从" + "\u3000" * (len(m.group()) - 1), clause)
+        if self.sentence_planned and _DONE_AGAINST_PLAN.match(clause):
+            self.tense = PAST  # "年度计划投资0.8亿元，完成0.1亿元": what is done so far against the plan just named
+            return
+        self.sentence_planned = self.sentence_planned or bool(_PLAN_FIGURE.search(clause, 0, _first_digit(clause)))
         progress = _PROGRESS.search(clause)
         if progress:
             self.tense = PAST

@@ -411,6 +411,11 @@ def plan_period_end(text: str, year: int) -> date | None:
 _RESPONSIBLE = re.compile(
     r"(?:牵头单位|责任单位|牵头部门|责任部门|责任主体)\s*(?:[:：]|为)\s*((?:[^、，,。；;（()）\n\s]|[（(][^（()）\n]{1,10}[）)]){2,40})"
 )
+_TITLE_UNIT = re.compile(
+    r"^[ \t\u3000]*(?:[0-9]{1,2}[.、．](?![0-9])|[（(][一二三四五六七八九十0-9]{1,3}[）)])[^（()）\n：:。，,]{2,30}"
+    r"[（(]([\u4e00-\u9fff、]{2,40})[）)][：:]",
+    re.M,
+)
 _ROLE_MARK = re.compile(r"[（(](?:牵头|负责|主责)[）)]$")  # "市数据局（牵头）"
 # "（市数据局牵头，市财政局配合）", "（市数据局、市财政局按职责分工负责）": the units without a label, the first leading.
 _LEAD_NOTE = re.compile(r"[（(]([\u4e00-\u9fff、]{2,40}?)(?:按职责分工)?(?:牵头|负责)(?=[，,；;、）)])")
@@ -507,6 +512,11 @@ def responsible_units(text: str) -> list[tuple[int, int, str]]:
         else:
             # (and the note lines under it: "时间节点：6月底前开工120个" is a step of the same task)
             found.append((_task_above(text, line_start), _notes_below(text, line_start), unit))
+    # "2.城南农贸市场改造（县商务局、城关镇）：…": a unit named bare in brackets after an item's title owns its line.
+    for m in _TITLE_UNIT.finditer(text):
+        unit = m.group(1).split("、")[0]
+        if _UNIT_NAME.fullmatch(unit):
+            found.append((m.start(), m.start() + len(_line_at(text, m.start())), unit))
     # "（牵头单位：市商务局；责任单位：各区政府）": of two notes closing the same task, the first names the lead.
     first_at: dict[int, tuple[int, int, str]] = {}
     for note in found:
