@@ -1647,3 +1647,11 @@ def test_a_unit_in_brackets_after_a_lagging_items_title_owns_it_and_what_is_done
     )
     found = drafts(text, 2026)
     assert [(d.value, d.owner) for d in found] == [(Decimal("1.6"), "县水利局"), (Decimal("0.5"), "县商务局")]
+
+
+def test_a_notice_the_party_committee_and_the_government_issue_together_reports_the_governments_targets():
+    text = (
+        "中共石岭县委督查室\n石岭县人民政府督查室\n关于上半年重点工作落实情况的督查通报\n\n"
+        "三、下半年工作要求\n确保全年规模以上工业增加值增长7%以上。\n"
+    )
+    assert only(text, 2026).owner == "石岭县人民政府"

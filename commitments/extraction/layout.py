@@ -286,10 +286,12 @@ def issuing_body(text: str) -> str | None:
     for line in lines:
         if len(line) <= 24 and _ORG_LINE.fullmatch(line):
             return _government_passing_on(line, lines)
-    for line in lines[:3]:
-        m = _GOVERNMENT.search(line)
-        if m and not line.startswith("——"):
-            return m.group()
+    named = [m.group() for line in lines[:3] if not line.startswith("——") for m in [_GOVERNMENT.search(line)] if m]
+    if named:
+        # "中共石门县委督查室" over "石门县人民政府督查室": the party committee and the government issue it together,
+        # and the targets they follow up are the government's.
+        government = next((name for name in named if name.endswith("政府")), None)
+        return government if government and _is_party(named[0]) else named[0]
     if not lines:
         return None
     # A government work report is the government's, wherever the place is named: in the title (南通市2023年政府
@@ -304,6 +306,10 @@ def issuing_body(text: str) -> str | None:
     # "关于…的通报" names no one at its head: the body that signs it at the foot does.
     signed = next((line for line in _closing_lines(text) if len(line) <= 24 and _ORG_LINE.fullmatch(line)), None)
     return _government_passing_on(signed, lines) if signed else None
+
+
+def _is_party(name: str) -> bool:
+    return name.startswith("中共") or name.endswith("委")
 
 
 _GOVERNMENT_OFFICE = re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:办公室|办公厅)")
