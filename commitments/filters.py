@@ -6,7 +6,8 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import Greatest, Length, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.forms.utils import flatatt
@@ -36,9 +37,8 @@ class OrganizationSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         selected = str(value) if value not in (None, "") else ""
-        tree = self.field.tree()
-        if len(tree) > PICKER_OPTIONS:
-            tree = top_of_tree(tree, selected)
+        tree, cut = self.field.tree(selected)
+        if cut:
             attrs.update(picker_attrs("organizations"))
         options = "".join(
             f'<option value="{org_id}"{" selected" if str(org_id) == selected else ""}>{"　" * depth}{escape(org_name)}</option>'
@@ -49,14 +49,19 @@ class OrganizationSelect(forms.Select):
         )
 
 
-def top_of_tree(tree: list, selected: str, most: int = PICKER_OPTIONS) -> list:
-    """The organizations of the levels from the top that fit in `most` options, and the selected one in its place."""
-    per_depth = Counter(depth for _pk, _name, depth in tree)
+def deepest_level_that_fits(per_depth: dict, most: int = PICKER_OPTIONS) -> int:
+    """The deepest level such that it and every level above it fit in `most` options (-1: not even the top)."""
     deepest, shown = -1, 0
     for depth in sorted(per_depth):
         if shown + per_depth[depth] > most:
             break
         deepest, shown = depth, shown + per_depth[depth]
+    return deepest
+
+
+def top_of_tree(tree: list, selected: str, most: int = PICKER_OPTIONS) -> list:
+    """The organizations of the levels from the top that fit in `most` options, and the selected one in its place."""
+    deepest = deepest_level_that_fits(Counter(depth for _pk, _name, depth in tree), most)
     return [row for row in tree if row[2] <= deepest or str(row[0]) == selected]
 
 
@@ -68,12 +73,16 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         field.widget.field = field
         return field
 
-    def tree(self):
-        """(id, name, depth) in tree order, indented by depth so the tree reads in a plain <select>; one query."""
-        return [
-            (pk, name, max(path.count("/") - 2, 0))
-            for pk, name, path in self.queryset.order_by("tree_path").values_list("pk", "name", "tree_path")
-        ]
+    def tree(self, selected: str = "") -> tuple[list, bool]:
+        """(id, name, depth) in tree order, indented by depth so the tree reads in a plain <select>, and whether some
+        were left out: beyond PICKER_OPTIONS, the top levels that fit and the selected one (top_of_tree). Two small
+        queries — how many organizations at each depth, then the rows shown — not a province's 2,000 rows."""
+        depth = Greatest(Length("tree_path") - Length(Replace("tree_path", Value("/"), Value(""))) - 2, 0)
+        per_depth = dict(self.queryset.order_by().values_list(depth).annotate(n=Count("pk")))
+        deepest = deepest_level_that_fits(per_depth)
+        shown = Q(depth__lte=deepest) | (Q(pk=int(selected)) if selected.isdigit() else Q(pk__in=[]))
+        tree = list(self.queryset.annotate(depth=depth).filter(shown).order_by("tree_path").values_list("pk", "name", "depth"))
+        return tree, sum(per_depth.values()) > len(tree)
 
 
 class DocumentSelect(forms.Select):
