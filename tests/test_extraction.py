@@ -1655,3 +1655,10 @@ def test_a_notice_the_party_committee_and_the_government_issue_together_reports_
         "三、下半年工作要求\n确保全年规模以上工业增加值增长7%以上。\n"
     )
     assert only(text, 2026).owner == "石岭县人民政府"
+
+
+def test_a_share_of_things_written_as_a_percentage_above_of_them_is_a_target():
+    d = only("1.推进快递进村。确保85%以上的行政村实现快递直达。\n", 2026)
+    assert (d.comparator, d.value, d.unit, d.kind) == (">=", Decimal("85"), "%", "share")
+    assert d.metric.startswith("行政村")
+    assert drafts("引进5亿元以上的项目。\n", 2026) == []

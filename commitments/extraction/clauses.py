@@ -881,8 +881,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         if not is_scale_level or not _BUILD_VERB.search(before) or _COUNT_FOLLOWS.search(segment, tail_end):
             return None
     next_char = segment[tail_end : tail_end + 1]
-    if after in ("以上", "以下", "及以上") and _CJK.match(next_char):
-        return None  # 5亿元以上项目: a size class, not a target
+    if after in ("以上", "以下", "及以上") and _CJK.match(next_char) and not (unit == "%" and next_char == "的"):
+        return None  # 5亿元以上项目: a size class, not a target (but 90%以上的行政村 is a share of them)
     # "每年安排不低于10亿元支持…": an amount under a floor is the target, whatever verb follows it.
     floor = comparator_word is not None and comparator_word.group("word") in ("不低于", "不少于", "至少")
     if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after and not floor:
@@ -932,6 +932,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         metric = scale_words + segment[last_level + 1 :].strip(" ”“\"")
     elif is_scale_level:
         metric = _noun_after(segment, tail_end) + "规模"
+    elif not metric and unit == "%" and next_char == "的":
+        metric = _noun_after(segment, tail_end)[:10] + "占比"  # 90%以上的行政村实现快递直达
     elif unit in COUNT_UNITS and tail_end < len(segment):
         noun = _noun_after(segment, tail_end)
         if noun and (not metric or _BUILD_VERB.fullmatch(metric)):
