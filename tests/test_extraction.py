@@ -1662,3 +1662,18 @@ def test_a_share_of_things_written_as_a_percentage_above_of_them_is_a_target():
     assert (d.comparator, d.value, d.unit, d.kind) == (">=", Decimal("85"), "%", "share")
     assert d.metric.startswith("行政村")
     assert drafts("引进5亿元以上的项目。\n", 2026) == []
+
+
+def test_a_lead_section_note_owns_its_task_and_books_are_counted():
+    text = (
+        "二、公共文化服务提升行动\n"
+        "（1）新建城市书房12家；\n"
+        "（2）公共图书馆人均藏书量达到1.6册。\n"
+        "牵头科室：公共服务科　　配合科室：市场管理科\n"
+        "完成时限：10月底前\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.unit, d.deadline, d.owner) for d in found] == [
+        (Decimal("12"), "家", date(2026, 10, 31), "公共服务科"),
+        (Decimal("1.6"), "册", date(2026, 10, 31), "公共服务科"),
+    ]

@@ -168,7 +168,7 @@ def _parse(cell: str) -> tuple[Decimal, str, bool, bool, Decimal | None] | None:
     return Decimal(m.group("number")), comparator, cumulative, bool(m.group("pct")), high
 
 
-_RESPONSIBLE_HEADER = re.compile(r"责任单位|牵头单位|责任部门|牵头部门|责任主体")
+_RESPONSIBLE_HEADER = re.compile(r"责任单位|牵头单位|责任部门|牵头部门|责任主体|(?:牵头|责任)[科处]室")
 _DUE_HEADER = re.compile(r"完成时限|时限|完成时间|时间节点")
 
 
