@@ -1677,3 +1677,9 @@ def test_a_lead_section_note_owns_its_task_and_books_are_counted():
         (Decimal("12"), "家", date(2026, 10, 31), "公共服务科"),
         (Decimal("1.6"), "册", date(2026, 10, 31), "公共服务科"),
     ]
+
+
+def test_a_note_in_brackets_after_a_target_is_not_part_of_its_sentence():
+    text = "（一）新增规上工业企业70家以上（牵头单位：市工信局；时间节点：11月底前）\n"
+    d = only(text, 2026)
+    assert (d.sentence, d.deadline, d.owner) == ("新增规上工业企业70家以上", date(2026, 11, 30), "市工信局")

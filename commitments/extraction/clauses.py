@@ -976,6 +976,7 @@ def _chinese_percentage(segment: str, number: re.Match) -> _Candidate | None:
 _QUANTITY_END = re.compile(r"(?:[0-9%％]|" + _UNIT_ALTERNATION + r")$")
 
 
+_NOTE_OPENING = re.compile(r"[（(](?:牵头|责任|配合|完成时|时间节点|时限)")
 _ITEM_BREAK = re.compile(r"[、和及与]")
 
 
@@ -1018,6 +1019,9 @@ def _trim(text: str, start: int, number_at: int) -> tuple[str, int]:
     closing = text.find("”", number_at)
     if closing >= 0 and "“" not in text[:closing]:
         text = text[:closing]
+    note = _NOTE_OPENING.search(text, number_at)
+    if note:
+        text = text[: note.start()]  # "新增规上工业企业80家以上（牵头单位：…": the note is not part of the target
     stripped = _LIST_MARK.sub("", text.lstrip(" \t\r\n\u3000"), count=1)  # "- 新增就业1.2万人": not the bullet
     return stripped.rstrip(" \t\r\n\u3000"), start + len(text) - len(stripped)
 
