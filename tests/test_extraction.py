@@ -1683,3 +1683,13 @@ def test_a_note_in_brackets_after_a_target_is_not_part_of_its_sentence():
     text = "（一）新增规上工业企业70家以上（牵头单位：市工信局；时间节点：11月底前）\n"
     d = only(text, 2026)
     assert (d.sentence, d.deadline, d.owner) == ("新增规上工业企业70家以上", date(2026, 11, 30), "市工信局")
+
+
+def test_in_a_transcript_an_answer_opening_with_an_introduced_officials_name_is_his_departments():
+    text = (
+        "主持人：出席今天发布会的有市发展改革委主任王海、市教育局局长陈静。\n\n"
+        "王海：今年，全市将实施民生实事项目25件。\n\n"
+        "记者：请问教育方面有哪些安排？\n\n"
+        "陈静：今年全市将新建改扩建中小学12所。\n"
+    )
+    assert [(d.value, d.owner) for d in drafts(text, 2026)] == [(Decimal("25"), "市发展改革委"), (Decimal("12"), "市教育局")]

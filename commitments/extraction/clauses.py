@@ -446,10 +446,25 @@ def _speaker_org(block: str) -> tuple[str, bool] | None:
     return found
 
 
+_INTRODUCED_OFFICIAL = re.compile(
+    r"(?P<org>[省市县区][\u4e00-\u9fff]{1,12}?(?:局|委员会|委|办公室|办|中心|厅))"
+    r"(?:" + _TITLES + r")(?:、(?:" + _TITLES + r"))?(?P<name>[\u4e00-\u9fff]{2,3})(?=[、，,。；;：:（(\s])"
+)
+_NAME_THEN_COLON = re.compile(r"^[ \t\u3000]*(?P<name>[\u4e00-\u9fff]{2,3})[：:]", re.M)
+
+
 def _speaker_marks(text: str) -> list[_OwnerMark]:
     marks = []
     # "市交通运输局局长陈立新介绍…" then "…”陈立新说": a speaker named again by name alone keeps the same unit.
     units_of_names: dict[str, tuple[str, bool]] = {}
+    # A transcript: the officials are introduced once (出席发布会的有市发展改革委主任王海、市教育局局长陈静), then
+    # each answer opens with the name alone ("王海：今年全市将…").
+    for official in _INTRODUCED_OFFICIAL.finditer(text):
+        units_of_names.setdefault(official.group("name"), (_normalise_org(official.group("org")), False))
+    for answer in _NAME_THEN_COLON.finditer(text):
+        unit = units_of_names.get(answer.group("name"))
+        if unit:
+            marks.append(_OwnerMark(answer.start("name"), unit[0], unit[1], paragraph_only=True, speaker=True))
     for speech in _SPEECH.finditer(text):
         begin = speech.start()
         while begin > 0 and speech.start() - begin < 60 and text[begin - 1] not in _SPEAKER_BLOCK_STOP:
