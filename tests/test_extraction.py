@@ -1693,3 +1693,14 @@ def test_in_a_transcript_an_answer_opening_with_an_introduced_officials_name_is_
         "陈静：今年全市将新建改扩建中小学12所。\n"
     )
     assert [(d.value, d.owner) for d in drafts(text, 2026)] == [(Decimal("25"), "市发展改革委"), (Decimal("12"), "市教育局")]
+
+
+def test_the_whole_city_planning_is_not_another_city():
+    text = "## 临川市举行新闻发布会\n\n今年全市计划安排重点项目280个。邻近的沙湾市提出新增项目100个。\n"
+    assert [d.value for d in drafts(text, 2026)] == [Decimal("280")]
+
+
+def test_what_is_done_is_a_result_only_after_the_years_plan_and_not_when_aimed_at():
+    assert [d.value for d in drafts("今年全市计划安排重点项目300个，完成投资1000亿元以上。\n", 2026)] == [
+        Decimal("300"), Decimal("1000"),
+    ]

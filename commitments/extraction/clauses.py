@@ -254,7 +254,10 @@ _PROGRESS = re.compile(
 # in a task given to a unit.
 _PROGRESS_WORD = re.compile(r"完成率|开工率|竣工率|投产率|到位率|(?:时序|序时)进度")
 # "年度计划投资98亿元" in a sentence of results: the plan it restates is still the year's target.
+# "年度计划投资0.8亿元，完成0.1亿元": the year's plan, then what is done of it (not "完成投资1000亿元以上", aimed at).
+_YEAR_PLAN_FIGURE = re.compile(r"(?:年度|全年|本年)计划[\u4e00-\u9fff]{0,8}[0-9]")
 _DONE_AGAINST_PLAN = re.compile(r"\s*(?:已|累计|实际|仅)?完成(?:投资)?[0-9]")
+_AIMED = re.compile(r"以上|不少于|不低于|力争|确保|争取|要")
 _PLAN_FIGURE = re.compile(r"(?:年度|全年|本年|今年)?计划[\u4e00-\u9fff]{0,8}$")
 _COMPARED_WITH = re.compile(r"(?:比|较|于|超|出)$")
 # "比上年计划低2个百分点", "低于时序进度2.7个百分点", "超年度目标10亿元": a difference from a plan, not a target.
@@ -1123,8 +1126,11 @@ class _Extractor:
             return False
         if m.group("neighbour"):
             return True
+        city = m.group("city")
+        if city[-2] in "全本我该各此":
+            return False  # 全市计划…: the document's own city
         own = _CITY_NAME.search(self.issuer or "")
-        return bool(own) and own.group() not in m.group("city")
+        return bool(own) and own.group() not in city
 
     def introduced_here(self, speaker: _OwnerMark, position: int) -> bool:
         """Do the speaker's introduced paragraphs reach the position: no heading between, and the paragraph is not
@@ -1247,10 +1253,10 @@ class _Extractor:
             # The baseline (目前的380家, 2020年的5400亿元) says where things stand: its time words are not the
             # clause's, and its number is no target.
             clause = _FROM_BASELINE.sub(lambda m: "从" + "\u3000" * (len(m.group()) - 1), clause)
-        if self.sentence_planned and _DONE_AGAINST_PLAN.match(clause):
+        if self.sentence_planned and _DONE_AGAINST_PLAN.match(clause) and not _AIMED.search(clause):
             self.tense = PAST  # "年度计划投资0.8亿元，完成0.1亿元": what is done so far against the plan just named
             return
-        self.sentence_planned = self.sentence_planned or bool(_PLAN_FIGURE.search(clause, 0, _first_digit(clause)))
+        self.sentence_planned = self.sentence_planned or bool(_YEAR_PLAN_FIGURE.search(clause))
         progress = _PROGRESS.search(clause)
         if progress:
             self.tense = PAST
