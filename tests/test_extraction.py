@@ -1704,3 +1704,8 @@ def test_what_is_done_is_a_result_only_after_the_years_plan_and_not_when_aimed_a
     assert [d.value for d in drafts("今年全市计划安排重点项目300个，完成投资1000亿元以上。\n", 2026)] == [
         Decimal("300"), Decimal("1000"),
     ]
+
+
+def test_a_bodys_name_in_brackets_on_a_line_of_its_own_owns_the_lines_under_it():
+    text = "## 临川市新闻发布会\n\n【市工信局】\n全年新增规上工业企业130家。\n\n【市商务局】\n社会消费品零售总额增长6%左右。\n"
+    assert [d.owner for d in drafts(text, 2026)] == ["市工信局", "市商务局"]

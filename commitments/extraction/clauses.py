@@ -453,6 +453,7 @@ _INTRODUCED_OFFICIAL = re.compile(
     r"(?P<org>[省市县区][\u4e00-\u9fff]{1,12}?(?:局|委员会|委|办公室|办|中心|厅))"
     r"(?:" + _TITLES + r")(?:、(?:" + _TITLES + r"))?(?P<name>[\u4e00-\u9fff]{2,3})(?=[、，,。；;：:（(\s])"
 )
+_BRACKETED_BODY_LINE = re.compile(r"^[ \t\u3000]*【(" + _BODY_NAME.pattern + r")】[ \t\u3000]*$", re.M)
 _NAME_THEN_COLON = re.compile(r"^[ \t\u3000]*(?P<name>[\u4e00-\u9fff]{2,3})[：:]", re.M)
 
 
@@ -581,6 +582,9 @@ def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
                 actors[actor.group(1)] += 2  # a "湖东:…" headline names the report's subject
         else:
             marks.append(_OwnerMark(m.start(), None))
+    for m in _BRACKETED_BODY_LINE.finditer(text):
+        # "【市发展改革委】" on a line of its own: the body speaks for the lines under it, up to the next such line.
+        marks.append(_OwnerMark(m.start(1), _normalise_org(m.group(1))))
     marks.sort(key=lambda mark: mark.position)
     main_actor = actors.most_common(1)[0][0] if actors else None
     return marks, main_actor
