@@ -1709,3 +1709,13 @@ def test_what_is_done_is_a_result_only_after_the_years_plan_and_not_when_aimed_a
 def test_a_bodys_name_in_brackets_on_a_line_of_its_own_owns_the_lines_under_it():
     text = "## 临川市新闻发布会\n\n【市工信局】\n全年新增规上工业企业130家。\n\n【市商务局】\n社会消费品零售总额增长6%左右。\n"
     assert [d.owner for d in drafts(text, 2026)] == ["市工信局", "市商务局"]
+
+
+def test_a_lead_units_bracketed_division_is_not_part_of_its_name():
+    text = (
+        "3.建设冷链仓储设施。新建产地冷藏保鲜设施40个。\n"
+        "牵头单位：市农业农村局（市场与信息化科）、市供销社；配合单位：市财政局；时间节点：9月底前\n"
+    )
+    d = only(text, 2026)
+    assert (d.owner, d.deadline) == ("市农业农村局", date(2026, 9, 30))
+    assert only("新增绿色工厂20家。（牵头单位：市工信局；责任单位：各县（市、区）人民政府）", 2026).owner == "市工信局"

@@ -422,7 +422,8 @@ _TITLE_UNIT = re.compile(
     r"[（(]([\u4e00-\u9fff、]{2,40})[）)][：:]",
     re.M,
 )
-_ROLE_MARK = re.compile(r"[（(](?:牵头|负责|主责)[）)]$")  # "市数据局（牵头）"
+# "市数据局（牵头）", "市农业农村局（种植业管理处）": a role or a division in brackets after the unit is not its name.
+_ROLE_MARK = re.compile(r"(?:(?<=[局委办厅府室心院会部署道])[（(][\u4e00-\u9fff]{1,12}|[（(](?:牵头|负责|主责))[）)]$")
 # "（市数据局牵头，市财政局配合）", "（市数据局、市财政局按职责分工负责）": the units without a label, the first leading.
 _LEAD_NOTE = re.compile(r"[（(]([\u4e00-\u9fff、]{2,40}?)(?:按职责分工)?(?:牵头|负责)(?=[，,；;、）)])")
 _UNIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:局|委|办|厅|政府|办公室|中心|院|会|部|署|街道)")
