@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from .layout import starts_list_item
+from .layout import starts_list_item, valid_date
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ _DOUBLING = re.compile(r"(?P<verb>实现|力争|确保)?(?P<what>[^，,。；;]{
 # PAST markers are inherited by the following clauses of the paragraph.
 _PAST = re.compile(
     r"(?<![比较同与])(?:去年|上年|前年)(?!同期|基础)|往年|近年|近[0-9一二两三四五六七八九十]+年|多年来|以来|连日来"
-    r"|近日|日前|近期|此前|前不久|不久前|上周|上月|昨天|昨日|截至|截止|目前|现有(?=[\u4e00-\u9fff]{0,10}[0-9])|时下|眼下|现阶段|同比|环比"
+    r"|近日|(?<![0-9])日前|近期|此前|前不久|不久前|上周|上月|昨天|昨日|截至|截止|目前|现有(?=[\u4e00-\u9fff]{0,10}[0-9])|时下|眼下|现阶段|同比|环比"
     r"|过去(?:的)?[一二两三四五十0-9]*年|刚刚过去|刚过去"
     r"|(?<![0-9])[一二两三四五六七八九十]{1,2}年来"
     # "据统计局监测/统计/测算，…": a reported figure.
@@ -255,10 +255,14 @@ _PROGRESS = re.compile(
 _PROGRESS_WORD = re.compile(r"完成率|开工率|竣工率|投产率|到位率|(?:时序|序时)进度")
 # "年度计划投资98亿元" in a sentence of results: the plan it restates is still the year's target.
 # "年度计划投资0.8亿元，完成0.1亿元": the year's plan, then what is done of it (not "完成投资1000亿元以上", aimed at).
-_YEAR_PLAN_FIGURE = re.compile(r"(?:年度|全年|本年)计划[\u4e00-\u9fff]{0,8}[0-9]")
-_DONE_AGAINST_PLAN = re.compile(r"\s*(?:已|累计|实际|仅)?完成(?:投资)?[0-9]")
+# The year's target named before its figure, as a lagging item restates it: 全年目标外贸进出口总额42亿美元,
+# 年度筹集保障性租赁住房任务2600套, 今年培训目标3.2万人次 (not 完成年度目标任务的37.5%).
+_YEAR_TARGET_NAME = r"(?<!完成)(?<!占)(?:年度|全年|本年|今年)[^\W\d的]{0,10}?(?:目标|任务)[^\W\d的]{0,10}"
+_YEAR_PLAN_FIGURE = re.compile(r"(?:(?:年度|全年|本年)计划[\u4e00-\u9fff]{0,8}|" + _YEAR_TARGET_NAME + r")[0-9]")
+# "年度计划投资0.8亿元，前三季度完成0.3亿元", "按序时应完成135公里" (not "年底前完成…", a requirement).
+_DONE_AGAINST_PLAN = re.compile(r"\s*(?:[\u4e00-\u9fff]{0,6}(?<!前))?(?:已|累计|实际|仅|应)?完成(?:投资)?[0-9]")
 _AIMED = re.compile(r"以上|不少于|不低于|力争|确保|争取|要")
-_PLAN_FIGURE = re.compile(r"(?:年度|全年|本年|今年)?计划[\u4e00-\u9fff]{0,8}$")
+_PLAN_FIGURE = re.compile(r"(?:(?:年度|全年|本年|今年)?计划[\u4e00-\u9fff]{0,8}|" + _YEAR_TARGET_NAME + r")$")
 _COMPARED_WITH = re.compile(r"(?:比|较|于|超|出)$")
 # "比上年计划低2个百分点", "低于时序进度2.7个百分点", "超年度目标10亿元": a difference from a plan, not a target.
 _AGAINST_PLAN = re.compile(
@@ -294,6 +298,7 @@ _SPECIFICATION = re.compile(
 # --- deadlines ------------------------------------------------------------
 # "9月底", "今年9月底", "明年6月底"; not the second month of "2026年9月底" nor of "3—9月底".
 _DEADLINE_MONTH = re.compile(r"(?<![0-9—\-–~])(?<![0-9]年)(明年)?([0-9]{1,2})月(?:底|末)")
+_DEADLINE_DAY = re.compile(r"(?<![0-9—\-–~])(?<![0-9]年)(明年)?([0-9]{1,2})月([0-9]{1,2})日之?前")  # "11月15日前"
 _DEADLINE_QUARTER = re.compile(r"(上半年|下半年|[一二三四1-4]季度)")
 # "三年建成…", "用5年时间…", "3年内…": a span of years only at the head of a clause or with 内/时间,
 # so that 九年一贯制 or 两年一次 are not read as deadlines.
@@ -353,7 +358,7 @@ _COMPANY_ALIAS = re.compile(r"以下简称[“\"']([^”\"']{2,12})[”\"']")
 
 # --- metric cleaning ------------------------------------------------------
 _LEADING_NOISE = re.compile(
-    r"^(?:今年|全年|年内|明年|上半年|下半年|到|至|在|[0-9]{1,2}月(?:底|末)?前?|(?:19|20)[0-9]{2}年(?:底|末)?|[0-9一二两三四五六七八九十]{1,2}年内?"
+    r"^(?:今年|全年|年内|明年|上半年|下半年|到|至|在|[0-9]{1,2}月(?:底|末|[0-9]{1,2}日)?之?前?|(?:19|20)[0-9]{2}年(?:底|末)?|[0-9一二两三四五六七八九十]{1,2}年内?"
     r"|建议|力争|确保|争取|计划|努力|全力|力求|预期|目标|实现|完成|推动|锚定|瞄定|其中|同时|并|将|要|共|累计|届时"
     r"|全市|全区|全县|全省|我市|我区|我县"
     # "紧盯年初确定的地区生产总值增长6.5%目标": the verb and the clause naming who set the target are not the metric.
@@ -616,6 +621,11 @@ def find_deadline(
     if m:
         month, day = _QUARTER_END[m.group(1)]
         return date(year, month, day)
+    m = _DEADLINE_DAY.search(clause)
+    if m:
+        day = valid_date(year + 1 if m.group(1) else year, int(m.group(2)), int(m.group(3)))
+        if day:
+            return day
     m = _DEADLINE_MONTH.search(clause)
     if m and 1 <= int(m.group(2)) <= 12:
         return _month_end(year + 1 if m.group(1) else year, int(m.group(2)))

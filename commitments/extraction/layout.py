@@ -343,16 +343,16 @@ def written_on(text: str, year: int) -> date | None:
     for line in lines:
         m = _DATELINE.search(line)
         if m and int(m.group(1)) == year:
-            return _valid_date(year, int(m.group(2)), int(m.group(3)))
+            return valid_date(year, int(m.group(2)), int(m.group(3)))
     for line in lines:
         # "本报讯（记者 …）8月5日上午，…": a news report's lead gives the day alone, in the document's year.
         m = _NEWS_LEAD_DAY.match(line.strip(_BLANK))
         if m:
-            return _valid_date(year, int(m.group(1)), int(m.group(2)))
+            return valid_date(year, int(m.group(1)), int(m.group(2)))
     return None
 
 
-def _valid_date(year: int, month: int, day: int) -> date | None:
+def valid_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
