@@ -1719,3 +1719,34 @@ def test_a_lead_units_bracketed_division_is_not_part_of_its_name():
     d = only(text, 2026)
     assert (d.owner, d.deadline) == ("市农业农村局", date(2026, 9, 30))
     assert only("新增绿色工厂20家。（牵头单位：市工信局；责任单位：各县（市、区）人民政府）", 2026).owner == "市工信局"
+
+
+def test_in_a_quarterly_notice_a_lagging_items_restated_target_is_its_units_and_what_is_done_is_not():
+    text = (
+        "督查通报\n\n二、进度滞后事项\n"
+        "1.农村供水提升。今年改造供水管网目标120公里，前三季度完成46公里，按序时应完成90公里，完成率38.3%。"
+        "责任单位：县水利局、各乡镇。\n"
+    )
+    d = only(text, 2026)
+    assert (d.value, d.unit, d.owner) == (Decimal("120"), "公里", "县水利局")
+    assert [d.value for d in drafts("年度新增城镇就业任务5200人，完成3100人。\n", 2026)] == [Decimal("5200")]
+    assert drafts("已完成年度目标任务的61.5%。\n", 2026) == []
+
+
+def test_a_requirement_addressed_to_a_unit_is_that_units_and_a_day_before_which_it_is_due_is_its_deadline():
+    text = (
+        "桐溪县人民政府办公室\n关于前三季度重点工作推进情况的通报\n\n三、四季度工作要求\n"
+        "（一）县交通运输局要加快施工进度，12月10日前3个未完工路段全部完工。\n"
+        "（二）各乡镇、各部门要确保全年固定资产投资增长7%以上。\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.deadline, d.owner) for d in found] == [
+        (Decimal("3"), date(2026, 12, 10), "县交通运输局"),
+        (Decimal("7"), date(2026, 12, 31), "桐溪县人民政府"),
+    ]
+    assert drafts("日前，县里新建了4座桥梁。\n", 2026) == []
+
+
+def test_a_target_set_by_another_body_and_quoted_for_comparison_is_no_pledge():
+    found = drafts("建议全区地区生产总值增长6.5%左右，高于全省提出的5%以上目标。\n", 2026)
+    assert [(d.value, d.comparator) for d in found] == [(Decimal("6.5"), "approx")]

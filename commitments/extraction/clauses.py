@@ -265,9 +265,11 @@ _AIMED = re.compile(r"以上|不少于|不低于|力争|确保|争取|要")
 _PLAN_FIGURE = re.compile(r"(?:(?:年度|全年|本年|今年)?计划[\u4e00-\u9fff]{0,8}|" + _YEAR_TARGET_NAME + r")$")
 _COMPARED_WITH = re.compile(r"(?:比|较|于|超|出)$")
 # "比上年计划低2个百分点", "低于时序进度2.7个百分点", "超年度目标10亿元": a difference from a plan, not a target.
+# "高于全市确定的5.5%左右目标": another body's target, quoted to compare with.
 _AGAINST_PLAN = re.compile(
     r"(?:(?<!占)比|较|高于|低于|超过|超出|快于|慢于|超)[\u4e00-\u9fff]{0,4}?(?:计划|目标|(?:时序|序时)进度)"
     r"(?:[高低多少快慢]|增加|减少|提高|降低)?$"
+    r"|(?:高于|低于|快于|慢于|超过|对标)[\u4e00-\u9fff]{0,6}?(?:确定|提出|下达|设定)的$"
 )
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 # Words that mark only their own clause as done (实现了…, 作了发言, 已有…): the perfective 了 after a verb, not 为了,
@@ -337,8 +339,8 @@ _ORG_SUFFIX = re.compile(
     r"(?:开发区|示范区|高新区|新区|园区|产业园|区|市|县|镇|乡|街道|局|委员会|常委会|委|办公室|办|厅|中心|院|所|部|会)$"
 )
 _ORG_SUBJECT = re.compile(
-    r"(?:^|(?<=[，,。；;：:\s”]))([\u4e00-\u9fff]{2,15}?(?:开发区|示范区|高新区|新区|园区|区|市|县|镇|街道|局|委员会|委|办公室|办))"
-    r"将(?!军|近)"
+    r"(?:^|(?<=[，,。；;：:\s”）)]))([\u4e00-\u9fff]{2,15}?(?:开发区|示范区|高新区|新区|园区|区|市|县|镇|街道|局|委员会|委|办公室|办))"
+    r"(?:将(?!军|近)|要(?![求素闻点]))"
 )
 _TIME_ACTOR = re.compile(
     r"(?:(?:19|20)[0-9]{2}年|今年|明年|下一步|接下来|新的一年)[，,]\s*([\u4e00-\u9fff]{2,8}?)"
