@@ -229,12 +229,21 @@ def cpu_seconds(server: int, locust: int) -> dict:
             pid = processes.get(pid, (0,))[0]
         return False
 
-    used = {"server": 0.0, "PostgreSQL": 0.0, "locust": 0.0}
+    used = {"server": 0.0, "web": 0.0, "Celery": 0.0, "PostgreSQL": 0.0, "locust": 0.0}
     for pid, (_parent, command, seconds) in processes.items():
-        group = ("server" if under(pid, server) else "locust" if under(pid, locust)
-                 else "PostgreSQL" if command == "postgres" else None)
-        if group:
-            used[group] += seconds
+        if under(pid, server):
+            used["server"] += seconds
+            try:
+                line = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                line = b""
+            for part, name in ((b"gunicorn", "web"), (b"celery", "Celery")):
+                if part in line:
+                    used[name] += seconds
+        elif under(pid, locust):
+            used["locust"] += seconds
+        elif command == "postgres":
+            used["PostgreSQL"] += seconds
     busy = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
     used["machine"] = sum(int(busy[i]) for i in (0, 1, 2, 5, 6, 7)) / tick  # user nice system irq softirq steal
     return used
@@ -243,7 +252,8 @@ def cpu_seconds(server: int, locust: int) -> dict:
 def cpu_line(before: dict, after: dict, seconds: float) -> str:
     spent = {name: after[name] - before[name] for name in before}
     other = spent["machine"] - spent["server"] - spent["PostgreSQL"] - spent["locust"]
-    parts = ", ".join(f"{name} {spent[name]:.0f} s" for name in ("server", "PostgreSQL", "locust"))
+    parts = (f"server {spent['server']:.0f} s (web {spent['web']:.0f} s, Celery {spent['Celery']:.0f} s), "
+             f"PostgreSQL {spent['PostgreSQL']:.0f} s, locust {spent['locust']:.0f} s")
     return (f"CPU in {seconds:.0f} s on {os.cpu_count()} cores ({seconds * os.cpu_count():.0f} core-seconds): {parts}, "
             f"anything else {max(other, 0):.0f} s; machine busy {spent['machine']:.0f} s")
 

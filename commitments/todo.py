@@ -10,9 +10,11 @@ completeness page (item 4) joins SECTIONS below as one more `Section`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Case, Count, IntegerField, QuerySet, Subquery, Value, When
@@ -209,13 +211,47 @@ def total_for(user) -> int:
     return sum(get_user_model().objects.filter(pk=user.pk).annotate(**counts).values_list(*counts).get())
 
 
+# The header's number is kept in the session for settings.TRACKER_TODO_COUNT_SECONDS: counting cost 4-5 ms of building
+# and running its query on every page, the largest cost the pages share. Anything the user sends (a POST: a save, an
+# answer, an approval) forgets it, and the to-do page always counts afresh; others' work shows within that delay.
+HEADER_COUNT_KEY = "tracker_todo_total"
+
+
 def header_count(request) -> dict:
     """Context processor: `todo_total`, the number beside "待办" in the header, for a signed-in user. Lazy, so that
     only a page that draws the header (not the admin's, nor an email) counts, and only once."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"todo_total": SimpleLazyObject(lambda: total_for(user))}
+    return {"todo_total": SimpleLazyObject(lambda: kept_total(request))}
+
+
+def kept_total(request) -> int:
+    """total_for(request.user), or the number the session kept from less than HEADER_COUNT_SECONDS ago."""
+    session, now = getattr(request, "session", None), time.time()
+    kept = session.get(HEADER_COUNT_KEY) if session is not None else None
+    if kept and 0 <= now - kept[1] < settings.TRACKER_TODO_COUNT_SECONDS:
+        return kept[0]
+    return keep_total(request, total_for(request.user))
+
+
+def keep_total(request, total: int) -> int:
+    if settings.TRACKER_TODO_COUNT_SECONDS > 0 and getattr(request, "session", None) is not None:
+        request.session[HEADER_COUNT_KEY] = [total, time.time()]
+    return total
+
+
+class ForgetHeaderCountOnWrite:
+    """Middleware: a request that may change something (not GET/HEAD/OPTIONS) forgets the kept header count, so the
+    page after a save, an answer or an approval counts again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and getattr(request, "session", None) is not None:
+            request.session.pop(HEADER_COUNT_KEY, None)
+        return self.get_response(request)
 
 
 class TodoView(LoginRequiredMixin, TemplateView):
@@ -223,7 +259,7 @@ class TodoView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         sections = sections_for(self.request.user)
-        # The header's number too, from the counts just made (the view's context wins over the context processor's).
-        return super().get_context_data(
-            **kwargs, sections=sections, todo_total=sum(s.count for s in sections), today=timezone.localdate()
-        )
+        # The header's number too, from the counts just made (the view's context wins over the context processor's),
+        # and kept for the next pages.
+        total = keep_total(self.request, sum(s.count for s in sections))
+        return super().get_context_data(**kwargs, sections=sections, todo_total=total, today=timezone.localdate())

@@ -12,6 +12,13 @@ from tests.factories import OrganizationFactory, PledgeFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def header_count_on_every_page(settings):
+    """Pages count the header's to-do number afresh, so that a page's queries and numbers do not depend on the pages
+    a test opened before it; tests/test_todo.py checks the number kept in the session on its own."""
+    settings.TRACKER_TODO_COUNT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def language_put_back():
     """Each test starts in the site's language and leaves it so: a page read with the English cookie activates English
     for the thread, which the next test would otherwise inherit."""

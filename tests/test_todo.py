@@ -200,3 +200,50 @@ def test_the_page_costs_the_same_queries_however_much_waits(client, world):
     add_work(6)
     many = queries_for_the_page(client, users["administrator"])
     assert few == many <= 16
+
+
+class TestTheHeaderCountKeptInTheSession:
+    """With TRACKER_TODO_COUNT_SECONDS (30 by default; the other tests count on every page), the header's number is
+    counted once and kept: others' work shows within the delay, the user's own POSTs and the to-do page at once."""
+
+    @pytest.fixture(autouse=True)
+    def kept_for_half_a_minute(self, settings):
+        settings.TRACKER_TODO_COUNT_SECONDS = 30
+
+    @staticmethod
+    def header(client):
+        page = client.get(reverse("tracker-summary")).content.decode()
+        return page.split('<span class="todo-count', 1)[1].split(">", 1)[1].split("<", 1)[0]
+
+    @staticmethod
+    def count_queries(client) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("tracker-summary"))
+        return sum("section_0" in query["sql"] for query in captured.captured_queries)
+
+    def test_the_next_pages_do_not_count_again(self, client, world):
+        client.force_login(world["users"]["reviewer"])
+        assert self.count_queries(client) == 1
+        assert self.count_queries(client) == 0
+
+    def test_another_users_work_shows_once_the_delay_is_over(self, client, world):
+        users = world["users"]
+        client.force_login(users["reviewer"])
+        with time_machine.travel(TODAY, tick=False) as clock:
+            assert self.header(client) == "0"
+            record(world["late"], users["reporter"])  # an update now awaits the reviewer
+            assert self.header(client) == "0"  # kept
+            clock.shift(31)
+            assert self.header(client) == "1"
+
+    def test_the_users_own_post_and_the_todo_page_count_again(self, client, world):
+        users = world["users"]
+        client.force_login(users["reviewer"])
+        assert self.header(client) == "0"
+        record(world["late"], users["reporter"])
+        client.post(reverse("tracker-notifications-read-all"))  # any POST of the user's
+        assert self.header(client) == "1"
+        record(world["late"], users["colleague"], value=41)  # a second update awaiting the reviewer
+        assert self.header(client) == "1"  # kept
+        assert todo_page(client, users["reviewer"]).context["todo_total"] == todo.total_for(users["reviewer"])
+        assert self.header(client) == "2"

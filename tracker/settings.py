@@ -72,6 +72,7 @@ MIDDLEWARE = [
     # After WhiteNoise, which answers static files before this: they stay public and cacheable.
     "tracker.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "commitments.todo.ForgetHeaderCountOnWrite",
     "tracker.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -255,6 +256,11 @@ TRACKER_ROBOT_TIMEOUT = env.float("TRACKER_ROBOT_TIMEOUT", default=10)
 TRACKER_HEALTH_SWEEP_HOURS = env.int("TRACKER_HEALTH_SWEEP_HOURS", default=26)
 TRACKER_HEALTH_DISPATCH_MINUTES = env.int("TRACKER_HEALTH_DISPATCH_MINUTES", default=30)
 TRACKER_HEALTH_MAIL_BACKLOG_MINUTES = env.int("TRACKER_HEALTH_MAIL_BACKLOG_MINUTES", default=60)
+
+# --- Pages ----------------------------------------------------------------------------------------
+# The header's to-do number is kept in the session this many seconds (0: counted on every page); a POST by the user
+# forgets it, and the to-do page always counts afresh.
+TRACKER_TODO_COUNT_SECONDS = env.int("TRACKER_TODO_COUNT_SECONDS", default=30)
 
 # --- Documents ------------------------------------------------------------------------------------
 # Drafts kept from one extraction of a document; a document with more is most likely several documents in one.
