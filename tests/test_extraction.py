@@ -1750,3 +1750,16 @@ def test_a_requirement_addressed_to_a_unit_is_that_units_and_a_day_before_which_
 def test_a_target_set_by_another_body_and_quoted_for_comparison_is_no_pledge():
     found = drafts("建议全区地区生产总值增长6.5%左右，高于全省提出的5%以上目标。\n", 2026)
     assert [(d.value, d.comparator) for d in found] == [(Decimal("6.5"), "approx")]
+
+
+def test_a_notice_in_autumn_reports_the_first_three_quarters_and_what_is_still_undone_as_results():
+    text = (
+        "关于前三季度重点工作推进情况的通报\n\n"
+        "前三季度，全县实现地区生产总值186亿元，增长5.2%。\n"
+        "3.县城排水改造。12个标段中仍有4个未开工。责任单位：县住建局。\n"
+        "（一）县住建局要压实责任，11月底前4个未开工标段全部开工。\n\n"
+        "桐溪县人民政府督查室\n2026年10月22日\n"
+    )
+    assert [(d.value, d.deadline, d.owner) for d in drafts(text, 2026)] == [(Decimal("4"), date(2026, 11, 30), "县住建局")]
+    text = "四、第四季度工作要求\n1.县商务局要确保全年限额以上商贸企业新增40家以上。\n"
+    assert only(text, 2026).owner == "县商务局"

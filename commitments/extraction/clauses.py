@@ -234,6 +234,8 @@ _DOUBLING = re.compile(r"(?P<verb>实现|力争|确保)?(?P<what>[^，,。；;]{
 _PAST = re.compile(
     r"(?<![比较同与])(?:去年|上年|前年)(?!同期|基础)|往年|近年|近[0-9一二两三四五六七八九十]+年|多年来|以来|连日来"
     r"|近日|(?<![0-9])日前|近期|此前|前不久|不久前|上周|上月|昨天|昨日|截至|截止|目前|现有(?=[\u4e00-\u9fff]{0,10}[0-9])|时下|眼下|现阶段|同比|环比"
+    # "8个标段中仍有5个未开工": what is still undone is the state of things.
+    r"|[仍尚还]有(?=[^，,。；;]{0,12}?未)"
     r"|过去(?:的)?[一二两三四五十0-9]*年|刚刚过去|刚过去"
     r"|(?<![0-9])[一二两三四五六七八九十]{1,2}年来"
     # "据统计局监测/统计/测算，…": a reported figure.
@@ -339,7 +341,7 @@ _ORG_SUFFIX = re.compile(
     r"(?:开发区|示范区|高新区|新区|园区|产业园|区|市|县|镇|乡|街道|局|委员会|常委会|委|办公室|办|厅|中心|院|所|部|会)$"
 )
 _ORG_SUBJECT = re.compile(
-    r"(?:^|(?<=[，,。；;：:\s”）)]))([\u4e00-\u9fff]{2,15}?(?:开发区|示范区|高新区|新区|园区|区|市|县|镇|街道|局|委员会|委|办公室|办))"
+    r"(?:^|(?<=[，,。；;：:\s”）).．]))([\u4e00-\u9fff]{2,15}?(?:开发区|示范区|高新区|新区|园区|区|市|县|镇|街道|局|委员会|委|办公室|办))"
     r"(?:将(?!军|近)|要(?![求素闻点]))"
 )
 _TIME_ACTOR = re.compile(
@@ -655,7 +657,7 @@ def find_deadline(
 # Parts of the year that may already be over when the document is written: "上半年全县新增就业4200人" in a July
 # write-up reports a result, in a January work report it sets a target.
 _PART_OF_YEAR = re.compile(
-    r"(上半年|[一二1-2]季度)|(?<![上下前后每])半年(?![内度时以左])"
+    r"(上半年|[一二1-2]季度|前[二三2-3]季度)|(?<![上下前后每])半年(?![内度时以左])"
     r"|(?<![0-9每个明])(?:((?:19|20)[0-9]{2})年)?([0-9]{1,2})月(?:份)?(?:([0-9]{1,2})日)?"
 )
 
@@ -674,7 +676,7 @@ def names_elapsed_period(clause: str, written: date) -> bool:
             if month < written.month or (month == written.month and m.group(4) and int(m.group(4)) < written.day):
                 return True
             continue
-        name = m.group(1) or "上半年"
+        name = (m.group(1) or "上半年").removeprefix("前")  # 前三季度 ends with the third quarter
         month, day = _QUARTER_END[name]
         if date(written.year, month, day) < written:
             return True
@@ -1325,7 +1327,10 @@ class _Extractor:
             return
         if self.names_other_city(clause):
             return  # "岚州市提出全年新增…200家", "邻市今年计划…": another city's figures, even its targets
-        owner_mark = self.owner_at(start)
+        # (at its first figure: a body named at the head of the clause, 1.市商务局要确保…, speaks for it)
+        list_mark = _LIST_MARK.match(clause)
+        figure_at = list_mark.end() if list_mark else 0
+        owner_mark = self.owner_at(start + figure_at + _first_digit(clause[figure_at:]))
         if owner_mark and owner_mark.is_company:
             return  # a company's own statement
         if owner_mark and owner_mark.owner and _STATISTICS_BODY.search(owner_mark.owner) and self.tense != FORWARD:
