@@ -1763,3 +1763,26 @@ def test_a_notice_in_autumn_reports_the_first_three_quarters_and_what_is_still_u
     assert [(d.value, d.deadline, d.owner) for d in drafts(text, 2026)] == [(Decimal("4"), date(2026, 11, 30), "县住建局")]
     text = "四、第四季度工作要求\n1.县商务局要确保全年限额以上商贸企业新增40家以上。\n"
     assert only(text, 2026).owner == "县商务局"
+
+
+def test_a_plan_report_keeps_its_plans_and_drops_the_lists_size_results_and_quoted_targets():
+    text = (
+        "二、2026年主要目标和重点任务\n"
+        "全年蔬菜种植面积稳定在18.5万亩，完成年度计划的101.4%。\n\n"
+        "地区生产总值增长6%左右，与全市确定的5.5%左右目标相比高0.5个百分点。\n"
+        "安排县级重点项目64个，总投资418亿元，年度计划投资96亿元；新开工重点项目30个，总投资120亿元。\n"
+    )
+    assert [(d.value, d.unit) for d in drafts(text, 2026)] == [
+        (Decimal("6"), "%"), (Decimal("96"), "亿元"), (Decimal("30"), "个"),
+    ]
+
+
+def test_a_table_that_plans_the_year_after_its_results_sets_targets_even_in_the_review_section():
+    text = (
+        "一、2025年计划执行情况\n"
+        "全县粮食总产量完成年度计划的103%。\n\n"
+        "| 指标 | 单位 | 上年计划 | 上年完成 | 本年计划 |\n|---|---|---|---|---|\n"
+        "| 城镇新增就业 | 人 | 3000 | 3260 | 3200以上 |\n"
+    )
+    d = only(text, 2026)
+    assert (d.value, d.comparator, d.unit) == (Decimal("3200"), ">=", "人")

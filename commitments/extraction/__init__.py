@@ -75,7 +75,8 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
         for t in tables
         # A table in a review section (a mid-term review's 主要指标完成情况) still sets targets for a later year;
         # a table whose target column is an earlier year reports how last year's plan went.
-        if (not _in_spans(t.start, reviews) or (t.target_year or 0) > year) and (t.target_year or year) >= year
+        if (not _in_spans(t.start, reviews) or (t.target_year or 0) > year or t.plans_ahead)
+        and (t.target_year or year) >= year
     ]
     drafts = _assign_responsible_units(drafts + table_drafts, units)
     drafts = _assign_task_rows(drafts, task_rows(joined), year)

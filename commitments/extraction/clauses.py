@@ -271,7 +271,8 @@ _COMPARED_WITH = re.compile(r"(?:比|较|于|超|出)$")
 _AGAINST_PLAN = re.compile(
     r"(?:(?<!占)比|较|高于|低于|超过|超出|快于|慢于|超)[\u4e00-\u9fff]{0,4}?(?:计划|目标|(?:时序|序时)进度)"
     r"(?:[高低多少快慢]|增加|减少|提高|降低)?$"
-    r"|(?:高于|低于|快于|慢于|超过|对标)[\u4e00-\u9fff]{0,6}?(?:确定|提出|下达|设定)的$"
+    r"|(?:高于|低于|快于|慢于|超过|对标|与|同|比|较)[\u4e00-\u9fff]{0,6}?(?:确定|提出|下达|设定)的$"
+    r"|(?:计划|目标)相?比(?:[高低多少快慢]|增加|减少|提高|降低)$"  # "与…目标相比高0.5个百分点"
 )
 _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 # Words that mark only their own clause as done (实现了…, 作了发言, 已有…): the perfective 了 after a verb, not 为了,
@@ -294,6 +295,10 @@ _INTENT = re.compile(r"要|需|目标|任务|力争|确保|争取|计划|推动|
 _NAMED_AS_TARGET = re.compile(r"(?:的[\u4e00-\u9fff]{0,4})?(?:目标|任务)")
 _QUOTED_NAME = re.compile(r"[“\"][^“”\"]{1,10}[”\"]")
 # (占地区生产总值比重 is 占 + 地区生产总值, not 占地.)
+# A list of major projects and its total investment (重大项目92个，总投资612亿元) is the list's size; a count of
+# projects to start or sign (新开工项目40个) is a target.
+_PROJECT_LIST = re.compile(r"^(?![^，,]*(?:开工|竣工|签约|引进|招引|落地|投产))[^，,]*(?:重大|重点)[^，,]*项目")
+_TOTAL_INVESTMENT_NEXT = re.compile(r"[ \t\u3000]*(?:计划)?总投资")
 _SPECIFICATION = re.compile(
     r"总投资|年产(?![值量])|产能|占地(?![区市县方])|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均"
     r"|全长|全线长|线路长|(?<![增成])长约|宽约|(?<![提])高约|深约"
@@ -1303,6 +1308,11 @@ class _Extractor:
             or not assigned and self.later_in_sentence(self.statistics_at, end)
         ):
             tense = PAST  # "全市实现地区生产总值3200亿元,同比增长6.1%": the whole sentence reports results
+        elif (
+            tense == FORWARD and self.later_in_sentence(self.progress_at, end) and not _INTENT.search(clause)
+            and not _FORWARD.search(_THIS_YEAR.sub("", clause)) and not _YEAR.search(clause)
+        ):
+            tense = PAST  # "全年粮食播种面积稳定在97.6万亩，完成年度计划的102.2%": the year's result against its plan
         if tense:
             self.tense = tense
         deadline = find_deadline(clause, self.year, self.this_year_is_past, self.plan)
@@ -1323,6 +1333,8 @@ class _Extractor:
         # (A change from a baseline, 亩均税收从28万元提高到40万元, moves an indicator: no project is described.)
         if (_SPECIFICATION.search(_QUOTED_NAME.sub("", clause)) and not baselines) or _COMPANY_MENTION.search(clause):
             return
+        if _PROJECT_LIST.search(clause) and _TOTAL_INVESTMENT_NEXT.match(self.text, end + 1):
+            return  # "安排重点项目92个，总投资612亿元": the size of a list of projects, as with 、
         if self.company_name and self.company_name.search(clause):
             return
         if self.names_other_city(clause):

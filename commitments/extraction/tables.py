@@ -11,7 +11,7 @@ growth.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -46,6 +46,7 @@ class TableTarget:
     deadline: date
     target_year: int | None  # the year of the target column, when its header names one
     high: Decimal | None = None  # the upper end of a range ("6-6.5"); `value` is then the lower
+    plans_ahead: bool = False  # its target column is a year after every result column (上年完成 | 本年计划)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class _Columns:
     growth: int | None
     target_year: int | None
     target_unit: str = ""  # the unit the target column's header gives (年度计划投资（亿元）)
+    plans_ahead: bool = False
 
 
 def _cells(line: str) -> list[tuple[int, str]] | None:
@@ -130,7 +132,12 @@ def _header_columns(cells: list[str], year: int) -> _Columns | None:
     # "2025年完成 | 增长（%） | 2026年目标 | 增长（%）": each rate column follows the column it belongs to.
     growth = next((i for i in rates if i > target), rates[0] if rates else None)
     unit_in_header = _UNIT_IN_NAME.search(cells[target])
-    return _Columns(name, unit, target, base, growth, target_year, unit_in_header.group(1) if unit_in_header else "")
+    # "上年计划 | 上年完成 | 本年计划": the table plans the year after the results it reports, even when it stands
+    # in the section that reviews them.
+    result_years = [y for i, y in years if _RESULT_COLUMN.search(cells[i])]
+    plans_ahead = target_year is not None and bool(result_years) and max(result_years) < target_year
+    return _Columns(name, unit, target, base, growth, target_year, unit_in_header.group(1) if unit_in_header else "",
+                    plans_ahead)
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -364,4 +371,4 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
         else:
             found.append(TableTarget(name_start, sentence, metric, comparator, value, "%", "growth", deadline,
                                      columns.target_year))
-    return found
+    return [replace(target, plans_ahead=True) for target in found] if columns.plans_ahead else found
