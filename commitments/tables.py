@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +77,19 @@ class PledgeTable(tables.Table):
             for row in self.paginated_rows
         ]
 
+    def as_values(self, exclude_columns=None):
+        """The export's rows (django-tables2's as_values: a header row, then every row with each exported column's
+        value), each cell by the column's value method called directly, as page_rows does for the HTML: a city's
+        3,000 rows took 1.5 s the library's way, most of it working out each method's signature for each cell.
+        Every exported column has a value method taking the record."""
+        exclude_columns = exclude_columns or ()
+        columns = [column for column in self.columns.iterall()
+                   if not (column.column.exclude_from_export or column.name in exclude_columns)]
+        yield [force_str(column.header, strings_only=True) for column in columns]
+        values = [getattr(self, f"value_{column.name}") for column in columns]
+        for row in self.rows:
+            yield [force_str(value(row.record), strings_only=True) for value in values]
+
     def render_metric(self, record):
         """The metric, linked; under a part's, the pledge it is a part of (the rows come with their parent loaded)."""
         link = format_html('<a href="{}">{}</a>', reverse("tracker-pledge", args=[record.pk]), record.metric)
@@ -101,8 +115,8 @@ class PledgeTable(tables.Table):
             value.short_name or value.name,
         )
 
-    def value_owner(self, value):
-        return value.name
+    def value_owner(self, record):
+        return record.lead_organization.name
 
     def render_target(self, record):
         if not record.revised:
@@ -183,8 +197,11 @@ class PledgeTable(tables.Table):
         days = (record.deadline - timezone.localdate()).days
         return _("%(days)d days ago") % {"days": -days} if days < 0 else _("%(days)d days left") % {"days": days}
 
-    def value_days_left(self, value):
-        return (value - timezone.localdate()).days
+    def value_deadline(self, record):
+        return record.deadline.isoformat()
+
+    def value_days_left(self, record):
+        return (record.deadline - timezone.localdate()).days
 
 
 # Each cell and header carries its column's name as a class: for the stylesheet and for tests.
