@@ -1786,3 +1786,20 @@ def test_a_table_that_plans_the_year_after_its_results_sets_targets_even_in_the_
     )
     d = only(text, 2026)
     assert (d.value, d.comparator, d.unit) == (Decimal("3200"), ">=", "人")
+
+
+def test_a_task_under_a_numbered_title_line_stops_at_the_task_before_closed_by_its_own_note():
+    text = (
+        "2026年岩溪市水利局工作要点\n\n一、主要目标\n全年新增节水灌溉面积3万亩。\n\n二、重点任务\n"
+        "1.新建小型水库2座。牵头单位：市水利局（建设管理科）；配合单位：市财政局；时间节点：11月底前。\n"
+        "2.农村供水保障\n"
+        "改造农村供水管网150公里。\n"
+        "责任单位：市水务集团、市水利局（农村水利科）\n"
+        "时间节点：9月底前\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.deadline, d.owner) for d in found] == [
+        (Decimal("3"), date(2026, 12, 31), "岩溪市水利局"),
+        (Decimal("2"), date(2026, 11, 30), "市水利局"),
+        (Decimal("150"), date(2026, 9, 30), "市水务集团"),
+    ]

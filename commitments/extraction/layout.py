@@ -246,7 +246,11 @@ _ORG_LINE = re.compile(
 _GOVERNMENT = re.compile(
     r"(?:^|(?<=[年月日])|(?<![\u4e00-\u9fff]))(?![年月日经由据]|根据|按照|依据)(?:中共)?[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|州|旗)(?:人民政府|政府|委员会|委)"
 )
-_DEPARTMENT_TITLE = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室)(?=[0-9一二]|关于)")
+# "梅岗市农业农村局2025年工作要点", "2025年梅岗市农业农村局工作要点".
+_DEPARTMENT_TITLE = re.compile(
+    r"(?:(?:19|20)[0-9]{2}年度?)?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区)[\u4e00-\u9fff]{2,12}?(?:局|委员会|办公室))"
+    r"(?=[0-9一二]|关于|[\u4e00-\u9fff]{0,10}?(?:要点|计划|方案)$)"
+)
 # "岚州市青石区…规划纲要": a district within a city issues it, so the innermost place is the body.
 _PLACE_TITLE = re.compile(
     r"(?:关于)?(?:[\u4e00-\u9fff]{2,6}?(?:省|市|州))?([\u4e00-\u9fff]{2,6}?(?:省|市|县|区))"
@@ -299,7 +303,7 @@ def issuing_body(text: str) -> str | None:
     work_report = "政府工作报告" in lines[0]
     m = _DEPARTMENT_TITLE.match(lines[0])
     if m and not work_report:
-        return m.group()
+        return m.group(1)
     m = _PLACE_TITLE.match(lines[0]) or (_CONGRESS_PLACE.search("\n".join(lines[1:3])) if work_report else None)
     if m:
         return m.group(1) + ("人民政府" if work_report else "")
@@ -468,9 +472,12 @@ def _task_above(text: str, line_start: int) -> int:
         passed_notes = False
         if _is_plain_heading(line) and not _QUANTITY.search(line):
             break  # (a task's body line without punctuation, 拥有量达到6.5件, is no heading)
+        if _RESPONSIBLE.search(line) or _LEAD_NOTE.search(line):
+            break  # a line closed by a note of its own (…10家。牵头单位：…) is the task before
         start = previous_start
-        if _heading_level(line):
-            break
+        title = _BULLET.match(line)
+        if _heading_level(line) or title and _is_plain_heading(line[title.end() :]) and not _QUANTITY.search(line):
+            break  # (and "3.农村人居环境整治", a numbered title with no punctuation, opens the task)
     return start
 
 
