@@ -960,6 +960,10 @@ class ProgressUpdate(models.Model):
         indexes = [
             models.Index(fields=["pledge", "as_of"], name="commitments_update_pledge_asof"),
             models.Index(fields=["review_state"], name="commitments_update_pending", condition=Q(review_state="pending")),
+            # The latest cause and measures of a pledge behind (commitments.measures, a subquery per table row): only
+            # the counted updates that give them, so that each lookup does not read all of its pledge's updates.
+            models.Index(fields=["pledge", "-as_of", "-created_at", "-id"], name="commitments_update_measures",
+                         condition=Q(review_state="approved") & (~Q(cause="") | ~Q(measures=""))),
         ]
 
     def __str__(self):
