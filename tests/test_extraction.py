@@ -1803,3 +1803,12 @@ def test_a_task_under_a_numbered_title_line_stops_at_the_task_before_closed_by_i
         (Decimal("2"), date(2026, 11, 30), "市水利局"),
         (Decimal("150"), date(2026, 9, 30), "市水务集团"),
     ]
+
+
+def test_counters_of_sessions_copies_and_posts_and_a_bare_lead_line():
+    text = "（二）加强人才培训。举办乡村振兴培训班8期，印发技术手册6000份，新建充电桩240根。\n市农业农村局（科技教育处）牵头，局机关各处室配合。\n"
+    found = drafts(text, 2026)
+    assert [(d.value, d.unit, d.owner) for d in found] == [
+        (Decimal("8"), "期", "市农业农村局"), (Decimal("6000"), "份", "市农业农村局"), (Decimal("240"), "根", "市农业农村局"),
+    ]
+    assert drafts("2026年第6期\n", 2026) == []

@@ -140,7 +140,7 @@ _MEASURE_WORDS = [
 ]
 _COUNT_WORDS = [
     "人次", "家次", "户次", "场次", "批次", "架次", "起", "个", "家", "项", "名", "件", "人", "户", "所", "座", "条", "套", "台", "辆", "艘", "场", "批", "处", "篇", "张", "次", "轮",
-    "部", "盏", "棵", "株", "头", "架", "册",  # not 栋/幢: "附14幢1单元" is an address
+    "部", "盏", "棵", "株", "头", "架", "册", "期", "份", "根",  # not 栋/幢: "附14幢1单元" is an address
 ]
 COUNT_UNITS = frozenset(_COUNT_WORDS)
 _ALL_UNITS = ["个百分点", "百分点"] + _CURRENCIES + _MEASURE_WORDS + _COUNT_WORDS

@@ -430,6 +430,12 @@ _TITLE_UNIT = re.compile(
 _ROLE_MARK = re.compile(r"(?:(?<=[局委办厅府室心院会部署道])[（(][\u4e00-\u9fff]{1,12}|[（(](?:牵头|负责|主责))[）)]$")
 # "（市数据局牵头，市财政局配合）", "（市数据局、市财政局按职责分工负责）": the units without a label, the first leading.
 _LEAD_NOTE = re.compile(r"[（(]([\u4e00-\u9fff、]{2,40}?)(?:按职责分工)?(?:牵头|负责)(?=[，,；;、）)])")
+# "市农业农村局（人事处）牵头，局机关各处室配合。" on a line of its own, without a label.
+_LEAD_LINE = re.compile(
+    r"^[ \t\u3000]*([\u4e00-\u9fff]{2,20}?(?:局|委|办|厅|政府|办公室|中心|院|会|部|署|街道)(?:[（(][\u4e00-\u9fff]{1,12}[）)])?)"
+    r"(?:、[^\n，,；;。]{2,40}?)?(?:牵头|负责)(?:[，,；;][^\n。]{0,40}配合[^\n。]{0,10})?[。；;]?[ \t\u3000]*$",
+    re.M,
+)
 _UNIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,20}(?:局|委|办|厅|政府|办公室|中心|院|会|部|署|街道)")
 _SENTENCE_AFTER = re.compile(r"[。！？!?][ \t\u3000]*[^\s）)]")
 _NOTE_WALK_LINES = 30  # how many lines a note may reach over, back to its task or down its section
@@ -438,6 +444,7 @@ _NOTE_WALK_LINES = 30  # how many lines a note may reach over, back to its task 
 def _unit_notes(text: str) -> list[tuple[int, int, str]]:
     """(start, end, first unit) of every 责任单位/牵头单位 note and every "（X牵头，Y配合）"."""
     notes = [(m.start(), m.end(), _ROLE_MARK.sub("", m.group(1))) for m in _RESPONSIBLE.finditer(text)]
+    notes += [(m.start(1), m.end(), _ROLE_MARK.sub("", m.group(1))) for m in _LEAD_LINE.finditer(text)]
     for m in _LEAD_NOTE.finditer(text):
         unit = m.group(1).split("、")[0]
         if _UNIT_NAME.fullmatch(unit):
@@ -464,7 +471,7 @@ def _task_above(text: str, line_start: int) -> int:
             break
         previous_start = text.rfind("\n", 0, previous_end) + 1
         line = _line_at(text, previous_start)
-        if _NOTE_LINE.match(line) or _LEAD_NOTE.match(line.strip(_BLANK)):
+        if _NOTE_LINE.match(line) or _LEAD_NOTE.match(line.strip(_BLANK)) or _LEAD_LINE.match(line):
             if passed_notes:
                 start = previous_start
                 continue
