@@ -1333,7 +1333,7 @@ class _Extractor:
         # (A change from a baseline, 亩均税收从28万元提高到40万元, moves an indicator: no project is described.)
         if (_SPECIFICATION.search(_QUOTED_NAME.sub("", clause)) and not baselines) or _COMPANY_MENTION.search(clause):
             return
-        if _PROJECT_LIST.search(clause) and _TOTAL_INVESTMENT_NEXT.match(self.text, end + 1):
+        if "项目" in clause and _PROJECT_LIST.search(clause) and _TOTAL_INVESTMENT_NEXT.match(self.text, end + 1):
             return  # "安排重点项目92个，总投资612亿元": the size of a list of projects, as with 、
         if self.company_name and self.company_name.search(clause):
             return
@@ -1355,7 +1355,7 @@ class _Extractor:
         context = ""
         for segment, segment_start in _segments(clause, start):
             # "到2028年达到150亿元、2030年达到220亿元": a list item that opens with a year of its own is due then.
-            own_year = _YEAR.match(segment, re.match(r"\s*(?:到|至)?", segment).end())
+            own_year = _YEAR.match(segment, _TO_PREFIX.match(segment).end())
             if segment_start > start and own_year and int(own_year.group(1)) >= self.year:
                 clause_deadline = find_deadline(segment, self.year, self.this_year_is_past, self.plan)
             candidates = numbers_in_segment(segment)
@@ -1437,8 +1437,12 @@ class _Extractor:
         )
 
 
+_DIGIT = re.compile(r"[0-9]")
+_TO_PREFIX = re.compile(r"\s*(?:到|至)?")
+
+
 def _first_digit(clause: str) -> int:
-    m = re.search(r"[0-9]", clause)
+    m = _DIGIT.search(clause)
     return m.start() if m else 0
 
 
