@@ -207,7 +207,8 @@ def matrix_row_html(label, indent, cells, total, total_url, drill=None) -> str:
 
 def table_url(path=None, **params):
     """The status table filtered by `params`."""
-    return f"{path or reverse('tracker-pledges')}?{urlencode({k: v for k, v in params.items() if v is not None})}"
+    given = {k: v for k, v in params.items() if v is not None}
+    return f"{path or reverse('tracker-pledges')}?{urlencode(given, doseq=True)}"  # a list: the key repeated
 
 
 class SummaryView(LoginRequiredMixin, TemplateView):
@@ -263,6 +264,13 @@ class SummaryView(LoginRequiredMixin, TemplateView):
             rows, visible = rows.filter(parent__isnull=True), visible.filter(parent__isnull=True)
         # A closed pledge (办结 / 销号) needs no attention any more.
         context["attention"] = PledgeTable(needs_attention(rows.filter(closed=False)), orderable=False)
+        # The rest of them, in the status table: overdue and off track, and the late reports.
+        open_level = {key: value for key, value in level.items() if key != "closed"}  # the table's default: open ones
+        context["attention_urls"] = (
+            table_url(path, status=[TargetStatus.OVERDUE.value, TargetStatus.OFF_TRACK.value], **open_level),
+            table_url(path, reporting=ReportingStatus.LATE, **open_level),
+        )
+        context["attention_limit"] = ATTENTION_ROWS
         context["recent_changes"] = recent_changes(visible, timezone.now() - timedelta(days=RECENT_CHANGE_DAYS))
         context["recent_change_days"] = RECENT_CHANGE_DAYS
         return context
@@ -279,7 +287,12 @@ class SummaryView(LoginRequiredMixin, TemplateView):
         return found
 
 
-def needs_attention(rows, limit=50):
+# The summary lists this many pledges needing attention, worst first; links lead to all of them in the status table
+# (50 rows were a third of the summary's time and more than a glance takes in).
+ATTENTION_ROWS = 20
+
+
+def needs_attention(rows, limit=ATTENTION_ROWS):
     """Overdue pledges, then off-track ones, then the others whose report is late (worst first), each by deadline; at
     most `limit`. Up to three queries, the first two read along an index on the deadline and stop at `limit`, instead
     of one that sorted every such pledge by severity (0.4 s at 1,000,000 pledges)."""

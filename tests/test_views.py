@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commitments import actions
+from commitments import actions, views
 from commitments.models import Pledge
 from tests.factories import (
     CategoryFactory,
@@ -186,6 +186,17 @@ class TestSummary:
         assert city_row["total"] == 3  # the whole tree under 南通市, not 如皋市
         for status, count, url in city_row["cells"]:
             assert len(rows(manager_client.get(url))) == count
+
+    def test_needs_attention_lists_the_worst_twenty_and_links_to_all_of_them(self, manager_client, board, district):
+
+        made = [PledgeFactory(lead_organization=district, metric=f"逾期指标{n:02d}") for n in range(views.ATTENTION_ROWS + 5)]
+        Pledge.objects.filter(pk__in=[p.pk for p in made]).update(target_status="overdue")
+        response = manager_client.get(reverse("tracker-summary"))
+        assert len(response.context["attention"].rows) == views.ATTENTION_ROWS
+        every_overdue_or_off_track, every_late_report = response.context["attention_urls"]
+        assert every_overdue_or_off_track in response.content.decode().replace("&amp;", "&")
+        listed = manager_client.get(every_overdue_or_off_track + "&per_page=100")
+        assert {"进出口总额", *(p.metric for p in made)} <= set(rows(listed))  # the off-track one of the board too
 
     def test_needs_attention_lists_overdue_off_track_and_late_worst_first(self, manager_client, board):
         attention = [row.record.metric for row in manager_client.get(reverse("tracker-summary")).context["attention"].rows]
