@@ -70,6 +70,7 @@ class TestQueriesStayFlat:
             "status table of a city": reverse("tracker-pledges") + f"?organization={city.pk}",
             "search": reverse("tracker-pledges") + "?q=能源",
             "pledge page": reverse("tracker-pledge", args=[pledges[-1].pk]),
+            "export of an office's pledges": reverse("tracker-pledges") + f"?organization={reporter_office.pk}&_export=csv",
             "reporter's to-do list": reverse("tracker-todo"),
             "reporter's pledges": reverse("tracker-pledges") + f"?organization={reporter_office.pk}",
         }
