@@ -1812,3 +1812,18 @@ def test_counters_of_sessions_copies_and_posts_and_a_bare_lead_line():
         (Decimal("8"), "期", "市农业农村局"), (Decimal("6000"), "份", "市农业农村局"), (Decimal("240"), "根", "市农业农村局"),
     ]
     assert drafts("2026年第6期\n", 2026) == []
+
+
+def test_a_table_whose_cells_carry_their_units_gives_the_target_column_only():
+    text = (
+        "| 指标/项目 | 年度目标 | 1—9月完成 | 完成率 |\n|---|---|---|---|\n"
+        "| 实际使用外资 | 2.8亿美元 | 1.2亿美元 | 42.9% |\n"
+        "| 新开工保障性住房 | 1800套以上 | 700套 | 38.9% |\n"
+        "| 地区生产总值增速 | 5.5%左右 | 5.1% | — |\n"
+    )
+    found = drafts(text, 2026)
+    assert [(d.value, d.comparator, d.unit, d.kind) for d in found] == [
+        (Decimal("2.8"), "=", "亿美元", "level"),
+        (Decimal("1800"), ">=", "套", "level"),
+        (Decimal("5.5"), "approx", "%", "growth"),
+    ]

@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from .clauses import COMPARATOR_OF_WORD, COMPARATOR_WORDS_AFTER, COMPARATOR_WORDS_BEFORE, comparator_alternation
+from .clauses import (
+    _SCALES,
+    _UNIT_ALTERNATION,
+    COMPARATOR_OF_WORD,
+    COMPARATOR_WORDS_AFTER,
+    COMPARATOR_WORDS_BEFORE,
+    comparator_alternation,
+)
 
 _SEPARATOR_ROW = re.compile(r"[\s|:：\-—–]+")
 _CELL_SPLIT_SPACES = re.compile(r"[ \u3000]{2,}|\t")
@@ -28,6 +35,11 @@ _VALUE = re.compile(
     r"(?P<open>[〔\[［【(（])?\s*(?P<number>[0-9]+(?:\.[0-9]+)?)"
     r"(?:\s*[-—–~～至]\s*(?P<high>[0-9]+(?:\.[0-9]+)?))?\s*(?P<close>[〕\]］】)）])?\s*"
     r"(?P<pct>%|％)?\s*(?P<after>" + comparator_alternation(COMPARATOR_WORDS_AFTER) + r")?$"
+)
+# A value cell that carries its unit, in a table without a unit column: "3.5亿美元", "4000套以上".
+_UNIT_IN_VALUE = re.compile(
+    r"(?<=[0-9])\s*((?:" + _SCALES + r")?(?:" + _UNIT_ALTERNATION + r")|[%％])(?=\s*(?:"
+    + comparator_alternation(COMPARATOR_WORDS_AFTER) + r")?$)"
 )
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,8})[）)]$")
 _REDUCTION_NAME = re.compile(r"(?:降低|下降|减少|削减|压减)(?:率|幅度)?$")
@@ -341,6 +353,10 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
     in_name = _UNIT_IN_NAME.search(name)
     if in_name and not unit:  # "地区生产总值（亿元）" in a table without a unit column
         unit, name = in_name.group(1), name[: in_name.start()]
+    target_cell = cell(columns.target)
+    in_value = _UNIT_IN_VALUE.search(target_cell) if not unit else None
+    if in_value:  # "3.5亿美元", "6%左右" in a table without a unit column
+        unit, target_cell = in_value.group(1), target_cell[: in_value.start()] + target_cell[in_value.end() :]
     unit = unit.replace("％", "%")
     if columns.target_year and columns.target_year > year:
         deadline = date(columns.target_year, 12, 31)
@@ -353,7 +369,7 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
         # "地区生产总值增长 | % | 5.5左右": the metric is what grows, as in running text (地区生产总值增长5.5%左右).
         metric, kind = _GROWTH_NAME.sub("", name) or name, "growth"
     found = []
-    target = _parse(cell(columns.target))
+    target = _parse(target_cell)
     if target and unit:
         value, comparator, _, _, high = target
         found.append(TableTarget(name_start, sentence, metric, comparator, value, unit, kind, deadline,
