@@ -1827,3 +1827,8 @@ def test_a_table_whose_cells_carry_their_units_gives_the_target_column_only():
         (Decimal("1800"), ">=", "套", "level"),
         (Decimal("5.5"), "approx", "%", "growth"),
     ]
+
+
+def test_the_body_a_requirement_is_addressed_to_is_not_part_of_the_metric():
+    text = "四、工作要求\n1.县商务局要确保全年外贸进出口达到2.1亿美元以上。\n2.各乡镇、各部门要确保全年固定资产投资完成95亿元。\n"
+    assert [d.metric for d in drafts(text, 2026)] == ["外贸进出口", "固定资产投资"]
