@@ -1832,3 +1832,8 @@ def test_a_table_whose_cells_carry_their_units_gives_the_target_column_only():
 def test_the_body_a_requirement_is_addressed_to_is_not_part_of_the_metric():
     text = "四、工作要求\n1.县商务局要确保全年外贸进出口达到2.1亿美元以上。\n2.各乡镇、各部门要确保全年固定资产投资完成95亿元。\n"
     assert [d.metric for d in drafts(text, 2026)] == ["外贸进出口", "固定资产投资"]
+
+
+def test_a_restated_target_with_no_name_of_its_own_is_named_by_its_items_title():
+    text = "二、滞后事项\n1.外贸进出口。年度目标2.6亿美元，完成率41%。责任单位：县商务局。\n2.保障性住房：年度任务900套。\n"
+    assert [(d.metric, d.value) for d in drafts(text, 2026)] == [("外贸进出口", Decimal("2.6")), ("保障性住房", Decimal("900"))]

@@ -1389,6 +1389,8 @@ class _Extractor:
                 if not metric and kind == "share" and self.sentence_kind == "growth" and candidate.unit == "%":
                     kind = "growth"  # "增长5%以上，力争达到6%": the second figure is the same growth rate
                 metric = metric or self.sentence_metric
+                if not metric or _TARGET_WORD.fullmatch(metric):  # "年度任务3500套" under "2.保障性住房。"
+                    metric = self.item_title(start) or metric
                 self.sentence_metric = metric
                 self.sentence_kind = kind
                 if kind == "growth" and not self.sentence_deadline and _YEARLY.search(segment):
@@ -1409,6 +1411,12 @@ class _Extractor:
                     )
                 )
 
+
+    def item_title(self, position: int) -> str:
+        """The run-in title of the numbered item the position is in ("1.外贸进出口。年度目标3.8亿美元…"), or ""."""
+        line_start = self.text.rfind("\n", 0, position) + 1
+        title = _ITEM_TITLE.match(self.text, line_start, position)
+        return title.group(1) if title else ""
 
     def restated_target(self, clause_start: int, progress: re.Match) -> None:
         """The year's target written inside a progress figure (完成全年目标90亿元的54%), named after the figure the
@@ -1439,6 +1447,11 @@ class _Extractor:
         )
 
 
+_TARGET_WORD = re.compile(r"(?:年度|全年|今年|本年)?(?:目标|任务|计划)(?:任务)?")
+# A numbered item's run-in title: "1.外贸进出口。", "（二）保障性住房筹集："
+_ITEM_TITLE = re.compile(
+    r"[ \t\u3000]*(?:[0-9]{1,2}[．.、]|[（(][0-9一二三四五六七八九十]{1,3}[）)])[ \t\u3000]*([\u4e00-\u9fff]{2,12})[。：:]"
+)
 _DIGIT = re.compile(r"[0-9]")
 _TO_PREFIX = re.compile(r"\s*(?:到|至)?")
 
