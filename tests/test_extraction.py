@@ -1837,3 +1837,15 @@ def test_the_body_a_requirement_is_addressed_to_is_not_part_of_the_metric():
 def test_a_restated_target_with_no_name_of_its_own_is_named_by_its_items_title():
     text = "二、滞后事项\n1.外贸进出口。年度目标2.6亿美元，完成率41%。责任单位：县商务局。\n2.保障性住房：年度任务900套。\n"
     assert [(d.metric, d.value) for d in drafts(text, 2026)] == [("外贸进出口", Decimal("2.6")), ("保障性住房", Decimal("900"))]
+
+
+def test_a_heading_that_names_a_later_period_dates_the_targets_of_its_section():
+    text = (
+        "四、2026年重点任务\n新建口袋公园8个。\n\n"
+        "五、今后三年发展展望\n规模以上工业企业达到320家，常住人口城镇化率达到61%。\n\n"
+        "六、保障措施\n新增专项债券额度12亿元。\n"
+    )
+    assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [
+        (Decimal("8"), date(2026, 12, 31)), (Decimal("320"), date(2029, 12, 31)), (Decimal("61"), date(2029, 12, 31)),
+        (Decimal("12"), date(2026, 12, 31)),
+    ]

@@ -41,6 +41,7 @@ from .layout import (
     plan_period,
     responsible_units,
     review_spans,
+    section_periods,
     subject_place,
     written_on,
 )
@@ -81,6 +82,7 @@ def extract(text: str, year: int, *, stop_after: int | None = None) -> list[Draf
     drafts = _assign_responsible_units(drafts + table_drafts, units)
     drafts = _assign_task_rows(drafts, task_rows(joined), year)
     drafts = _assign_due_notes(drafts, deadline_notes(joined), year, default_deadline or date(year, 12, 31))
+    drafts = _assign_due_notes(drafts, section_periods(joined), year, default_deadline or date(year, 12, 31))
     drafts = _once_per_target(drafts, {(d.start, d.sentence) for d in table_drafts})
     if offsets.cuts:
         drafts = [_back_to_original(draft, text, offsets) for draft in drafts]

@@ -568,3 +568,29 @@ def deadline_notes(text: str) -> list[tuple[int, int, str]]:
         if task_start < line_start:
             found.append((task_start, line_start, m.group(1)))
     return found
+
+
+# "五、今后三年发展展望", "（三）到2028年主要目标": a heading that names a period of its own.
+_PERIOD_HEADING = re.compile(
+    r"到(?:19|20)[0-9]{2}年|(?:今后|未来)[一二两三四五六七八九十0-9]{1,2}年|(?:19|20)[0-9]{2}\s*[—\-–~至到]+\s*(?:19|20)[0-9]{2}年"
+)
+
+
+def section_periods(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, heading) for each section under a heading line that names a period (今后三年, 到2028年): its
+    targets without a time word of their own are due at that period's end."""
+    found = []
+    for m in _PERIOD_HEADING.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line = _line_at(text, line_start)
+        heading = _heading_level(line)
+        words = heading[1] if heading else line
+        if re.search(r"[，,。；;]", words) or words.strip(_BLANK) != line[len(line) - len(words) :].strip(_BLANK) or not (
+            heading or _is_plain_heading(line)
+        ):
+            continue  # ("（一）到2028年，全县…" is a sentence with its own period)
+        if found and found[-1][0] == line_start:
+            continue
+        found.append((line_start, _section_below(text, line_start, line), line))
+    return found
+
