@@ -1849,3 +1849,8 @@ def test_a_heading_that_names_a_later_period_dates_the_targets_of_its_section():
         (Decimal("8"), date(2026, 12, 31)), (Decimal("320"), date(2029, 12, 31)), (Decimal("61"), date(2029, 12, 31)),
         (Decimal("12"), date(2026, 12, 31)),
     ]
+
+
+def test_a_bureau_that_names_itself_short_in_its_own_plan_is_the_bureau_of_the_title():
+    text = "岩溪市水利局2026年工作要点\n\n一、主要目标\n今年，市水利局将新增节水灌溉面积2万亩。\n"
+    assert only(text, 2026).owner == "岩溪市水利局"

@@ -547,10 +547,13 @@ _SHORT_GOVERNMENT = re.compile(r"([省市县区])(?:人民)?政府")
 
 
 def _full_government_name(owner: str | None, issuer: str | None) -> str | None:
-    """"市政府" in a document the 岚州市人民政府 issues is that government: use the name the document gives itself."""
+    """"市政府" in a document the 岚州市人民政府 issues is that government, and "市农业农村局" in one the 霁州市农业农村局
+    issues is that bureau: use the name the document gives itself."""
     if owner and issuer:
         m = _SHORT_GOVERNMENT.fullmatch(owner)
         if m and re.fullmatch(r"[\u4e00-\u9fff]+" + m.group(1) + r"(?:人民)?政府", issuer):
+            return issuer
+        if owner[0] in "省市县区" and len(issuer) > len(owner) and issuer.endswith(owner):
             return issuer
     return owner
 
