@@ -1854,3 +1854,7 @@ def test_a_heading_that_names_a_later_period_dates_the_targets_of_its_section():
 def test_a_bureau_that_names_itself_short_in_its_own_plan_is_the_bureau_of_the_title():
     text = "岩溪市水利局2026年工作要点\n\n一、主要目标\n今年，市水利局将新增节水灌溉面积2万亩。\n"
     assert only(text, 2026).owner == "岩溪市水利局"
+
+
+def test_the_first_three_quarters_are_results_even_in_a_notice_without_a_date():
+    assert drafts("前三季度，全县规上工业增加值增长5.9%，固定资产投资完成96亿元。\n", 2026) == []

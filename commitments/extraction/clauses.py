@@ -241,7 +241,7 @@ _PAST = re.compile(
     # "据统计局监测/统计/测算，…": a reported figure.
     r"|据[\u4e00-\u9fff]{0,10}?(?:统计|监测|测算|调查)"
     r"|[0-9一二三四五六七八九十]+\s*[—\-–~至]\s*[0-9一二三四五六七八九十]+月"
-    r"|前[0-9一二三四五六七八九十]+个?月"
+    r"|前[0-9一二三四五六七八九十]+个?月|前[二三2-3]季度"
 )
 # Reported statistics: a figure compared with the same period before is a result, never a target.
 _STATISTICS = re.compile(r"同比|环比")
@@ -667,7 +667,7 @@ def find_deadline(
 # Parts of the year that may already be over when the document is written: "上半年全县新增就业4200人" in a July
 # write-up reports a result, in a January work report it sets a target.
 _PART_OF_YEAR = re.compile(
-    r"(上半年|[一二1-2]季度|前[二三2-3]季度)|(?<![上下前后每])半年(?![内度时以左])"
+    r"(上半年|[一二1-2]季度)|(?<![上下前后每])半年(?![内度时以左])"
     r"|(?<![0-9每个明])(?:((?:19|20)[0-9]{2})年)?([0-9]{1,2})月(?:份)?(?:([0-9]{1,2})日)?"
 )
 
@@ -686,7 +686,7 @@ def names_elapsed_period(clause: str, written: date) -> bool:
             if month < written.month or (month == written.month and m.group(4) and int(m.group(4)) < written.day):
                 return True
             continue
-        name = (m.group(1) or "上半年").removeprefix("前")  # 前三季度 ends with the third quarter
+        name = m.group(1) or "上半年"
         month, day = _QUARTER_END[name]
         if date(written.year, month, day) < written:
             return True
