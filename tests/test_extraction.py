@@ -1858,3 +1858,43 @@ def test_a_bureau_that_names_itself_short_in_its_own_plan_is_the_bureau_of_the_t
 
 def test_the_first_three_quarters_are_results_even_in_a_notice_without_a_date():
     assert drafts("前三季度，全县规上工业增加值增长5.9%，固定资产投资完成96亿元。\n", 2026) == []
+
+
+# --------------------------------------------------------------------------
+# District progress notices (通报) signed by a leading group's office
+# --------------------------------------------------------------------------
+
+def test_a_progress_table_whose_target_cells_carry_their_unit_gives_each_rows_annual_target():
+    text = (
+        "关于2026年1—10月重点事项推进情况的通报\n"
+        "| 事项 | 年度目标 | 1—10月完成 | 完成率 | 责任单位 |\n|---|---|---|---|---|\n"
+        "| 更新公交车辆 | 120台 | 80台 | 66.7% | 区交通运输局 |\n"
+        "| 美丽乡村示范建设 | 14个村 | 9个村 | 64% | 区农业农村局 |\n"
+    )
+    assert [(d.value, d.unit, d.owner, d.deadline) for d in drafts(text, 2026)] == [
+        (Decimal("120"), "台", "区交通运输局", date(2026, 12, 31)),
+        (Decimal("14"), "个", "区农业农村局", date(2026, 12, 31)),
+    ]
+
+
+def test_a_leading_groups_office_that_issues_a_notice_is_not_the_owner_of_the_districts_targets():
+    text = (
+        "松原区重大项目推进领导小组办公室\n关于2026年重大项目推进情况的通报\n"
+        "三、工作要求\n区政府将确保全年新开工项目45个以上。\n"
+    )
+    assert only(text, 2026).owner == "松原区人民政府"
+
+
+def test_how_a_notice_runs_its_business_sets_no_target():
+    text = (
+        "梧岭区人民政府\n关于2026年民生实事推进情况的通报\n三、工作要求\n"
+        "（一）今年确定的15件民生实事中有13件可望年内完成。\n"
+        "（二）本通报每半月编发1次，每个单位报送事项不超过4项。\n"
+        "（三）区财政局对民生实事项目资金按进度预拨65%。\n"
+    )
+    assert drafts(text, 2026) == []
+
+
+def test_a_figure_introduced_as_already_done_is_the_ground_of_the_target_not_a_target():
+    text = "梧岭区人民政府\n三、工作要求\n区教育局要在完成2400个学位的基础上，年内再新增学位1200个。\n"
+    assert [(d.value, d.owner) for d in drafts(text, 2026)] == [(Decimal("1200"), "区教育局")]

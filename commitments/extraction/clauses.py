@@ -303,6 +303,17 @@ _SPECIFICATION = re.compile(
     r"总投资|年产(?![值量])|产能|占地(?![区市县方])|建筑面积|用地面积|规划面积|建成后|投产后|达产后|该项目|亩产|亩均"
     r"|全长|全线长|线路长|(?<![增成])长约|宽约|(?<![提])高约|深约"
 )
+# Figures of how a notice runs its own business, not targets: how often it reports (本通报每半月编发1次), how many items
+# a unit may put forward (每个单位报送事项不超过4项), how funds are paid out (按进度预拨65%), and how many of its own
+# listed items are on course (15件民生实事中有13件可望年内完成).
+_ROUTINE = re.compile(
+    r"每半?(?:周|旬|月|季度?|半年)[\u4e00-\u9fff]{0,6}?(?:通报|编发|印发|报送|调度|会商|点评)[0-9一两二三四]+次"
+    r"|每(?:个|家)(?:单位|部门)|(?:报送|申报|推荐|上报)[\u4e00-\u9fff]{0,6}?(?:不超过|不得超过|最多)"
+    r"|预拨|预付|按(?:工程)?进度(?:拨付|支付)"
+    r"|[0-9]+(?:件|项)[\u4e00-\u9fff]{2,10}中有?[0-9]+(?:件|项)"
+)
+# "在完成2400个学位的基础上，再新增…": what is already done is the ground the target stands on.
+_ON_THE_BASIS = re.compile(r"在[^，,。；;]{0,24}?的?基础上")
 
 # --- deadlines ------------------------------------------------------------
 # "9月底", "今年9月底", "明年6月底"; not the second month of "2026年9月底" nor of "3—9月底".
@@ -1281,6 +1292,8 @@ class _Extractor:
             # The baseline (目前的380家, 2020年的5400亿元) says where things stand: its time words are not the
             # clause's, and its number is no target.
             clause = _FROM_BASELINE.sub(lambda m: "从" + "\u3000" * (len(m.group()) - 1), clause)
+        if "基础上" in clause:
+            baselines += [(m.start() + start, m.end() + start) for m in _ON_THE_BASIS.finditer(clause)]
         if self.sentence_planned and _DONE_AGAINST_PLAN.match(clause) and not _AIMED.search(clause):
             self.tense = PAST  # "年度计划投资0.8亿元，完成0.1亿元": what is done so far against the plan just named
             return
@@ -1337,6 +1350,8 @@ class _Extractor:
         # A specification word inside a quoted name ("亩均效益"评价) describes no project.
         # (A change from a baseline, 亩均税收从28万元提高到40万元, moves an indicator: no project is described.)
         if (_SPECIFICATION.search(_QUOTED_NAME.sub("", clause)) and not baselines) or _COMPANY_MENTION.search(clause):
+            return
+        if _ROUTINE.search(clause):
             return
         if "项目" in clause and _PROJECT_LIST.search(clause) and _TOTAL_INVESTMENT_NEXT.match(self.text, end + 1):
             return  # "安排重点项目92个，总投资612亿元": the size of a list of projects, as with 、

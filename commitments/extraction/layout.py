@@ -317,13 +317,22 @@ def _is_party(name: str) -> bool:
 
 
 _GOVERNMENT_OFFICE = re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:办公室|办公厅)")
+# "梧岭区重点工作推进领导小组办公室", "某县重大项目建设指挥部办公室": an office that follows up the place's work for its
+# government.
+_PLACE_TASK_OFFICE = re.compile(r"([\u4e00-\u9fff]{2,6}?[市县区])[\u4e00-\u9fff]{2,16}?(?:领导小组|指挥部)办公室")
 
 
 def _government_passing_on(body: str, lines: list[str]) -> str:
     """A government's office that 印发s a plan passes on the government's plan, and one that 通报s how the
-    government's work goes reports on the government's targets: either way they are the government's."""
+    government's work goes reports on the government's targets: either way they are the government's. So does the
+    office of a place's leading group that 通报s: the place's targets are its government's."""
     office = _GOVERNMENT_OFFICE.fullmatch(body)
-    return office.group(1) if office and any("印发" in line or "通报" in line for line in lines) else body
+    if office and any("印发" in line or "通报" in line for line in lines):
+        return office.group(1)
+    task_office = _PLACE_TASK_OFFICE.fullmatch(body)
+    if task_office and any("通报" in line for line in lines):
+        return task_office.group(1) + "人民政府"
+    return body
 
 
 _CLOSING_LINES = 3

@@ -41,6 +41,8 @@ _UNIT_IN_VALUE = re.compile(
     r"(?<=[0-9])\s*((?:" + _SCALES + r")?(?:" + _UNIT_ALTERNATION + r")|[%％])(?=\s*(?:"
     + comparator_alternation(COMPARATOR_WORDS_AFTER) + r")?$)"
 )
+# "45个村", "8个小区": the counter 个 with what it counts, which the row's name already says.
+_COUNTER_WITH_NOUN = re.compile(r"(?<=[0-9])\s*个(?:小区|社区|村|镇|校|站|点)")
 _UNIT_IN_NAME = re.compile(r"[（(]([^（）()]{1,8})[）)]$")
 _REDUCTION_NAME = re.compile(r"(?:降低|下降|减少|削减|压减)(?:率|幅度)?$")
 _GROWTH_NAME = re.compile(r"(?:增长|增速|增幅|涨幅)(?:率)?$")
@@ -154,12 +156,14 @@ def _header_columns(cells: list[str], year: int) -> _Columns | None:
 
 def _is_header(cells: list[str]) -> bool:
     """An indicator table's header (a 指标 or 单位 column), or a progress table's: a name column and a plan column
-    that gives its unit (项目名称 | 年度计划投资（亿元） | 1—9月完成（亿元） | 责任单位)."""
+    that gives its unit (项目名称 | 年度计划投资（亿元） | 1—9月完成（亿元） | 责任单位), or a plan column beside a
+    result column, whose cells then carry their units (事项 | 年度目标 | 1—9月完成 | 完成率 | 责任单位)."""
     if any("指标" in c or c == "单位" for c in cells):
         return True
-    return any("名称" in c or c == "项目" for c in cells) and any(
-        _PLAN_COLUMN.search(c) and _UNIT_IN_NAME.search(c) for c in cells
-    )
+    if not any("名称" in c or c in ("项目", "事项") for c in cells):
+        return False
+    plans = [c for c in cells if _PLAN_COLUMN.search(c) and not _RESULT_COLUMN.search(c)]
+    return any(_UNIT_IN_NAME.search(c) for c in plans) or bool(plans and any(_RESULT_COLUMN.search(c) for c in cells))
 
 
 def _default_columns(cells: list[str], units: frozenset[str]) -> _Columns | None:
@@ -354,6 +358,8 @@ def _row_targets(line, line_start, cells, columns: _Columns, year: int, deadline
     if in_name and not unit:  # "地区生产总值（亿元）" in a table without a unit column
         unit, name = in_name.group(1), name[: in_name.start()]
     target_cell = cell(columns.target)
+    if not unit:
+        target_cell = _COUNTER_WITH_NOUN.sub("个", target_cell)
     in_value = _UNIT_IN_VALUE.search(target_cell) if not unit else None
     if in_value:  # "3.5亿美元", "6%左右" in a table without a unit column
         unit, target_cell = in_value.group(1), target_cell[: in_value.start()] + target_cell[in_value.end() :]
