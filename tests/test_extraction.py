@@ -1898,3 +1898,26 @@ def test_how_a_notice_runs_its_business_sets_no_target():
 def test_a_figure_introduced_as_already_done_is_the_ground_of_the_target_not_a_target():
     text = "梧岭区人民政府\n三、工作要求\n区教育局要在完成2400个学位的基础上，年内再新增学位1200个。\n"
     assert [(d.value, d.owner) for d in drafts(text, 2026)] == [(Decimal("1200"), "区教育局")]
+
+
+def test_in_minutes_a_place_that_speaks_of_its_year_owns_its_figures():
+    text = (
+        "中共禾川市委办公室\n市委常委会会议纪要\n"
+        "会议听取了县区发言。南溪区今年将新建标准化厂房12万平方米。青坪县全年外贸进出口力争突破9亿美元。\n"
+        "会议要求，全市要确保全年地区生产总值增长6%左右。\n"
+    )
+    assert [d.owner for d in drafts(text, 2026)] == ["南溪区", "青坪县", "中共禾川市委"]
+
+
+def test_a_share_written_with_its_base_keeps_its_bound_and_a_drop_in_points_is_a_change_of_share():
+    text = "禾川市卫健局2026年工作要点\n全年下沉基层的医师人数不低于城市医院医师总数的12%。全市孕产妇贫血率较上年下降0.5个百分点。\n"
+    assert [(d.comparator, d.value, d.unit, d.kind) for d in drafts(text, 2026)] == [
+        (">=", Decimal("12"), "%", "share"), ("=", Decimal("0.5"), "个百分点", "share"),
+    ]
+
+
+def test_a_milestone_of_part_of_a_task_is_due_then_and_the_clause_after_it_is_not():
+    text = "禾川市教育局2026年工作要点\n新建公办幼儿园9所，其中5所8月底前投入使用，新增学位1800个。\n"
+    assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [
+        (Decimal("9"), date(2026, 12, 31)), (Decimal("5"), date(2026, 8, 31)), (Decimal("1800"), date(2026, 12, 31)),
+    ]

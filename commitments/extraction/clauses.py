@@ -193,6 +193,8 @@ _BEFORE_COMPARATOR = re.compile(r"(?P<word>" + comparator_alternation(COMPARATOR
 
 # "至少建成3个…": the comparator may stand before the verb rather than the number.
 _AT_LEAST_BEFORE_VERB = re.compile(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{1,3}$")
+# "不低于符合条件教师总数的18%": the bound stands before the base the share is taken of.
+_BOUND_BEFORE_BASE = re.compile(r"(?P<word>不低于|不少于|不超过|不高于)[\u4e00-\u9fff]{2,16}?的$")
 _GROWTH_VERB = re.compile(r"(?:年均|平均)?(?:增长|增加|提高|提升|上升|增速|增幅)$")
 # The rise of a price or a rate is a growth figure however it is held ("居民消费价格涨幅控制在3%左右").
 _GROWTH_NOUN = re.compile(r"(?:涨幅|增幅|增速|上涨|涨)$")
@@ -359,6 +361,12 @@ _ORG_SUFFIX = re.compile(
 _ORG_SUBJECT = re.compile(
     r"(?:^|(?<=[，,。；;：:\s”）).．]))([\u4e00-\u9fff]{2,15}?(?:开发区|示范区|高新区|新区|园区|区|市|县|镇|街道|局|委员会|委|办公室|办))"
     r"(?:将(?!军|近)|要(?![求素闻点]))"
+)
+# "东沅区今年将新招引…", "柘林县全年规上工业产值力争突破…": in minutes of a meeting, a place that speaks of its year
+# owns its own figures.
+_PLACE_OF_THE_YEAR = re.compile(
+    r"(?:^|(?<=[，,。；;：:\s”）).．]))([\u4e00-\u9fff]{2,6}?(?:开发区|高新区|新区|区|县|市|镇))"
+    r"(?=(?:今年|全年|年内)(?:将|要|力争|确保|计划|[\u4e00-\u9fff]{2,12}?(?:力争|确保)))"
 )
 _TIME_ACTOR = re.compile(
     r"(?:(?:19|20)[0-9]{2}年|今年|明年|下一步|接下来|新的一年)[，,]\s*([\u4e00-\u9fff]{2,8}?)"
@@ -595,6 +603,9 @@ def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
             # "在教育方面，今年全县将…" on a line of its own is the narrator's account of the place, not the words of
             # the official quoted on the line before.
             marks.append(_OwnerMark(m.start(1), THIS_PLACE, paragraph_only=True))
+    for m in _PLACE_OF_THE_YEAR.finditer(text):
+        if not _is_generic_actor(m.group(1)):
+            marks.append(_OwnerMark(m.start(1), m.group(1), paragraph_only=True))
     # In a write-up where officials speak, "下一步,某县将…" belongs to that official's
     # paragraph; only in a report without speakers does the actor own the whole section.
     has_speakers = any(mark.owner and not mark.is_company for mark in marks)
@@ -792,12 +803,12 @@ class _Candidate:
 
 
 def _kind_of(unit: str, before: str) -> str:
+    if unit == "个百分点":
+        return "share"  # "近视率较上年下降0.8个百分点": a change of a share, whichever way it goes
     if _REDUCTION_VERB.search(before) or (
         _REDUCTION_VERB_AHEAD.search(before) and _REDUCTION_VERB_AHEAD.match(_clean_metric(before))
     ):
         return "reduction"
-    if unit == "个百分点":
-        return "share"
     if unit in ("%", "倍") and (_GROWTH_VERB.search(before) or _GROWTH_NOUN.search(before)):
         return "growth"
     if unit not in ("%", "倍") and _YEARLY_INCREMENT.search(before):
@@ -959,6 +970,8 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         comparator = COMPARATOR_OF_WORD[comparator_word.group("word")]
     elif _AT_LEAST_BEFORE_VERB.search(before):
         comparator = ">="
+    elif unit == "%" and (bound := _BOUND_BEFORE_BASE.search(before)):
+        comparator = COMPARATOR_OF_WORD[bound.group("word")]
     if more or tail.group("more"):
         comparator = ">="
     if after:
@@ -1334,7 +1347,9 @@ class _Extractor:
         if tense:
             self.tense = tense
         deadline = find_deadline(clause, self.year, self.this_year_is_past, self.plan)
-        if deadline and self.tense != PAST:
+        # "其中8所9月底前投入使用": a milestone of the part, due then; the clauses after it keep the sentence's time.
+        own_deadline = deadline if deadline and self.tense != PAST and clause.startswith("其中") else None
+        if deadline and self.tense != PAST and not own_deadline:
             self.sentence_deadline = deadline
             # "交易额年均增长15%以上，到2028年达到300亿元": the yearly rate runs to the year the sentence names next.
             for i in self.open_yearly_rates:
@@ -1369,7 +1384,7 @@ class _Extractor:
             return  # the statistics bureau at a press conference reports figures; it sets no targets of its own
         owner = owner_mark.owner if owner_mark and owner_mark.owner else (self.main_actor or self.issuer)
         owner = _full_government_name(owner, self.issuer)
-        clause_deadline = self.sentence_deadline or self.default_deadline
+        clause_deadline = own_deadline or self.sentence_deadline or self.default_deadline
         if clause_deadline < date(self.year, 1, 1):
             return  # "“十四五”期间新增…": a period that ended before the document was written reports results
         context = ""

@@ -319,6 +319,7 @@ def _is_party(name: str) -> bool:
 _GOVERNMENT_OFFICE = re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:办公室|办公厅)")
 # "梧岭区重点工作推进领导小组办公室", "某县重大项目建设指挥部办公室": an office that follows up the place's work for its
 # government.
+_PARTY_OFFICE = re.compile(r"(中共[\u4e00-\u9fff]{2,10}?委)办公室")
 _PLACE_TASK_OFFICE = re.compile(r"([\u4e00-\u9fff]{2,6}?[市县区])[\u4e00-\u9fff]{2,16}?(?:领导小组|指挥部)办公室")
 
 
@@ -329,6 +330,9 @@ def _government_passing_on(body: str, lines: list[str]) -> str:
     office = _GOVERNMENT_OFFICE.fullmatch(body)
     if office and any("印发" in line or "通报" in line for line in lines):
         return office.group(1)
+    party_office = _PARTY_OFFICE.fullmatch(body)
+    if party_office and any("纪要" in line or "通报" in line for line in lines):
+        return party_office.group(1)  # the minutes of the committee's meeting, kept by its office
     task_office = _PLACE_TASK_OFFICE.fullmatch(body)
     if task_office and any("通报" in line for line in lines):
         return task_office.group(1) + "人民政府"
