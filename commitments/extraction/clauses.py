@@ -312,8 +312,18 @@ _ROUTINE = re.compile(
     r"每半?(?:周|旬|月|季度?|半年)[\u4e00-\u9fff]{0,6}?(?:通报|编发|印发|报送|调度|会商|点评)[0-9一两二三四]+次"
     r"|每(?:个|家)(?:单位|部门)|(?:报送|申报|推荐|上报)[\u4e00-\u9fff]{0,6}?(?:不超过|不得超过|最多)"
     r"|预拨|预付|按(?:工程)?进度(?:拨付|支付)"
-    r"|[0-9]+(?:件|项)[\u4e00-\u9fff]{2,10}中有?[0-9]+(?:件|项)"
 )
+_OWN_ITEMS_ON_COURSE = re.compile(r"[0-9]+(?:件|项)[\u4e00-\u9fff]{2,10}中有?[0-9]+(?:件|项)")
+
+
+def _is_routine(clause: str) -> bool:
+    # (the cheap tests first: most clauses hold none of these characters)
+    return (
+        ("每" in clause or "报" in clause or "预" in clause or "进度" in clause) and bool(_ROUTINE.search(clause))
+        or "中" in clause and bool(_OWN_ITEMS_ON_COURSE.search(clause))
+    )
+
+
 # "在完成2400个学位的基础上，再新增…": what is already done is the ground the target stands on.
 _ON_THE_BASIS = re.compile(r"在[^，,。；;]{0,24}?的?基础上")
 
@@ -364,10 +374,8 @@ _ORG_SUBJECT = re.compile(
 )
 # "东沅区今年将新招引…", "柘林县全年规上工业产值力争突破…": in minutes of a meeting, a place that speaks of its year
 # owns its own figures.
-_PLACE_OF_THE_YEAR = re.compile(
-    r"(?:^|(?<=[，,。；;：:\s”）).．]))([\u4e00-\u9fff]{2,6}?(?:开发区|高新区|新区|区|县|市|镇))"
-    r"(?=(?:今年|全年|年内)(?:将|要|力争|确保|计划|[\u4e00-\u9fff]{2,12}?(?:力争|确保)))"
-)
+_YEAR_AFTER_PLACE = re.compile(r"(?:今年|全年|年内)(?:将|要|力争|确保|计划|[\u4e00-\u9fff]{2,12}?(?:力争|确保))")
+_PLACE_BEFORE_YEAR = re.compile(r"(?:^|[，,。；;：:\s”）).．])([\u4e00-\u9fff]{2,6}?(?:开发区|高新区|新区|区|县|市|镇))$")
 _TIME_ACTOR = re.compile(
     r"(?:(?:19|20)[0-9]{2}年|今年|明年|下一步|接下来|新的一年)[，,]\s*([\u4e00-\u9fff]{2,8}?)"
     r"(?:将|要|坚持|突出|聚焦|着力|围绕|力争|全力|继续)"
@@ -603,9 +611,11 @@ def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
             # "在教育方面，今年全县将…" on a line of its own is the narrator's account of the place, not the words of
             # the official quoted on the line before.
             marks.append(_OwnerMark(m.start(1), THIS_PLACE, paragraph_only=True))
-    for m in _PLACE_OF_THE_YEAR.finditer(text):
-        if not _is_generic_actor(m.group(1)):
-            marks.append(_OwnerMark(m.start(1), m.group(1), paragraph_only=True))
+    for m in _YEAR_AFTER_PLACE.finditer(text):
+        # (found from the year word back: 今年 is rarer than the places where a name could start)
+        place = _PLACE_BEFORE_YEAR.search(text, max(0, m.start() - 7), m.start())
+        if place and not _is_generic_actor(place.group(1)):
+            marks.append(_OwnerMark(place.start(1), place.group(1), paragraph_only=True))
     # In a write-up where officials speak, "下一步,某县将…" belongs to that official's
     # paragraph; only in a report without speakers does the actor own the whole section.
     has_speakers = any(mark.owner and not mark.is_company for mark in marks)
@@ -1366,7 +1376,7 @@ class _Extractor:
         # (A change from a baseline, 亩均税收从28万元提高到40万元, moves an indicator: no project is described.)
         if (_SPECIFICATION.search(_QUOTED_NAME.sub("", clause)) and not baselines) or _COMPANY_MENTION.search(clause):
             return
-        if _ROUTINE.search(clause):
+        if _is_routine(clause):
             return
         if "项目" in clause and _PROJECT_LIST.search(clause) and _TOTAL_INVESTMENT_NEXT.match(self.text, end + 1):
             return  # "安排重点项目92个，总投资612亿元": the size of a list of projects, as with 、
