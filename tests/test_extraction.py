@@ -1921,3 +1921,13 @@ def test_a_milestone_of_part_of_a_task_is_due_then_and_the_clause_after_it_is_no
     assert [(d.value, d.deadline) for d in drafts(text, 2026)] == [
         (Decimal("9"), date(2026, 12, 31)), (Decimal("5"), date(2026, 8, 31)), (Decimal("1800"), date(2026, 12, 31)),
     ]
+
+
+def test_a_bureau_given_a_task_for_the_year_owns_it_and_a_share_reached_of_named_things_is_drafted():
+    text = (
+        "青岚区人民政府督查室\n关于2026年1—10月重点工作推进情况的通报\n三、工作要求\n"
+        "区城管局要把智慧停车覆盖面扩大到80%的公共停车场。区人社局年内再新增就业见习岗位600个。\n"
+    )
+    assert [(d.value, d.kind, d.owner) for d in drafts(text, 2026)] == [
+        (Decimal("80"), "share", "区城管局"), (Decimal("600"), "level", "区人社局"),
+    ]

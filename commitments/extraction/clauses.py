@@ -192,6 +192,7 @@ _TAIL = re.compile(
 _BEFORE_COMPARATOR = re.compile(r"(?P<word>" + comparator_alternation(COMPARATOR_WORDS_BEFORE) + r")$")
 
 # "至少建成3个…": the comparator may stand before the verb rather than the number.
+_REACHED_TO = re.compile(r"(?:扩大|提高|提升|增加|达)到$")
 _AT_LEAST_BEFORE_VERB = re.compile(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{1,3}$")
 # "不低于符合条件教师总数的18%": the bound stands before the base the share is taken of.
 _BOUND_BEFORE_BASE = re.compile(r"(?P<word>不低于|不少于|不超过|不高于)[\u4e00-\u9fff]{2,16}?的$")
@@ -373,9 +374,11 @@ _ORG_SUBJECT = re.compile(
     r"(?:将(?!军|近)|要(?![求素闻点]))"
 )
 # "东沅区今年将新招引…", "柘林县全年规上工业产值力争突破…": in minutes of a meeting, a place that speaks of its year
-# owns its own figures.
-_YEAR_AFTER_PLACE = re.compile(r"(?:今年|全年|年内)(?:将|要|力争|确保|计划|[\u4e00-\u9fff]{2,12}?(?:力争|确保))")
-_PLACE_BEFORE_YEAR = re.compile(r"(?:^|[，,。；;：:\s”）).．])([\u4e00-\u9fff]{2,6}?(?:开发区|高新区|新区|区|县|市|镇))$")
+# owns its own figures; so does a bureau given a task for the year (区人社局年内再新增…).
+_YEAR_AFTER_PLACE = re.compile(r"(?:今年|全年|年内)(?:将|要|再|力争|确保|计划|[\u4e00-\u9fff]{2,12}?(?:力争|确保))")
+_PLACE_BEFORE_YEAR = re.compile(
+    r"(?:^|[，,。；;：:\s”）).．])([\u4e00-\u9fff]{2,6}?(?:开发区|高新区|新区|区|县|市|镇)|[省市县区][\u4e00-\u9fff]{1,8}?局)$"
+)
 _TIME_ACTOR = re.compile(
     r"(?:(?:19|20)[0-9]{2}年|今年|明年|下一步|接下来|新的一年)[，,]\s*([\u4e00-\u9fff]{2,8}?)"
     r"(?:将|要|坚持|突出|聚焦|着力|围绕|力争|全力|继续)"
@@ -613,7 +616,7 @@ def _owner_marks(text: str) -> tuple[list[_OwnerMark], str | None]:
             marks.append(_OwnerMark(m.start(1), THIS_PLACE, paragraph_only=True))
     for m in _YEAR_AFTER_PLACE.finditer(text):
         # (found from the year word back: 今年 is rarer than the places where a name could start)
-        place = _PLACE_BEFORE_YEAR.search(text, max(0, m.start() - 7), m.start())
+        place = _PLACE_BEFORE_YEAR.search(text, max(0, m.start() - 11), m.start())
         if place and not _is_generic_actor(place.group(1)):
             marks.append(_OwnerMark(place.start(1), place.group(1), paragraph_only=True))
     # In a write-up where officials speak, "下一步,某县将…" belongs to that official's
@@ -963,8 +966,10 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         return None  # 5亿元以上项目: a size class, not a target (but 90%以上的行政村 is a share of them)
     # "每年安排不低于10亿元支持…": an amount under a floor is the target, whatever verb follows it.
     floor = comparator_word is not None and comparator_word.group("word") in ("不低于", "不少于", "至少")
+    # "扩大到80%的公共停车场": a share reached of the things named after it.
+    share_reached = unit == "%" and next_char == "的" and _REACHED_TO.search(before)
     if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after and not floor:
-        if not segment.startswith("人民币", tail_end) and not _NAMED_AS_TARGET.match(segment, tail_end):
+        if not segment.startswith("人民币", tail_end) and not _NAMED_AS_TARGET.match(segment, tail_end) and not share_reached:
             return None  # 超亿元企业, 30亿元某项目, 8万亩水稻: a size qualifier
     if next_char == "的" and _COUNT_FOLLOWS.search(segment, tail_end + 1):
         return None  # "年产量超10万辆的整车企业3家": the size of the things counted after it
