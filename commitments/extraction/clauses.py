@@ -966,9 +966,9 @@ def _candidate_with_tail(segment: str, number: re.Match, tail: re.Match) -> _Can
         return None  # 5亿元以上项目: a size class, not a target (but 90%以上的行政村 is a share of them)
     # "每年安排不低于10亿元支持…": an amount under a floor is the target, whatever verb follows it.
     floor = comparator_word is not None and comparator_word.group("word") in ("不低于", "不少于", "至少")
-    # "扩大到80%的公共停车场": a share reached of the things named after it.
-    share_reached = unit == "%" and next_char == "的" and _REACHED_TO.search(before)
     if unit not in COUNT_UNITS and not tail.group("level") and _CJK.match(next_char) and not after and not floor:
+        # (but "扩大到80%的公共停车场" is a share reached of the things named after it)
+        share_reached = unit == "%" and next_char == "的" and _REACHED_TO.search(before)
         if not segment.startswith("人民币", tail_end) and not _NAMED_AS_TARGET.match(segment, tail_end) and not share_reached:
             return None  # 超亿元企业, 30亿元某项目, 8万亩水稻: a size qualifier
     if next_char == "的" and _COUNT_FOLLOWS.search(segment, tail_end + 1):
