@@ -1148,6 +1148,10 @@ def test_the_scorer_takes_a_place_and_its_peoples_government_as_one_owner_and_no
     assert same_owner("北湖区人民政府", "北湖区") and same_owner("北湖区", "北湖区人民政府")
     assert not same_owner("北湖区政府办公室", "北湖区")
     assert not same_owner("市政府", "桃源市人民政府")
+    # A bureau's short and full names are one owner (its own plan says 市农业农村局 for 霁州市农业农村局); not a
+    # government's, nor a name that merely ends the same way without a level word.
+    assert same_owner("市农业农村局", "霁州市农业农村局") and same_owner("霁州市农业农村局", "市农业农村局")
+    assert not same_owner("县政府", "石砚县人民政府") and not same_owner("农业农村局", "霁州市农业农村局")
 
 
 def test_a_range_that_writes_the_unit_after_both_numbers_is_one_range():
