@@ -100,35 +100,32 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
-    """Is the position inside one of `spans` (sorted, not overlapping)?"""
+def _span_at(spans: list[tuple], position: int) -> int | None:
+    """The index of the span of `spans` ((start, end, …), sorted by start, not overlapping) that holds `position`."""
     i = bisect.bisect_right(spans, (position, float("inf"))) - 1
-    return i >= 0 and position < spans[i][1]
+    return i if i >= 0 and position < spans[i][1] else None
+
+
+def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
+    return _span_at(spans, position) is not None
 
 
 def _assign_responsible_units(drafts: list[Draft], units: list[tuple[int, int, str]]) -> list[Draft]:
     """A target in the item a 责任单位/牵头单位 note closes belongs to the unit the note names first."""
-    if not units:
-        return drafts
-    starts = [a for a, _, _ in units]
     result = []
     for draft in drafts:
-        i = bisect.bisect_right(starts, draft.start) - 1
-        if i >= 0 and draft.start < units[i][1]:
-            draft = replace(draft, owner=units[i][2])
-        result.append(draft)
+        i = _span_at(units, draft.start)
+        result.append(draft if i is None else replace(draft, owner=units[i][2]))
     return result
 
 
 def _assign_task_rows(drafts: list[Draft], rows, year: int) -> list[Draft]:
     """A target in a row of a task table belongs to the row's 责任单位 and is due by its 完成时限."""
-    if not rows:
-        return drafts
-    starts = [row.start for row in rows]
+    spans = [(row.start, row.end) for row in rows]
     result = []
     for draft in drafts:
-        i = bisect.bisect_right(starts, draft.start) - 1
-        if i >= 0 and draft.start < rows[i].end:
+        i = _span_at(spans, draft.start)
+        if i is not None:
             row = rows[i]
             changes = {}
             if row.owner:
@@ -144,13 +141,10 @@ def _assign_task_rows(drafts: list[Draft], rows, year: int) -> list[Draft]:
 def _assign_due_notes(drafts: list[Draft], notes: list[tuple[int, int, str]], year: int, default: date) -> list[Draft]:
     """A target of a task closed by "完成时限：2026年11月底" is due then, unless its clause names its own period
     ("上半年完成80家"): only drafts still on the document's default deadline take the note's."""
-    if not notes:
-        return drafts
-    starts = [a for a, _, _ in notes]
     result = []
     for draft in drafts:
-        i = bisect.bisect_right(starts, draft.start) - 1
-        if i >= 0 and draft.start < notes[i][1] and draft.deadline == default:
+        i = _span_at(notes, draft.start) if draft.deadline == default else None
+        if i is not None:
             due = find_deadline(notes[i][2], year)
             if due:
                 draft = replace(draft, deadline=due)
