@@ -260,10 +260,12 @@ class OrganizationInTree(TreePosition):
     tree_path: str
     name: str
     short_name: str
-    ancestors: list[int] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._ancestors = super().ancestor_ids()  # the sums and the folding both walk them
 
     def ancestor_ids(self) -> list[int]:
-        return self.ancestors
+        return self._ancestors
 
     def __str__(self):
         return self.name
@@ -272,8 +274,7 @@ class OrganizationInTree(TreePosition):
 def organizations_in_tree(user) -> list[OrganizationInTree]:
     """The organizations `user` sees, in tree order."""
     rows = access.organizations_for(user).values_list("pk", "parent_id", "tree_path", "name", "short_name")
-    return [OrganizationInTree(pk, parent_id, path, name, short_name, [int(part) for part in path.split("/")[1:-2]])
-            for pk, parent_id, path, name, short_name in rows.order_by("tree_path")]
+    return [OrganizationInTree(*row) for row in rows.order_by("tree_path")]
 
 
 def summary_for(user, *, top_only: bool) -> Summary:
