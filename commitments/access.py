@@ -32,8 +32,8 @@ def is_administrator(user) -> bool:
 
 def _roles(user) -> dict[str, list[str]]:
     """{role: [tree paths]} for the user's memberships, cached on the user object for the request. The same query
-    counts the top organizations (user._tracker_tops), so that a member of every one of them is known to see
-    everything without reading the ids of a province's organizations (_scope)."""
+    counts the top organizations (user._tracker_tops, read by _top_count), so that a member of every one of them is
+    known to see everything without reading the ids of a province's organizations (_scope)."""
     cached = getattr(user, "_tracker_roles", None)
     if cached is None:
         cached, user._tracker_tops = {}, None
@@ -130,8 +130,8 @@ def _scope(user, tree_paths: list[str], with_wholes: bool) -> Scope:
     subtrees = tuple(sorted(tree_paths))
     if (subtrees, False) not in cache:
         # A top organization's path is "/<id>/"; members of all of them see every pledge: no ids needed.
-        tops_held = (sum(1 for path in set(subtrees) if path.count("/") == 2), _subtrees_changed[0])
-        cache[(subtrees, False)] = (Scope([], [], everything=True) if tops_held == getattr(user, "_tracker_tops", None)
+        tops_held = sum(1 for path in set(subtrees) if path.count("/") == 2)
+        cache[(subtrees, False)] = (Scope([], [], everything=True) if tops_held == _top_count(user)
                                     else _read_scope(tree_paths))
     if with_wholes and (subtrees, True) not in cache:
         scope = cache[(subtrees, False)]
@@ -142,20 +142,25 @@ def _scope(user, tree_paths: list[str], with_wholes: bool) -> Scope:
     return cache[(subtrees, with_wholes)]
 
 
+def _top_count(user) -> int:
+    """How many top organizations there are: counted by the roles query (_roles), again once an organization changed."""
+    kept = getattr(user, "_tracker_tops", None)
+    if kept is None or kept[1] != _subtrees_changed[0]:
+        kept = user._tracker_tops = (Organization.objects.filter(parent__isnull=True).count(), _subtrees_changed[0])
+    return kept[0]
+
+
 def _read_scope(tree_paths: list[str]) -> Scope:
+    """The ids of the organizations in these subtrees and of the pledges they co-own, in one query."""
     organizations = Organization.objects.filter(_in_paths("", tree_paths))
     co_owner_rows = Pledge.co_owners.through.objects.filter(organization__in=organizations.values("pk"))
-    tops = Organization.objects.filter(parent__isnull=True)
-    found = organizations.order_by().annotate(kind=Value("organization")).values_list("pk", "kind").union(
-        co_owner_rows.order_by().annotate(kind=Value("co-owned")).values_list("pledge_id", "kind"),
-        tops.order_by().annotate(kind=Value("top")).values_list("pk", "kind"), all=True,
+    found = organizations.order_by().annotate(co_owned=Value(False)).values_list("pk", "co_owned").union(
+        co_owner_rows.order_by().annotate(co_owned=Value(True)).values_list("pledge_id", "co_owned"), all=True,
     )
-    ids = {"organization": set(), "co-owned": set(), "top": set()}
-    for pk, kind in found:
-        ids[kind].add(pk)
-    # A top organization is in the subtrees only when its own path is one of them: then all of its tree is.
-    everything = ids["top"] <= ids["organization"]
-    return Scope(sorted(ids["organization"]), sorted(ids["co-owned"]), everything)
+    organization_ids, co_owned = set(), set()
+    for pk, is_co_owned in found:
+        (co_owned if is_co_owned else organization_ids).add(pk)
+    return Scope(sorted(organization_ids), sorted(co_owned), everything=False)
 
 
 def subtrees_changed(**kwargs):
