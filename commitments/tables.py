@@ -58,8 +58,7 @@ class PledgeTable(tables.Table):
                     "original_deadline", "days_left"]
         order_by = ("status", "deadline")  # worst first
         attrs = {"class": "pledges"}
-        row_attrs = {"class": lambda record, table: table.row_class(record)}
-        template_name = "commitments/_pledge_table.html"
+        template_name = "commitments/_pledge_table.html"  # its rows from page_rows, each <tr> classed by row_class
 
     def row_class(self, record) -> str:
         return f"status-{record.target_status}{' set-aside' if record.set_aside else ''}"
